@@ -1,0 +1,218 @@
+/**
+ * The pure payload builder: a Report Web Event payload becomes the event TikTok receives, with PII
+ * normalized and hashed, and nothing empty in it. No I/O: the clock is an argument.
+ */
+import { PayloadValidationError } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import { PARTNER_NAME } from '../tiktok/api'
+import type { TikTokContent, TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
+import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
+import { toCountryCode } from './country'
+import type { Payload } from './generated-types'
+import { hashCompact, hashEmail, hashExternalId, hashPhone, plainLocation } from './normalize'
+import { toUnixSeconds } from './time'
+
+type Plain = Record<string, unknown>
+
+/** Drops undefined, empty strings, empty arrays and empty objects; undefined when nothing is left. */
+function compact<T extends object>(object: T): T | undefined {
+  const out: Plain = {}
+  for (const [key, value] of Object.entries(object)) {
+    if (value === undefined || value === null || value === '') continue
+    if (Array.isArray(value) && value.length === 0) continue
+    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) continue
+    out[key] = value
+  }
+  return Object.keys(out).length ? (out as T) : undefined
+}
+
+const text = (value: unknown): string | undefined => {
+  if (typeof value === 'string') return value.trim() || undefined
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
+  return undefined
+}
+
+const finite = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
+
+/** A single value or an array, as the fields marked "single value or array" accept. */
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value])
+
+/** Each entry normalized and hashed by `hash`; empties and duplicates left out. */
+function hashAll(value: unknown, hash: (entry: string) => string | undefined): string[] | undefined {
+  const hashes = new Set<string>()
+  for (const entry of list(value)) {
+    const hashed = typeof entry === 'string' ? hash(entry) : undefined
+    if (hashed) hashes.add(hashed)
+  }
+  return hashes.size ? [...hashes] : undefined
+}
+
+const texts = (value: unknown): string[] | undefined => {
+  const out = list(value).map(text).filter((entry): entry is string => entry !== undefined)
+  return out.length ? out : undefined
+}
+
+/** The ttclid query parameter of the page URL; a malformed URL is ignored. */
+export function ttclidFromUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined
+  try {
+    return new URL(url).searchParams.get('ttclid')?.trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function buildUser(payload: Payload): TikTokUser | undefined {
+  const address = payload.address ?? {}
+  const phoneCountry = toCountryCode(text(address.country)) ?? toCountryCode(text(payload.default_phone_country))
+  return compact<TikTokUser>({
+    email: hashAll(payload.email, hashEmail),
+    phone: hashAll(payload.phone_number, (phone) => hashPhone(phone, phoneCountry)),
+    external_id: hashAll(payload.external_id, hashExternalId),
+    ttclid: text(payload.ttclid) ?? ttclidFromUrl(text(payload.url)),
+    ttp: text(payload.ttp),
+    ip: text(payload.ip),
+    user_agent: text(payload.user_agent),
+    locale: text(payload.locale),
+    first_name: onText(payload.first_name, hashCompact),
+    last_name: onText(payload.last_name, hashCompact),
+    city: plainLocation(text(address.city)),
+    state: plainLocation(text(address.state)),
+    country: plainLocation(text(address.country)),
+    zip_code: onText(address.zip_code, hashCompact)
+  })
+}
+
+const onText = (value: unknown, fn: (value: string) => string | undefined) => {
+  const t = text(value)
+  return t === undefined ? undefined : fn(t)
+}
+
+function buildContents(contents: Payload['contents']): TikTokContent[] | undefined {
+  const out: TikTokContent[] = []
+  for (const item of list(contents)) {
+    if (typeof item !== 'object' || item === null) continue
+    const content = item as Plain
+    const built = compact<TikTokContent>({
+      price: finite(content.price),
+      quantity: finite(content.quantity),
+      content_id: text(content.content_id),
+      content_category: text(content.content_category),
+      content_name: text(content.content_name),
+      brand: text(content.brand)
+    })
+    if (built) out.push(built)
+  }
+  return out.length ? out : undefined
+}
+
+/** The non-empty sub-fields of Travel Fields or Vehicle Fields, under TikTok's property names. */
+function additionalProperties(payload: Payload): Plain {
+  if (payload.event_spec_type === TRAVEL_FIELDS && payload.travel_fields) {
+    const { suggested_hotels, destination_ids, suggested_destinations, ...rest } = payload.travel_fields
+    return {
+      ...plainValues(rest),
+      suggested_hotels: texts(suggested_hotels),
+      destination_ids: texts(destination_ids),
+      suggested_destinations: texts(suggested_destinations)
+    }
+  }
+  if (payload.event_spec_type === VEHICLE_FIELDS && payload.vehicle_fields) {
+    const { mileage_value, mileage_unit, preferred_price_range_min, preferred_price_range_max, ...rest } =
+      payload.vehicle_fields
+    const min = finite(preferred_price_range_min)
+    const max = finite(preferred_price_range_max)
+    return {
+      ...plainValues(rest),
+      mileage: compact({ value: finite(mileage_value), unit: text(mileage_unit) }),
+      preferred_price_range: min !== undefined && max !== undefined ? [min, max] : undefined
+    }
+  }
+  return {}
+}
+
+/** Strings trimmed, finite numbers kept, everything else left out. */
+function plainValues(object: Plain): Plain {
+  const out: Plain = {}
+  for (const [key, value] of Object.entries(object)) out[key] = typeof value === 'number' ? finite(value) : text(value)
+  return out
+}
+
+function buildProperties(payload: Payload, source: string): TikTokProperties | undefined {
+  return compact<TikTokProperties>({
+    contents: buildContents(payload.contents),
+    content_type: text(payload.content_type),
+    content_ids: texts(payload.content_ids),
+    currency: text(payload.currency)?.toUpperCase(),
+    value: finite(payload.value),
+    num_items: finite(payload.num_items),
+    query: text(payload.query),
+    search_string: text(payload.search_string),
+    description: text(payload.description),
+    order_id: text(payload.order_id),
+    shop_id: text(payload.shop_id),
+    delivery_category: text(payload.delivery_category),
+    predicted_ltv: finite(payload.predicted_ltv),
+    ...(source === WEB ? additionalProperties(payload) : {})
+  })
+}
+
+/** Unix seconds of the Event Timestamp; `now` when there is none. */
+export function eventTime(timestamp: unknown, now: number): number {
+  const given = text(timestamp)
+  if (given === undefined) return now
+  const seconds = toUnixSeconds(given)
+  if (seconds === undefined) {
+    throw new PayloadValidationError(
+      `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
+    )
+  }
+  return seconds
+}
+
+const eventSourceOf = (payload: Payload) => (payload.event_source === CRM ? CRM : WEB)
+
+/** The event as TikTok receives it in `data[]`. Throws PayloadValidationError naming the field at fault. */
+export function buildEvent(payload: Payload, now: number): TikTokEvent {
+  const source = eventSourceOf(payload)
+  const event = text(payload.event)
+  if (!event) throw new PayloadValidationError('Event Name (event) is required.')
+  const page = compact({ url: text(payload.url), referrer: text(payload.referrer) })
+  const lead =
+    source === CRM
+      ? compact({ lead_id: text(payload.lead_fields?.lead_id), lead_event_source: text(payload.lead_fields?.lead_event_source) })
+      : undefined
+  return compact<TikTokEvent>({
+    event,
+    event_time: eventTime(payload.timestamp, now),
+    event_id: text(payload.event_id),
+    user: buildUser(payload),
+    properties: buildProperties(payload, source),
+    page,
+    limited_data_use: source === WEB && typeof payload.limited_data_use === 'boolean' ? payload.limited_data_use : undefined,
+    lead
+  }) as TikTokEvent
+}
+
+/**
+ * The top-level keys of the request this event goes in. A CRM event goes to its CRM Event Set, never
+ * to the Pixel; the test event code is top level only.
+ */
+export function buildEnvelope(payload: Payload, settings: Settings): TikTokEnvelope {
+  const source = eventSourceOf(payload)
+  const sourceId = source === CRM ? text(payload.crm_event_set_id) : text(settings.pixelCode)
+  if (!sourceId) {
+    throw new PayloadValidationError(
+      source === CRM
+        ? 'CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.'
+        : 'Pixel Code (pixelCode) is missing from the settings.'
+    )
+  }
+  return compact<TikTokEnvelope>({
+    event_source: source,
+    event_source_id: sourceId,
+    partner_name: PARTNER_NAME,
+    test_event_code: text(payload.test_event_code)
+  }) as TikTokEnvelope
+}

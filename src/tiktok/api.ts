@@ -1,0 +1,171 @@
+/**
+ * The TikTok wire: the one place that knows the URL and API version, sends requests, reads TikTok's
+ * answer and turns it into actions-core errors. TikTok answers most errors with HTTP 200 and a
+ * non-zero `code`, so the HTTP status alone never means "delivered".
+ */
+import { IntegrationError, InvalidAuthenticationError, PayloadValidationError, RetryableError } from '@segment/actions-core'
+import type { RequestClient } from '@segment/actions-core'
+import type { TikTokRequestBody } from './types'
+
+export const API_VERSION = 'v1.3'
+export const DEFAULT_BASE_URL = 'https://business-api.tiktok.com'
+/** TikTok rejects a request with more events than this as a whole. */
+export const MAX_EVENTS_PER_REQUEST = 1000
+export const PARTNER_NAME = 'Segment'
+
+/** `TIKTOK_API_URL` replaces the scheme and host (for a stand-in); the path stays. */
+export function eventTrackUrl(): string {
+  const base = (process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
+  return `${base}/open_api/${API_VERSION}/event/track/`
+}
+
+/** TikTok's answer, read once. `code` is undefined when the body is not TikTok's JSON envelope. */
+export interface TikTokAnswer {
+  status: number
+  code?: number
+  message: string
+  requestId?: string
+  body: unknown
+}
+
+export type DeliveryError = IntegrationError | InvalidAuthenticationError | RetryableError
+
+/** Either TikTok's answer accepting the events, or the actions-core error that says why not. */
+export type Outcome = { ok: true; answer: TikTokAnswer } | { ok: false; error: DeliveryError; answer?: TikTokAnswer }
+
+const OK_CODES = new Set([0, 20001]) // 20001: partial success, reported as delivered with its message
+const AUTH_CODES = new Set([40001, 40105])
+const INVALID_PARAMETER = 40002
+const RATE_LIMITED = 40100
+const MAX_MESSAGE = 500
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+function readAnswer(status: number, text: string, secret: string): TikTokAnswer {
+  const body = parseBody(text)
+  const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
+  const code = typeof envelope?.code === 'number' ? envelope.code : undefined
+  const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text
+  return {
+    status,
+    code,
+    message: redact(rawMessage, secret).slice(0, MAX_MESSAGE),
+    requestId: typeof envelope?.request_id === 'string' ? envelope.request_id : undefined,
+    body: body ?? redact(text, secret).slice(0, MAX_MESSAGE)
+  }
+}
+
+/** The access token never leaves this module inside a message, whatever TikTok echoes. */
+function redact(text: string, secret: string): string {
+  return secret ? text.split(secret).join('[access token]') : text
+}
+
+const describe = (answer: TikTokAnswer) =>
+  `${answer.message || 'no message'}${answer.requestId ? ` (request_id ${answer.requestId})` : ''}`
+
+/** The answer table: undefined when TikTok accepted the events, else the error to report. */
+export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
+  const { status, code } = answer
+  const what = describe(answer)
+  if (status === 401 || status === 403) return new InvalidAuthenticationError(`TikTok refused the access token: ${what}`)
+  if (status === 429) return new RetryableError(`TikTok rate limit reached: ${what}`, 429)
+  if (status === 408) return new RetryableError(`TikTok timed out: ${what}`, 408)
+  if (status >= 500) return new RetryableError(`TikTok failed with HTTP ${status}: ${what}`, retryStatus(status))
+  if (code === undefined) {
+    if (status >= 200 && status < 300) {
+      return new RetryableError(`TikTok answered HTTP ${status} without its JSON envelope: ${what}`, 502)
+    }
+    return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
+  }
+  if (OK_CODES.has(code)) return undefined
+  if (AUTH_CODES.has(code)) return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
+  if (code === INVALID_PARAMETER) return new PayloadValidationError(`TikTok rejected the event (code ${code}): ${what}`)
+  if (code === RATE_LIMITED) return new RetryableError(`TikTok rate limit reached (code ${code}): ${what}`, 429)
+  if (code >= 50000 && code < 60000) return new RetryableError(`TikTok failed (code ${code}): ${what}`, 503)
+  return new IntegrationError(`TikTok error ${code}: ${what}`, String(code), 400)
+}
+
+type RetryStatus = ConstructorParameters<typeof RetryableError>[1]
+const RETRY_STATUSES = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
+const retryStatus = (status: number) => (RETRY_STATUSES.has(status) ? status : 500) as RetryStatus
+
+/** The row of the request a 40002 message names (`Batch.3.…` or `data.3.…`), if any. */
+export function rejectedRow(answer: TikTokAnswer | undefined): number | undefined {
+  if (answer?.code !== INVALID_PARAMETER) return undefined
+  const match = answer.message.match(/\b(?:batch|data)(?:\.|\[)(\d+)/i)
+  return match ? Number(match[1]) : undefined
+}
+
+/** Posts the body and reads the answer; never throws. A failure to reach TikTok is retryable. */
+export async function trySendEvents(request: RequestClient, body: TikTokRequestBody, secret = ''): Promise<Outcome> {
+  let status: number
+  let text: string
+  try {
+    const response = await request(eventTrackUrl(), { method: 'post', json: body, throwHttpErrors: false })
+    status = response.status
+    text = (response as { content?: string }).content ?? (await response.text())
+  } catch (error) {
+    const reason = redact(error instanceof Error ? error.message : String(error), secret)
+    return { ok: false, error: new RetryableError(`Could not reach TikTok: ${reason}`, 503) }
+  }
+  const answer = readAnswer(status, text, secret)
+  const error = errorFor(answer)
+  return error ? { ok: false, error, answer } : { ok: true, answer }
+}
+
+/** Posts the body; resolves with TikTok's answer when the events were accepted, else throws the error. */
+export async function sendEvents(request: RequestClient, body: TikTokRequestBody, secret = ''): Promise<unknown> {
+  const outcome = await trySendEvents(request, body, secret)
+  if (!outcome.ok) throw outcome.error
+  return outcome.answer.body
+}
+
+/** Event and test code of the connection check: a custom event marked as test traffic. */
+export const CONNECTION_TEST_EVENT = 'SegmentConnectionTest'
+export const CONNECTION_TEST_CODE = 'SEGMENT_CONNECTION_TEST'
+
+/**
+ * Checks the Access Token and Pixel Code with one harmless call: a single custom event, marked with
+ * a test event code, so TikTok checks token and pixel exactly as for real traffic while nothing
+ * counts as a conversion. Fails with a sentence a marketer can act on.
+ */
+export async function testConnection(request: RequestClient, pixelCode: string, secret = ''): Promise<unknown> {
+  const now = Math.floor(Date.now() / 1000)
+  const outcome = await trySendEvents(
+    request,
+    {
+      event_source: 'web',
+      event_source_id: pixelCode,
+      partner_name: PARTNER_NAME,
+      test_event_code: CONNECTION_TEST_CODE,
+      data: [{ event: CONNECTION_TEST_EVENT, event_time: now, event_id: `connection-test-${now}` }]
+    },
+    secret
+  )
+  if (outcome.ok) return outcome.answer.body
+  const { error, answer } = outcome
+  const said = answer ? describe(answer) : error.message
+  if (error instanceof InvalidAuthenticationError) {
+    throw new InvalidAuthenticationError(
+      `TikTok did not accept this Access Token for Pixel Code ${pixelCode}: ${said}. Generate a new token for this pixel in TikTok Events Manager and paste it again.`
+    )
+  }
+  if (error instanceof RetryableError) {
+    throw new RetryableError(
+      `TikTok could not check the settings right now (${error.message}). Nothing is wrong with them as far as we know; try again in a minute.`,
+      error.status
+    )
+  }
+  if (error instanceof PayloadValidationError) {
+    throw new PayloadValidationError(
+      `TikTok did not accept Pixel Code ${pixelCode}: ${said}. Copy the Pixel Code again from TikTok Events Manager.`
+    )
+  }
+  throw new IntegrationError(`TikTok did not accept these settings: ${error.message}`, error.code ?? 'TIKTOK_ERROR', 400)
+}
