@@ -1,7 +1,7 @@
 /**
  * Generates the `generated-types.ts` files from the field definitions, with actions-core's
- * `fieldsToJsonSchema` and `json-schema-to-typescript`. Run `npm run types` after changing a field;
- * test/generated-types.test.ts fails while the committed files are stale.
+ * `fieldsToJsonSchema` and `json-schema-to-typescript`. Run `npm run types` after changing a field.
+ * `--check` writes nothing and exits 1 when a committed file is stale (test/generated-types.test.ts).
  */
 import { fieldsToJsonSchema } from '@segment/actions-core'
 import type { MinimalInputField } from '@segment/actions-core'
@@ -27,7 +27,7 @@ async function render(fields: Record<string, MinimalInputField>, name: string): 
 }
 
 /** Path (relative to the repository) → the content it must have. */
-export async function expectedTypeFiles(): Promise<Record<string, string>> {
+async function expectedTypeFiles(): Promise<Record<string, string>> {
   const files: Record<string, string> = {
     'src/generated-types.ts': await render(destination.authentication?.fields ?? {}, 'Settings')
   }
@@ -37,7 +37,7 @@ export async function expectedTypeFiles(): Promise<Record<string, string>> {
   return files
 }
 
-export function readRepoFile(relativePath: string): string | undefined {
+function readRepoFile(relativePath: string): string | undefined {
   try {
     return readFileSync(join(ROOT, relativePath), 'utf8')
   } catch {
@@ -45,18 +45,21 @@ export function readRepoFile(relativePath: string): string | undefined {
   }
 }
 
-async function main() {
-  const files = await expectedTypeFiles()
-  for (const [relativePath, content] of Object.entries(files)) {
+async function main(check: boolean) {
+  let stale = 0
+  for (const [relativePath, content] of Object.entries(await expectedTypeFiles())) {
     const changed = readRepoFile(relativePath) !== content
-    if (changed) writeFileSync(join(ROOT, relativePath), content)
-    console.log(`${changed ? 'wrote    ' : 'unchanged'} ${relativePath}`)
+    if (changed) stale++
+    if (changed && !check) writeFileSync(join(ROOT, relativePath), content)
+    console.log(`${changed ? (check ? 'stale    ' : 'wrote    ') : 'unchanged'} ${relativePath}`)
+  }
+  if (check && stale) {
+    console.log('Run `npm run types` to regenerate.')
+    process.exitCode = 1
   }
 }
 
-if (require.main === module) {
-  main().catch((error) => {
-    console.error(error)
-    process.exit(1)
-  })
-}
+main(process.argv.includes('--check')).catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

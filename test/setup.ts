@@ -8,3 +8,9 @@ nock.enableNetConnect((host) => host.startsWith('127.0.0.1') || host.startsWith(
 afterEach(() => {
   nock.cleanAll()
 })
+
+// Each test file loads its own nock, but nock's HTTP interception is process-global: release it when
+// the file ends so that the next file in the same worker intercepts with its own nock.
+afterAll(() => {
+  nock.restore()
+})

@@ -49,7 +49,9 @@ function hashAll(value: unknown, hash: (entry: string) => string | undefined): s
 }
 
 const texts = (value: unknown): string[] | undefined => {
-  const out = list(value).map(text).filter((entry): entry is string => entry !== undefined)
+  const out = list(value)
+    .map(text)
+    .filter((entry): entry is string => entry !== undefined)
   return out.length ? out : undefined
 }
 
@@ -181,7 +183,10 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
   const page = compact({ url: text(payload.url), referrer: text(payload.referrer) })
   const lead =
     source === CRM
-      ? compact({ lead_id: text(payload.lead_fields?.lead_id), lead_event_source: text(payload.lead_fields?.lead_event_source) })
+      ? compact({
+          lead_id: text(payload.lead_fields?.lead_id),
+          lead_event_source: text(payload.lead_fields?.lead_event_source)
+        })
       : undefined
   return compact<TikTokEvent>({
     event,
@@ -190,7 +195,8 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
     user: buildUser(payload),
     properties: buildProperties(payload, source),
     page,
-    limited_data_use: source === WEB && typeof payload.limited_data_use === 'boolean' ? payload.limited_data_use : undefined,
+    limited_data_use:
+      source === WEB && typeof payload.limited_data_use === 'boolean' ? payload.limited_data_use : undefined,
     lead
   }) as TikTokEvent
 }

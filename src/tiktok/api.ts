@@ -3,7 +3,12 @@
  * answer and turns it into actions-core errors. TikTok answers most errors with HTTP 200 and a
  * non-zero `code`, so the HTTP status alone never means "delivered".
  */
-import { IntegrationError, InvalidAuthenticationError, PayloadValidationError, RetryableError } from '@segment/actions-core'
+import {
+  IntegrationError,
+  InvalidAuthenticationError,
+  PayloadValidationError,
+  RetryableError
+} from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
 import type { TikTokRequestBody } from './types'
 
@@ -73,7 +78,8 @@ const describe = (answer: TikTokAnswer) =>
 export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
   const { status, code } = answer
   const what = describe(answer)
-  if (status === 401 || status === 403) return new InvalidAuthenticationError(`TikTok refused the access token: ${what}`)
+  if (status === 401 || status === 403)
+    return new InvalidAuthenticationError(`TikTok refused the access token: ${what}`)
   if (status === 429) return new RetryableError(`TikTok rate limit reached: ${what}`, 429)
   if (status === 408) return new RetryableError(`TikTok timed out: ${what}`, 408)
   if (status >= 500) return new RetryableError(`TikTok failed with HTTP ${status}: ${what}`, retryStatus(status))
@@ -84,7 +90,8 @@ export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
     return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
   }
   if (OK_CODES.has(code)) return undefined
-  if (AUTH_CODES.has(code)) return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
+  if (AUTH_CODES.has(code))
+    return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
   if (code === INVALID_PARAMETER) return new PayloadValidationError(`TikTok rejected the event (code ${code}): ${what}`)
   if (code === RATE_LIMITED) return new RetryableError(`TikTok rate limit reached (code ${code}): ${what}`, 429)
   if (code >= 50000 && code < 60000) return new RetryableError(`TikTok failed (code ${code}): ${what}`, 503)
@@ -102,8 +109,23 @@ export function rejectedRow(answer: TikTokAnswer | undefined): number | undefine
   return match ? Number(match[1]) : undefined
 }
 
-/** Posts the body and reads the answer; never throws. A failure to reach TikTok is retryable. */
-export async function trySendEvents(request: RequestClient, body: TikTokRequestBody, secret = ''): Promise<Outcome> {
+/**
+ * Posts the body and reads the answer; never throws. A failure to reach TikTok is retryable. The
+ * access token (sent as a header by the destination's extendRequest) is needed here only to check it
+ * is set and to keep it out of every message.
+ */
+export async function trySendEvents(
+  request: RequestClient,
+  body: TikTokRequestBody,
+  accessToken: string
+): Promise<Outcome> {
+  if (!accessToken) {
+    return {
+      ok: false,
+      error: new InvalidAuthenticationError('Access Token (accessToken) is missing from the settings.')
+    }
+  }
+  const secret = accessToken
   let status: number
   let text: string
   try {
@@ -120,8 +142,12 @@ export async function trySendEvents(request: RequestClient, body: TikTokRequestB
 }
 
 /** Posts the body; resolves with TikTok's answer when the events were accepted, else throws the error. */
-export async function sendEvents(request: RequestClient, body: TikTokRequestBody, secret = ''): Promise<unknown> {
-  const outcome = await trySendEvents(request, body, secret)
+export async function sendEvents(
+  request: RequestClient,
+  body: TikTokRequestBody,
+  accessToken: string
+): Promise<unknown> {
+  const outcome = await trySendEvents(request, body, accessToken)
   if (!outcome.ok) throw outcome.error
   return outcome.answer.body
 }
@@ -135,7 +161,7 @@ export const CONNECTION_TEST_CODE = 'SEGMENT_CONNECTION_TEST'
  * a test event code, so TikTok checks token and pixel exactly as for real traffic while nothing
  * counts as a conversion. Fails with a sentence a marketer can act on.
  */
-export async function testConnection(request: RequestClient, pixelCode: string, secret = ''): Promise<unknown> {
+export async function testConnection(request: RequestClient, pixelCode: string, accessToken: string): Promise<unknown> {
   const now = Math.floor(Date.now() / 1000)
   const outcome = await trySendEvents(
     request,
@@ -146,7 +172,7 @@ export async function testConnection(request: RequestClient, pixelCode: string, 
       test_event_code: CONNECTION_TEST_CODE,
       data: [{ event: CONNECTION_TEST_EVENT, event_time: now, event_id: `connection-test-${now}` }]
     },
-    secret
+    accessToken
   )
   if (outcome.ok) return outcome.answer.body
   const { error, answer } = outcome
@@ -167,5 +193,9 @@ export async function testConnection(request: RequestClient, pixelCode: string, 
       `TikTok did not accept Pixel Code ${pixelCode}: ${said}. Copy the Pixel Code again from TikTok Events Manager.`
     )
   }
-  throw new IntegrationError(`TikTok did not accept these settings: ${error.message}`, error.code ?? 'TIKTOK_ERROR', 400)
+  throw new IntegrationError(
+    `TikTok did not accept these settings: ${error.message}`,
+    error.code ?? 'TIKTOK_ERROR',
+    400
+  )
 }

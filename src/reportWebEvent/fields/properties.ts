@@ -111,8 +111,7 @@ export const predicted_ltv: InputField = {
   // The label keeps the product page's spelling: the catalog refers to the field by it.
   label: 'Prediected Lifetime Value',
   type: 'number',
-  description:
-    'Predicted lifetime value of a subscriber as defined by the advertiser and expressed as an exact value.',
+  description: 'Predicted lifetime value of a subscriber as defined by the advertiser and expressed as an exact value.',
   default: path('$.properties.predicted_ltv')
 }
 

@@ -1,0 +1,39 @@
+/**
+ * `npm run demo`: every preset's sample Segment event through the destination (actions-core's
+ * Destination, all fifteen presets subscribed) against an embedded TikTok stand-in on loopback.
+ * Prints the body TikTok would receive for each, PII hashed. Needs no TikTok account; nothing
+ * leaves this machine.
+ */
+import { Destination } from '@segment/actions-core'
+import type { JSONObject } from '@segment/actions-core'
+import destination from '../src'
+import { presets } from '../src/presets'
+import { sampleEvents } from '../src/samples'
+import { startTikTokStandIn } from '../src/standin'
+
+async function main() {
+  const standIn = await startTikTokStandIn()
+  process.env.TIKTOK_API_URL = standIn.url
+  const runtime = new Destination(destination)
+  const settings = { accessToken: 'demo-access-token', pixelCode: 'DEMOPIXEL', subscriptions: presets }
+  try {
+    for (const preset of presets) {
+      const event = sampleEvents[preset.name as string]
+      const before = standIn.requests.length
+      await runtime.onEvent(event, settings as unknown as JSONObject)
+      const trigger = 'subscribe' in preset ? preset.subscribe : ''
+      console.log(`\n── ${preset.name}: ${trigger} → ${preset.mapping?.event}`)
+      for (const { body } of standIn.requests.slice(before)) console.log(JSON.stringify(body, null, 2))
+    }
+  } finally {
+    await standIn.close()
+  }
+  console.log(
+    `\n${presets.length} sample events, ${standIn.stats.requests} requests to the TikTok stand-in at ${standIn.url}; nothing left this machine.`
+  )
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

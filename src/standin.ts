@@ -1,0 +1,101 @@
+/**
+ * A TikTok stand-in on loopback: answers `/open_api/<version>/event/track/` the way Events API 2.0
+ * does (HTTP 200 with a `code`), with a configurable latency and scripted answers, and records what
+ * it receives. Used by the demo, the benchmark and the end-to-end tests; never by the destination.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { TikTokRequestBody } from './tiktok/types'
+
+export interface StandInAnswer {
+  status?: number
+  body: object | string
+}
+
+export interface StandInOptions {
+  /** Milliseconds before each answer (default 0). */
+  latencyMs?: number
+  /** Keep every request body (default true); off for long benchmarks. */
+  keepBodies?: boolean
+  /** Answer of the n-th request (from 0); `undefined` means TikTok's normal answer. */
+  script?: (body: TikTokRequestBody, n: number) => StandInAnswer | undefined
+}
+
+export interface StandInRequest {
+  headers: IncomingHttpHeaders
+  body: TikTokRequestBody
+}
+
+export interface StandIn {
+  /** `http://127.0.0.1:<port>`: what TIKTOK_API_URL should be. */
+  url: string
+  requests: StandInRequest[]
+  stats: { requests: number; events: number; bytes: number }
+  close(): Promise<void>
+}
+
+const TRACK_PATH = /^\/open_api\/v[\d.]+\/event\/track\/?$/
+
+/** TikTok's own refusals that do not depend on the script: no token, or not 1 to 1000 events. */
+function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | undefined): StandInAnswer {
+  if (!headers['access-token']) return { body: { code: 40105, message: 'Access token is required' } }
+  const count = Array.isArray(body?.data) ? body.data.length : 0
+  if (count < 1 || count > 1000) {
+    return { body: { code: 40002, message: `data: between 1 and 1000 events expected, got ${count}` } }
+  }
+  return { body: { code: 0, message: 'OK', data: {} } }
+}
+
+export async function startTikTokStandIn(options: StandInOptions = {}): Promise<StandIn> {
+  const { latencyMs = 0, keepBodies = true, script } = options
+  const requests: StandInRequest[] = []
+  const stats = { requests: 0, events: 0, bytes: 0 }
+  let requestId = 0
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks)
+      let body: TikTokRequestBody | undefined
+      try {
+        body = JSON.parse(raw.toString('utf8'))
+      } catch {
+        body = undefined
+      }
+      const n = stats.requests++
+      stats.bytes += raw.length
+      let answer: StandInAnswer
+      if (req.method !== 'POST' || !TRACK_PATH.test(req.url ?? '')) {
+        answer = { status: 404, body: { code: 40400, message: 'Not found' } }
+      } else {
+        answer = (body && script?.(body, n)) ?? standardAnswer(req.headers, body)
+        const accepted = typeof answer.body === 'object' && (answer.body as { code?: number }).code === 0
+        if (body && accepted && (answer.status ?? 200) === 200) stats.events += body.data.length
+        if (body && keepBodies) requests.push({ headers: req.headers, body })
+      }
+      const reply = () => {
+        const { body: answerBody } = answer
+        const isJson = typeof answerBody === 'object'
+        const payload = isJson ? JSON.stringify({ request_id: `standin-${++requestId}`, ...answerBody }) : answerBody
+        res.writeHead(answer.status ?? 200, { 'content-type': isJson ? 'application/json' : 'text/plain' })
+        res.end(payload)
+      }
+      if (latencyMs > 0) setTimeout(reply, latencyMs)
+      else reply()
+    })
+  })
+  server.keepAliveTimeout = 30_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}

@@ -1,0 +1,150 @@
+import { createTestIntegration, Destination } from '@segment/actions-core'
+import nock from 'nock'
+import destination from '../src'
+import { CONNECTION_TEST_CODE, CONNECTION_TEST_EVENT } from '../src/tiktok/api'
+import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from './helpers'
+
+describe('the destination definition', () => {
+  it('is Tiktok Conversions, a cloud destination', () => {
+    expect(destination).toMatchObject({ name: 'Tiktok Conversions', slug: 'tiktok-conversions', mode: 'cloud' })
+    expect(Object.keys(destination.actions)).toEqual(['reportWebEvent'])
+  })
+
+  it('is what plain CommonJS require() gives, and its .default', () => {
+    const required = require('../src')
+    expect(required.name).toBe('Tiktok Conversions')
+    expect(required.default).toBe(required)
+    expect(Object.keys(JSON.parse(JSON.stringify(required)))).not.toContain('default')
+  })
+
+  it('has the two required settings of the product page', () => {
+    expect(destination.authentication?.scheme).toBe('custom')
+    const fields = destination.authentication?.fields ?? {}
+    expect(Object.keys(fields)).toEqual(['accessToken', 'pixelCode'])
+    expect(fields.accessToken).toMatchObject({ label: 'Access Token', type: 'password', required: true })
+    expect(fields.pixelCode).toMatchObject({ label: 'Pixel Code', type: 'string', required: true })
+    expect(fields.accessToken.description).toMatch(/^Your TikTok Access Token\. Please see TikTok’s \[Events API/)
+    expect(fields.pixelCode.description).toMatch(/^Your TikTok Pixel ID\. Please see TikTok’s \[Events API/)
+  })
+
+  it('sends the access token header and a JSON content type on every request', () => {
+    const options = destination.extendRequest?.({ settings: SETTINGS, payload: undefined })
+    expect(options?.headers).toEqual({ 'Access-Token': SETTINGS.accessToken, 'Content-Type': 'application/json' })
+  })
+
+  // The product page's field table: label and type of every row.
+  const FIELD_TABLE: [string, string, boolean][] = [
+    ['Event Source', 'string', false],
+    ['Additional Fields', 'string', false],
+    ['Event Name', 'string', true],
+    ['Event ID', 'string', false],
+    ['Event Timestamp', 'string', false],
+    ['Phone Number', 'string', false],
+    ['Email', 'string', false],
+    ['First Name', 'string', false],
+    ['Last Name', 'string', false],
+    ['Address', 'object', false],
+    ['Order ID', 'string', false],
+    ['Shop ID', 'string', false],
+    ['External ID', 'string', false],
+    ['TikTok Click ID', 'string', false],
+    ['TikTok Cookie ID', 'string', false],
+    ['Locale', 'string', false],
+    ['Page URL', 'string', false],
+    ['Page Referrer', 'string', false],
+    ['IP Address', 'string', false],
+    ['User Agent', 'string', false],
+    ['Contents', 'object', false],
+    ['Content IDs', 'string', false],
+    ['Number of Items', 'number', false],
+    ['Content Type', 'string', false],
+    ['Currency', 'string', false],
+    ['Value', 'number', false],
+    ['Description', 'string', false],
+    ['Query', 'string', false],
+    ['Limited Data Use', 'boolean', false],
+    ['Test Event Code', 'string', false],
+    ['Delivery Category', 'string', false],
+    ['Prediected Lifetime Value', 'number', false],
+    ['Search String', 'string', false],
+    ['CRM Fields', 'object', false],
+    ['Vehicle Fields', 'object', false],
+    ['Travel Fields', 'object', false]
+  ]
+
+  it.each(FIELD_TABLE)('Report Web Event has the field %s (%s)', (label, type, required) => {
+    const fields = Object.values(destination.actions.reportWebEvent.fields)
+    const field = fields.find((candidate) => candidate.label === label)
+    expect(field).toMatchObject({ type })
+    expect(field?.required === true).toBe(required)
+  })
+
+  it('accepts a single value or an array where the page says so', () => {
+    const { fields } = destination.actions.reportWebEvent
+    for (const key of ['phone_number', 'email', 'external_id', 'content_ids', 'contents']) {
+      expect(fields[key].multiple).toBe(true)
+    }
+  })
+})
+
+describe('testAuthentication', () => {
+  const runtime = new Destination(destination)
+
+  it('passes when TikTok accepts token and pixel, and sends only a test-marked custom event', async () => {
+    const { captured } = mockTikTok()
+    await expect(runtime.testAuthentication(SETTINGS)).resolves.toBeUndefined()
+    expect(captured.headers[0]['access-token']).toBe(SETTINGS.accessToken)
+    expect(captured.bodies[0]).toMatchObject({
+      event_source: 'web',
+      event_source_id: SETTINGS.pixelCode,
+      test_event_code: CONNECTION_TEST_CODE,
+      data: [{ event: CONNECTION_TEST_EVENT }]
+    })
+    expect(captured.bodies[0].data).toHaveLength(1)
+  })
+
+  it('says in words that the token is refused (code 40001 with HTTP 200)', async () => {
+    nock(TIKTOK).post(TRACK_PATH).reply(200, { code: 40001, message: 'No permission to operate pixel' })
+    const error = await runtime.testAuthentication(SETTINGS).catch((e) => e)
+    expect(error.message).toContain(`TikTok did not accept this Access Token for Pixel Code ${SETTINGS.pixelCode}`)
+    expect(error.message).toContain('No permission to operate pixel')
+    expect(error.message).not.toContain(SETTINGS.accessToken)
+  })
+
+  it('says in words that the pixel is refused (code 40002)', async () => {
+    nock(TIKTOK).post(TRACK_PATH).reply(200, { code: 40002, message: 'Invalid pixel code' })
+    await expect(runtime.testAuthentication(SETTINGS)).rejects.toThrow(
+      `TikTok did not accept Pixel Code ${SETTINGS.pixelCode}: Invalid pixel code`
+    )
+  })
+
+  it('says that TikTok could not check when it is busy', async () => {
+    nock(TIKTOK).post(TRACK_PATH).reply(503, 'busy')
+    await expect(runtime.testAuthentication(SETTINGS)).rejects.toThrow(/could not check the settings right now/)
+  })
+
+  it('refuses missing settings without calling TikTok', async () => {
+    await expect(runtime.testAuthentication({ accessToken: SETTINGS.accessToken } as never)).rejects.toThrow(
+      /pixelCode/
+    )
+  })
+})
+
+describe('the fast-uri pin', () => {
+  // fast-uri 3.1.6 and later make actions-core throw "URI scheme is malformed." for any destination
+  // whose name has a space, because the schema cache key is "Tiktok Conversions:Report Web Event".
+  it('keeps actions-core able to validate a payload of this destination', async () => {
+    const { captured } = mockTikTok()
+    await createTestIntegration(destination).testAction('reportWebEvent', {
+      event: { event: 'Signed Up' },
+      mapping: { event: 'CompleteRegistration' },
+      settings: SETTINGS
+    })
+    expect(captured.bodies).toHaveLength(1)
+  })
+
+  it('is pinned to 3.1.5 in package.json overrides and installed so', () => {
+    expect(require('../package.json').overrides['fast-uri']).toBe('3.1.5')
+    expect(require('fast-uri/package.json').version).toBe('3.1.5')
+  })
+})

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import destination from '../src'
+
+const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
+
+describe('README', () => {
+  it('opens with the two commands: the main job and the tests', () => {
+    const firstBlock = readme.split('```')[1]
+    expect(firstBlock).toContain('npm ci && npm run demo')
+    expect(firstBlock).toContain('npm ci && npm test')
+  })
+
+  it('lists every preset with its trigger', () => {
+    for (const preset of destination.presets ?? []) {
+      expect(readme).toContain(`| ${preset.name} `)
+      if ('subscribe' in preset) expect(readme).toContain(`\`${preset.subscribe}\``)
+    }
+  })
+
+  it('lists every field of Report Web Event with its key', () => {
+    for (const [key, field] of Object.entries(destination.actions.reportWebEvent.fields)) {
+      expect(readme).toContain(`| ${field.label} `)
+      expect(readme).toContain(`\`${key}\``)
+    }
+  })
+})

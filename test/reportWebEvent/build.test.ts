@@ -1,0 +1,297 @@
+import { PayloadValidationError } from '@segment/actions-core'
+import { buildEnvelope, buildEvent, eventTime } from '../../src/reportWebEvent/build'
+import type { Payload } from '../../src/reportWebEvent/generated-types'
+import { SETTINGS, sha } from '../helpers'
+
+const NOW = 1_790_000_000
+
+const full: Payload = {
+  event_source: 'web',
+  event: 'CompletePayment',
+  event_id: 'msg-1',
+  timestamp: '2026-11-02T10:15:30.000Z',
+  email: [' Alice.Doe@Example.com '],
+  phone_number: ['(415) 555-0100'],
+  external_id: ['user-8431'],
+  first_name: ' Alice ',
+  last_name: 'Van Doe',
+  address: { city: 'San Francisco', state: 'CA', country: 'United States', zip_code: '94107 ' },
+  ttp: 'ttp-cookie',
+  ip: '203.0.113.7',
+  user_agent: 'Mozilla/5.0',
+  locale: 'en-US',
+  url: 'https://shop.example.com/?ttclid=CLICK-1',
+  referrer: 'https://www.tiktok.com/',
+  contents: [
+    { content_id: 'sku-1', content_name: 'Shoe', content_category: 'Shoes', brand: 'NW', price: 89.5, quantity: 1 }
+  ],
+  content_type: 'product',
+  currency: 'usd',
+  value: 89.5,
+  order_id: 'order-1',
+  limited_data_use: false
+}
+
+describe('buildEvent', () => {
+  it('builds the TikTok event with PII normalized and hashed', () => {
+    expect(buildEvent(full, NOW)).toEqual({
+      event: 'CompletePayment',
+      event_time: 1793614530,
+      event_id: 'msg-1',
+      user: {
+        email: [sha('alice.doe@example.com')],
+        phone: [sha('+14155550100')],
+        external_id: [sha('user-8431')],
+        ttclid: 'CLICK-1',
+        ttp: 'ttp-cookie',
+        ip: '203.0.113.7',
+        user_agent: 'Mozilla/5.0',
+        locale: 'en-US',
+        first_name: sha('alice'),
+        last_name: sha('vandoe'),
+        city: 'sanfrancisco',
+        state: 'ca',
+        country: 'unitedstates',
+        zip_code: sha('94107')
+      },
+      properties: {
+        contents: [
+          {
+            price: 89.5,
+            quantity: 1,
+            content_id: 'sku-1',
+            content_category: 'Shoes',
+            content_name: 'Shoe',
+            brand: 'NW'
+          }
+        ],
+        content_type: 'product',
+        currency: 'USD',
+        value: 89.5,
+        order_id: 'order-1'
+      },
+      page: { url: 'https://shop.example.com/?ttclid=CLICK-1', referrer: 'https://www.tiktok.com/' },
+      limited_data_use: false
+    })
+  })
+
+  it('leaves out empty values: no "", no hash of "", no empty object or array', () => {
+    const event = buildEvent(
+      {
+        event: 'Contact',
+        email: ['', '  '],
+        phone_number: [],
+        external_id: [' '],
+        first_name: '',
+        last_name: '   ',
+        address: { city: '', state: ' ', country: '', zip_code: '' },
+        contents: [{}, { content_id: ' ' }],
+        content_ids: [],
+        url: '',
+        referrer: ''
+      },
+      NOW
+    )
+    expect(event).toEqual({ event: 'Contact', event_time: NOW })
+  })
+
+  it('accepts a single value or an array, and sends each distinct value once', () => {
+    const one = buildEvent({ event: 'Lead', email: 'a@example.com' as unknown as string[] }, NOW)
+    expect(one.user?.email).toEqual([sha('a@example.com')])
+    const many = buildEvent({ event: 'Lead', email: ['a@example.com', ' A@example.com', 'b@example.com'] }, NOW)
+    expect(many.user?.email).toEqual([sha('a@example.com'), sha('b@example.com')])
+  })
+
+  it('skips entries of a mixed array that are not text', () => {
+    const event = buildEvent({ event: 'Lead', email: ['a@example.com', 5, null, {}] as unknown as string[] }, NOW)
+    expect(event.user).toEqual({ email: [sha('a@example.com')] })
+  })
+
+  describe('phone country', () => {
+    it('comes from the address country, given as a code or a name', () => {
+      const byName = buildEvent({ event: 'Lead', phone_number: ['030 1234567'], address: { country: 'Germany' } }, NOW)
+      expect(byName.user?.phone).toEqual([sha('+49301234567')])
+    })
+
+    it('else from the Default Phone Country field', () => {
+      const event = buildEvent({ event: 'Lead', phone_number: ['(415) 555-0100'], default_phone_country: 'US' }, NOW)
+      expect(event.user?.phone).toEqual([sha('+14155550100')])
+    })
+
+    it('is not guessed when unknown: digits with a leading +', () => {
+      const event = buildEvent({ event: 'Lead', phone_number: ['(415) 555-0100'] }, NOW)
+      expect(event.user?.phone).toEqual([sha('+4155550100')])
+    })
+  })
+
+  describe('ttclid', () => {
+    it('is the mapped value first', () => {
+      const event = buildEvent({ event: 'Lead', ttclid: 'MAPPED', url: 'https://a.example/?ttclid=FROM-URL' }, NOW)
+      expect(event.user?.ttclid).toBe('MAPPED')
+    })
+
+    it('else the ttclid query parameter of the page URL', () => {
+      const event = buildEvent({ event: 'Lead', url: 'https://a.example/p?utm=x&ttclid=FROM-URL' }, NOW)
+      expect(event.user?.ttclid).toBe('FROM-URL')
+    })
+
+    it('ignores a malformed page URL, which is still sent as the page', () => {
+      const event = buildEvent({ event: 'Lead', url: 'not a url ?ttclid=X' }, NOW)
+      expect(event.user).toBeUndefined()
+      expect(event.page).toEqual({ url: 'not a url ?ttclid=X' })
+    })
+  })
+
+  describe('event_time', () => {
+    it('is Unix seconds of the ISO 8601 timestamp, honouring its offset', () => {
+      expect(eventTime('2026-11-02T10:15:30Z', NOW)).toBe(1793614530)
+      expect(eventTime('2026-11-02T12:15:30.999+02:00', NOW)).toBe(1793614530)
+      expect(eventTime('2026-11-02', NOW)).toBe(1793577600)
+    })
+
+    it('reads epoch seconds or milliseconds written as digits', () => {
+      expect(eventTime('1793614530', NOW)).toBe(1793614530)
+      expect(eventTime('1793614530123', NOW)).toBe(1793614530)
+    })
+
+    it('is now when the event has no timestamp', () => {
+      expect(buildEvent({ event: 'Lead' }, NOW).event_time).toBe(NOW)
+      expect(eventTime('  ', NOW)).toBe(NOW)
+    })
+
+    it.each(['yesterday', '2026-13-45T00:00:00Z', '2026-02-30', '2026-11-02T25:00:00Z', 'NaN'])(
+      'rejects %p with a PayloadValidationError naming the field',
+      (timestamp) => {
+        expect(() => buildEvent({ event: 'Lead', timestamp }, NOW)).toThrow(PayloadValidationError)
+        expect(() => buildEvent({ event: 'Lead', timestamp }, NOW)).toThrow(/Event Timestamp \(timestamp\)/)
+      }
+    )
+  })
+
+  it('requires an event name', () => {
+    expect(() => buildEvent({ event: '  ' }, NOW)).toThrow(
+      new PayloadValidationError('Event Name (event) is required.')
+    )
+  })
+
+  it('sends travel fields under TikTok property names for web events', () => {
+    const event = buildEvent(
+      {
+        event: 'ViewContent',
+        event_spec_type: 'travel_fields',
+        travel_fields: {
+          city: 'Lisbon',
+          country: 'PT',
+          checkin_date: '2026-12-01',
+          checkout_date: '2026-12-05',
+          num_adults: 2,
+          num_children: 0,
+          suggested_hotels: 'hotel-1' as unknown as string[],
+          destination_ids: ['d1', 'd2'],
+          travel_class: 'eco',
+          preferred_num_stops: 0,
+          origin_airport: ' SFO ',
+          destination_airport: ''
+        },
+        vehicle_fields: { make: 'ignored: not the chosen group' }
+      },
+      NOW
+    )
+    expect(event.properties).toEqual({
+      city: 'Lisbon',
+      country: 'PT',
+      checkin_date: '2026-12-01',
+      checkout_date: '2026-12-05',
+      num_adults: 2,
+      num_children: 0,
+      suggested_hotels: ['hotel-1'],
+      destination_ids: ['d1', 'd2'],
+      travel_class: 'eco',
+      preferred_num_stops: 0,
+      origin_airport: 'SFO'
+    })
+  })
+
+  it('sends vehicle fields with mileage and price range objects', () => {
+    const event = buildEvent(
+      {
+        event: 'ViewContent',
+        event_spec_type: 'vehicle_fields',
+        vehicle_fields: {
+          make: 'Volvo',
+          model: 'XC40',
+          year: 2024,
+          state_of_vehicle: 'Used',
+          mileage_value: 12000,
+          mileage_unit: 'KM',
+          preferred_price_range_min: 20000,
+          preferred_price_range_max: 30000,
+          vin: 'YV1XZ',
+          viewcontent_type: 'inventory'
+        }
+      },
+      NOW
+    )
+    expect(event.properties).toEqual({
+      make: 'Volvo',
+      model: 'XC40',
+      year: 2024,
+      state_of_vehicle: 'Used',
+      vin: 'YV1XZ',
+      viewcontent_type: 'inventory',
+      mileage: { value: 12000, unit: 'KM' },
+      preferred_price_range: [20000, 30000]
+    })
+  })
+
+  it('sends a crm event with its lead, without web-only keys', () => {
+    const event = buildEvent(
+      {
+        event_source: 'crm',
+        event: 'Lead',
+        crm_event_set_id: 'CRMSET1',
+        lead_fields: { lead_id: 'lead-77', lead_event_source: 'HubSpot' },
+        limited_data_use: true,
+        event_spec_type: 'travel_fields',
+        travel_fields: { city: 'Lisbon' },
+        email: ['lead@example.com']
+      },
+      NOW
+    )
+    expect(event).toEqual({
+      event: 'Lead',
+      event_time: NOW,
+      user: { email: [sha('lead@example.com')] },
+      lead: { lead_id: 'lead-77', lead_event_source: 'HubSpot' }
+    })
+  })
+})
+
+describe('buildEnvelope', () => {
+  it('addresses web events to the Pixel Code, with the test event code at the top level', () => {
+    expect(buildEnvelope({ event: 'Lead', test_event_code: 'TEST123' }, SETTINGS)).toEqual({
+      event_source: 'web',
+      event_source_id: SETTINGS.pixelCode,
+      partner_name: 'Segment',
+      test_event_code: 'TEST123'
+    })
+  })
+
+  it('addresses crm events to the CRM Event Set, never the Pixel Code', () => {
+    expect(buildEnvelope({ event: 'Lead', event_source: 'crm', crm_event_set_id: 'CRMSET1' }, SETTINGS)).toEqual({
+      event_source: 'crm',
+      event_source_id: 'CRMSET1',
+      partner_name: 'Segment'
+    })
+  })
+
+  it('refuses a crm event without a CRM Event Set ID', () => {
+    expect(() => buildEnvelope({ event: 'Lead', event_source: 'crm' }, SETTINGS)).toThrow(
+      new PayloadValidationError('CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.')
+    )
+  })
+
+  it('refuses settings without a Pixel Code', () => {
+    expect(() => buildEnvelope({ event: 'Lead' }, { accessToken: 'x', pixelCode: '' })).toThrow(/Pixel Code/)
+  })
+})
