@@ -2,12 +2,12 @@
  * The pure payload builder: a Report Web Event payload becomes the event TikTok receives, with PII
  * normalized and hashed, and nothing empty in it. No I/O: the clock is an argument.
  */
-import { PayloadValidationError } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import { PARTNER_NAME } from '../tiktok/api'
 import type { TikTokContent, TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
 import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
 import { toCountryCode } from './country'
+import { FieldValidationError } from './errors'
 import type { Payload } from './generated-types'
 import { hashCompact, hashEmail, hashExternalId, hashPhone, plainLocation } from './normalize'
 import { toUnixSeconds } from './time'
@@ -166,7 +166,8 @@ export function eventTime(timestamp: unknown, now: number): number {
   if (given === undefined) return now
   const seconds = toUnixSeconds(given)
   if (seconds === undefined) {
-    throw new PayloadValidationError(
+    throw new FieldValidationError(
+      'timestamp',
       `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
     )
   }
@@ -175,11 +176,11 @@ export function eventTime(timestamp: unknown, now: number): number {
 
 const eventSourceOf = (payload: Payload) => (payload.event_source === CRM ? CRM : WEB)
 
-/** The event as TikTok receives it in `data[]`. Throws PayloadValidationError naming the field at fault. */
+/** The event as TikTok receives it in `data[]`. Throws a FieldValidationError naming the field at fault. */
 export function buildEvent(payload: Payload, now: number): TikTokEvent {
   const source = eventSourceOf(payload)
   const event = text(payload.event)
-  if (!event) throw new PayloadValidationError('Event Name (event) is required.')
+  if (!event) throw new FieldValidationError('event', 'Event Name (event) is required.')
   const page = compact({ url: text(payload.url), referrer: text(payload.referrer) })
   const lead =
     source === CRM
@@ -209,11 +210,12 @@ export function buildEnvelope(payload: Payload, settings: Settings): TikTokEnvel
   const source = eventSourceOf(payload)
   const sourceId = source === CRM ? text(payload.crm_event_set_id) : text(settings.pixelCode)
   if (!sourceId) {
-    throw new PayloadValidationError(
-      source === CRM
-        ? 'CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.'
-        : 'Pixel Code (pixelCode) is missing from the settings.'
-    )
+    throw source === CRM
+      ? new FieldValidationError(
+          'crm_event_set_id',
+          'CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.'
+        )
+      : new FieldValidationError('pixelCode', 'Pixel Code (pixelCode) is missing from the settings.')
   }
   return compact<TikTokEnvelope>({
     event_source: source,

@@ -374,6 +374,18 @@ export type TravelEnd = string
  * IDs of destinations suggested to the user: one ID or a list of IDs.
  */
 export type SuggestedDestinations = string[]
+/**
+ * When enabled, events are sent to TikTok in batches of up to 1000 events per request, each event with its own delivery status.
+ */
+export type BatchDataToTikTok = boolean
+/**
+ * Most events in one request to TikTok (at most 1000, TikTok's limit).
+ */
+export type BatchSize = number
+/**
+ * Events with different values of these fields are never sent in the same request.
+ */
+export type BatchKeys = string[]
 
 export interface Payload {
   event_source?: EventSource
@@ -414,6 +426,9 @@ export interface Payload {
   lead_fields?: CRMFields
   vehicle_fields?: VehicleFields
   travel_fields?: TravelFields
+  enable_batching?: BatchDataToTikTok
+  batch_size?: BatchSize
+  batch_keys?: BatchKeys
 }
 /**
  * The address of the customer.

@@ -4,13 +4,15 @@
  * non-zero `code`, so the HTTP status alone never means "delivered".
  */
 import {
+  ErrorCodes,
+  getErrorCodeFromHttpStatus,
   IntegrationError,
   InvalidAuthenticationError,
   PayloadValidationError,
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import type { TikTokRequestBody } from './types'
+import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export const API_VERSION = 'v1.3'
 export const DEFAULT_BASE_URL = 'https://business-api.tiktok.com'
@@ -150,6 +152,76 @@ export async function sendEvents(
   const outcome = await trySendEvents(request, body, accessToken)
   if (!outcome.ok) throw outcome.error
   return outcome.answer.body
+}
+
+/** The delivery status of one event of a batch. */
+export type EventStatus =
+  | { ok: true; status: number; body: unknown }
+  | { ok: false; status: number; errortype: keyof typeof ErrorCodes; errormessage: string; body?: unknown }
+
+/** The status every event of a refused request gets: the answer table, per event. */
+export function statusOf(error: DeliveryError, body?: unknown): EventStatus {
+  const status = error.status ?? 500
+  const errortype =
+    error.code && error.code in ErrorCodes
+      ? (error.code as keyof typeof ErrorCodes)
+      : getErrorCodeFromHttpStatus(status)
+  return { ok: false, status, errortype, errormessage: error.message, body }
+}
+
+/**
+ * Sends events that share an envelope, in requests of at most `batchSize` (never more than TikTok's
+ * 1,000), one request at a time. Returns one status per event, in order. When TikTok refuses a request
+ * with 40002 naming a row, that event gets 400 with TikTok's message and the others are sent again once
+ * without it; when the second answer names another row, the events not yet delivered get a retryable
+ * status, so that a retry peels the next bad row off instead of losing good events.
+ */
+export async function deliverEvents(
+  request: RequestClient,
+  envelope: TikTokEnvelope,
+  events: TikTokEvent[],
+  accessToken: string,
+  batchSize: number = MAX_EVENTS_PER_REQUEST
+): Promise<EventStatus[]> {
+  const size = Math.max(1, Math.min(MAX_EVENTS_PER_REQUEST, Math.floor(batchSize) || MAX_EVENTS_PER_REQUEST))
+  const statuses: EventStatus[] = []
+  for (let start = 0; start < events.length; start += size) {
+    statuses.push(...(await deliverChunk(request, envelope, events.slice(start, start + size), accessToken)))
+  }
+  return statuses
+}
+
+async function deliverChunk(
+  request: RequestClient,
+  envelope: TikTokEnvelope,
+  events: TikTokEvent[],
+  accessToken: string
+): Promise<EventStatus[]> {
+  const statuses: EventStatus[] = new Array(events.length)
+  let pending = events.map((_, index) => index)
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const outcome = await trySendEvents(request, { ...envelope, data: pending.map((i) => events[i]) }, accessToken)
+    if (outcome.ok) {
+      for (const i of pending) statuses[i] = { ok: true, status: 200, body: outcome.answer.body }
+      break
+    }
+    const row = rejectedRow(outcome.answer)
+    if (row === undefined || row >= pending.length) {
+      for (const i of pending) statuses[i] = statusOf(outcome.error, outcome.answer?.body)
+      break
+    }
+    statuses[pending[row]] = statusOf(outcome.error, outcome.answer?.body)
+    pending = pending.filter((_, position) => position !== row)
+    if (attempt === 1) {
+      const why = new RetryableError(
+        `Not delivered: TikTok refused the request again because of another event (${outcome.error.message}). Send it again.`,
+        500
+      )
+      for (const i of pending) statuses[i] = statusOf(why)
+      break
+    }
+  }
+  return statuses
 }
 
 /** Event and test code of the connection check: a custom event marked as test traffic. */

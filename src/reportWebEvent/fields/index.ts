@@ -1,4 +1,5 @@
-import type { InputField } from '@segment/actions-core'
+import type { ActionDefinition } from '@segment/actions-core'
+import { batch_keys, batch_size, enable_batching } from './batching'
 import { crm_event_set_id, lead_fields } from './crm'
 import { event, event_id, event_source, event_spec_type, test_event_code, timestamp } from './event'
 import { referrer, url } from './page'
@@ -7,8 +8,11 @@ import { travel_fields } from './travel'
 import * as user from './user'
 import { vehicle_fields } from './vehicle'
 
-/** The fields of Report Web Event, in the order of the product page's field table. */
-export const fields: Record<string, InputField> = {
+/**
+ * The fields of Report Web Event, in the order of the product page's field table, then ours: batching
+ * controls never reach TikTok's body.
+ */
+export const fields: ActionDefinition<unknown>['fields'] = {
   event_source,
   event_spec_type,
   event,
@@ -46,5 +50,8 @@ export const fields: Record<string, InputField> = {
   crm_event_set_id,
   lead_fields,
   vehicle_fields,
-  travel_fields
+  travel_fields,
+  enable_batching,
+  batch_size,
+  batch_keys
 }
