@@ -26,15 +26,33 @@ export interface StandInRequest {
   body: TikTokRequestBody
 }
 
+export interface StandInStats {
+  /** Requests received on the track endpoint. */
+  requests: number
+  /** Events of the requests answered with code 0. */
+  events: number
+  /** Request bytes received: body and header lines. */
+  bytes: number
+}
+
 export interface StandIn {
   /** `http://127.0.0.1:<port>`: what TIKTOK_API_URL should be. */
   url: string
   requests: StandInRequest[]
-  stats: { requests: number; events: number; bytes: number }
+  stats: StandInStats
   close(): Promise<void>
 }
 
 const TRACK_PATH = /^\/open_api\/v[\d.]+\/event\/track\/?$/
+/** `GET` gives the counters as JSON; `DELETE` resets them. For a stand-in in another process. */
+const STATS_PATH = '/standin/stats'
+
+/** Bytes of the request line and header lines, as they came on the wire (close enough: HTTP/1.1). */
+const headerBytes = (method: string, url: string, rawHeaders: string[]) => {
+  let bytes = method.length + url.length + 12 // "METHOD URL HTTP/1.1\r\n"
+  for (let i = 0; i < rawHeaders.length; i += 2) bytes += rawHeaders[i].length + rawHeaders[i + 1].length + 4
+  return bytes + 2
+}
 
 /** TikTok's own refusals that do not depend on the script: no token, or not 1 to 1000 events. */
 function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | undefined): StandInAnswer {
@@ -46,10 +64,10 @@ function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | 
   return { body: { code: 0, message: 'OK', data: {} } }
 }
 
-export async function startTikTokStandIn(options: StandInOptions = {}): Promise<StandIn> {
+export async function startTikTokStandIn(options: StandInOptions = {}, port = 0): Promise<StandIn> {
   const { latencyMs = 0, keepBodies = true, script } = options
   const requests: StandInRequest[] = []
-  const stats = { requests: 0, events: 0, bytes: 0 }
+  const stats: StandInStats = { requests: 0, events: 0, bytes: 0 }
   let requestId = 0
 
   const server: Server = createServer((req, res) => {
@@ -57,6 +75,12 @@ export async function startTikTokStandIn(options: StandInOptions = {}): Promise<
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
       const raw = Buffer.concat(chunks)
+      if (req.url === STATS_PATH) {
+        if (req.method === 'DELETE') Object.assign(stats, { requests: 0, events: 0, bytes: 0 })
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(stats))
+        return
+      }
       let body: TikTokRequestBody | undefined
       try {
         body = JSON.parse(raw.toString('utf8'))
@@ -64,7 +88,7 @@ export async function startTikTokStandIn(options: StandInOptions = {}): Promise<
         body = undefined
       }
       const n = stats.requests++
-      stats.bytes += raw.length
+      stats.bytes += raw.length + headerBytes(req.method ?? '', req.url ?? '', req.rawHeaders)
       let answer: StandInAnswer
       if (req.method !== 'POST' || !TRACK_PATH.test(req.url ?? '')) {
         answer = { status: 404, body: { code: 40400, message: 'Not found' } }
@@ -86,10 +110,10 @@ export async function startTikTokStandIn(options: StandInOptions = {}): Promise<
     })
   })
   server.keepAliveTimeout = 30_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const address = server.address() as AddressInfo
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     requests,
     stats,
     close: () =>
@@ -98,4 +122,21 @@ export async function startTikTokStandIn(options: StandInOptions = {}): Promise<
         server.close(() => resolve())
       })
   }
+}
+
+/**
+ * `tsx src/standin.ts [--latency ms] [--port n]`: the stand-in as its own process, for benchmarks and
+ * manual tries. Prints its URL on the first line of stdout; counters at GET /standin/stats.
+ */
+if (require.main === module) {
+  const arg = (name: string) => {
+    const at = process.argv.indexOf(`--${name}`)
+    return at > 0 ? Number(process.argv[at + 1]) : undefined
+  }
+  startTikTokStandIn({ latencyMs: arg('latency') ?? 0, keepBodies: false }, arg('port') ?? 0).then((standIn) => {
+    console.log(standIn.url)
+    const stop = () => standIn.close().then(() => process.exit(0))
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
 }
