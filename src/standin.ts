@@ -19,6 +19,8 @@ export interface StandInOptions {
   keepBodies?: boolean
   /** Answer of the n-th request (from 0); `undefined` means TikTok's normal answer. */
   script?: (body: TikTokRequestBody, n: number) => StandInAnswer | undefined
+  /** Told of every request to the track endpoint, with the answer it gets. */
+  onRequest?: (request: StandInRequest, answer: StandInAnswer) => void
 }
 
 export interface StandInRequest {
@@ -65,7 +67,7 @@ function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | 
 }
 
 export async function startTikTokStandIn(options: StandInOptions = {}, port = 0): Promise<StandIn> {
-  const { latencyMs = 0, keepBodies = true, script } = options
+  const { latencyMs = 0, keepBodies = true, script, onRequest } = options
   const requests: StandInRequest[] = []
   const stats: StandInStats = { requests: 0, events: 0, bytes: 0 }
   let requestId = 0
@@ -97,6 +99,7 @@ export async function startTikTokStandIn(options: StandInOptions = {}, port = 0)
         const accepted = typeof answer.body === 'object' && (answer.body as { code?: number }).code === 0
         if (body && accepted && (answer.status ?? 200) === 200) stats.events += body.data.length
         if (body && keepBodies) requests.push({ headers: req.headers, body })
+        if (body) onRequest?.({ headers: req.headers, body }, answer)
       }
       const reply = () => {
         const { body: answerBody } = answer

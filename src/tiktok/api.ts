@@ -20,9 +20,18 @@ export const DEFAULT_BASE_URL = 'https://business-api.tiktok.com'
 export const MAX_EVENTS_PER_REQUEST = 1000
 export const PARTNER_NAME = 'Segment'
 
-/** `TIKTOK_API_URL` replaces the scheme and host (for a stand-in); the path stays. */
+let baseUrlOverride: string | undefined
+
+/**
+ * Replaces the scheme and host of every request (for a stand-in); the path stays. Without it, the
+ * `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used.
+ */
+export function setApiBaseUrl(url: string | undefined): void {
+  baseUrlOverride = url
+}
+
 export function eventTrackUrl(): string {
-  const base = (process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
+  const base = (baseUrlOverride || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
   return `${base}/open_api/${API_VERSION}/event/track/`
 }
 

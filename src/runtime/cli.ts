@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the local runtime on 127.0.0.1:$PORT (default 3000). Dry-run until it has a TikTok
+ * access token and pixel code; SIGTERM and SIGINT stop intake, deliver what is pending and exit 0.
+ */
+import { configFromEnv, ConfigError } from './config'
+import { startRuntime } from '.'
+import { createLog } from './log'
+import { MappingsError } from './subscriptions'
+
+async function main() {
+  const log = createLog()
+  let config
+  try {
+    config = configFromEnv()
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof MappingsError) {
+      log.error('cannot start', { reason: error.message })
+      process.exit(2)
+    }
+    throw error
+  }
+  const runtime = await startRuntime(config, { log })
+  const mode = runtime.mode()
+  log.info('listening', {
+    url: runtime.url,
+    mode,
+    tracking_api: `${runtime.url}/v1/batch`,
+    subscriptions: `${config.subscriptions.length} from ${config.subscriptionSource}`,
+    tiktok:
+      mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
+    pixel_code: runtime.settings.pixelCode,
+    dead_letter_file: config.deadLetterFile
+  })
+  if (mode === 'dry-run') {
+    log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
+  }
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping', { signal, pending: runtime.pipeline.pending })
+    runtime.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('stop failed', { reason: (error as Error).message })
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`)
+  process.exit(1)
+})

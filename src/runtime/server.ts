@@ -1,0 +1,103 @@
+/**
+ * The runtime's HTTP surface: the Segment Tracking API under /v1/, GET /health and GET /deliveries.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Runtime } from '.'
+import { QueueFullError } from './pipeline'
+import { endpointOf, parseTrackingRequest, TrackingError } from './tracking'
+
+/** Segment's limit for one request to the Tracking API. */
+export const MAX_BODY_BYTES = 500 * 1024
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
+  res.end(JSON.stringify(body))
+}
+
+/** The request body as text; a TrackingError(413) past `limit` bytes. */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        reject(new TrackingError(413, `The body is larger than ${limit} bytes.`))
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('error', reject)
+  })
+}
+
+// Browsers running analytics.js on another origin post events here: the Tracking API allows CORS.
+const CORS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'POST, OPTIONS',
+  'access-control-allow-headers': 'Content-Type, Authorization',
+  'access-control-max-age': '86400'
+}
+
+async function tracking(runtime: Runtime, req: IncomingMessage, res: ServerResponse, pathname: string) {
+  if (req.method === 'OPTIONS') {
+    res.writeHead(204, CORS)
+    res.end()
+    return
+  }
+  const endpoint = endpointOf(pathname)
+  if (!endpoint) return sendJson(res, 404, { success: false, message: `No Tracking API endpoint ${pathname}.` }, CORS)
+  if (req.method !== 'POST')
+    return sendJson(res, 405, { success: false, message: 'Use POST.' }, { ...CORS, allow: 'POST' })
+  if (runtime.closing) return sendJson(res, 503, { success: false, message: 'The runtime is shutting down.' }, CORS)
+  try {
+    const parsed = parseTrackingRequest(endpoint, await readBody(req), req.headers.authorization)
+    if (runtime.config.writeKey && parsed.writeKey !== runtime.config.writeKey) {
+      return sendJson(res, 401, { success: false, message: 'Invalid write key.' }, CORS)
+    }
+    runtime.pipeline.accept(parsed.events)
+    if (parsed.rejected.length) {
+      runtime.log.warn('rejected messages', {
+        count: parsed.rejected.length,
+        first: `message ${parsed.rejected[0].index}: ${parsed.rejected[0].reason}`
+      })
+    }
+    sendJson(res, 200, parsed.rejected.length ? { success: true, rejected: parsed.rejected } : { success: true }, CORS)
+  } catch (error) {
+    if (error instanceof TrackingError)
+      return sendJson(res, error.status, { success: false, message: error.message }, CORS)
+    if (error instanceof QueueFullError) {
+      return sendJson(res, 429, { success: false, message: error.message }, { ...CORS, 'retry-after': '1' })
+    }
+    throw error
+  }
+}
+
+/** Routes one request; anything unexpected is a 500 with a message, never a crash. */
+export async function handle(runtime: Runtime, req: IncomingMessage, res: ServerResponse) {
+  const { pathname } = new URL(req.url ?? '/', 'http://runtime.local')
+  try {
+    if (pathname.startsWith('/v1/')) return await tracking(runtime, req, res, pathname)
+    if (req.method === 'GET' && pathname === '/health') {
+      return sendJson(res, runtime.closing ? 503 : 200, {
+        status: runtime.closing ? 'closing' : 'ok',
+        mode: runtime.mode(),
+        pending: runtime.pipeline.pending,
+        counts: runtime.pipeline.counts
+      })
+    }
+    if (req.method === 'GET' && pathname === '/deliveries') {
+      return sendJson(res, 200, { mode: runtime.mode(), deliveries: runtime.deliveries })
+    }
+    for (const route of runtime.routes) {
+      if (await route(req, res, pathname)) return
+    }
+    sendJson(res, 404, { message: `Nothing at ${pathname}.` })
+  } catch (error) {
+    runtime.log.error('request failed', { path: pathname, reason: (error as Error).message })
+    if (!res.headersSent) sendJson(res, 500, { success: false, message: 'The runtime failed on this request.' })
+    else res.destroy()
+  }
+}

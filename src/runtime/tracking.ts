@@ -1,0 +1,126 @@
+/**
+ * The Segment HTTP Tracking API, as the runtime receives it: which endpoint is which type, the write
+ * key, and each message checked and tidied into a Segment event that actions-core can take.
+ */
+import type { SegmentEvent } from '@segment/actions-core'
+import { randomUUID } from 'node:crypto'
+
+export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** `/v1/<type>`, `/v1/batch`, and analytics.js's one-letter forms (`/v1/t`, `/v1/b`…). */
+const ENDPOINTS: Record<string, EventType | 'batch'> = {
+  track: 'track',
+  page: 'page',
+  screen: 'screen',
+  identify: 'identify',
+  group: 'group',
+  alias: 'alias',
+  batch: 'batch',
+  import: 'batch',
+  t: 'track',
+  p: 'page',
+  s: 'screen',
+  i: 'identify',
+  g: 'group',
+  a: 'alias',
+  b: 'batch'
+}
+
+export function endpointOf(pathname: string): EventType | 'batch' | undefined {
+  const match = pathname.match(/^\/v1\/([a-z]+)\/?$/)
+  return match ? ENDPOINTS[match[1]] : undefined
+}
+
+/** A request the Tracking API refuses as a whole, with its HTTP status. */
+export class TrackingError extends Error {
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+export interface TrackingRequest {
+  writeKey?: string
+  events: SegmentEvent[]
+  /** Messages of a batch that were refused, by position, with the reason. */
+  rejected: { index: number; reason: string }[]
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The write key: the user of HTTP Basic auth (analytics-node), else `writeKey` in the body (analytics.js). */
+export function writeKeyOf(authorization: string | undefined, body: unknown): string | undefined {
+  const basic = authorization?.match(/^Basic\s+(.+)$/i)
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8')
+    return decoded.slice(0, decoded.includes(':') ? decoded.indexOf(':') : undefined)
+  }
+  return isObject(body) && typeof body.writeKey === 'string' ? body.writeKey : undefined
+}
+
+const idOf = (value: unknown) =>
+  typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
+
+/**
+ * One message as a Segment event, or the reason it is refused. The envelope objects that actions-core
+ * reads (context, properties, traits, integrations) are dropped when they are not objects: actions-core
+ * would otherwise fail on them before any mapping runs.
+ */
+export function toEvent(message: unknown, type: EventType | undefined, receivedAt: string): SegmentEvent | string {
+  if (!isObject(message)) return 'a message must be a JSON object'
+  const eventType = type ?? message.type
+  if (typeof eventType !== 'string' || !(EVENT_TYPES as readonly string[]).includes(eventType)) {
+    return `"type" must be one of ${EVENT_TYPES.join(', ')}`
+  }
+  if (eventType === 'track' && (typeof message.event !== 'string' || message.event.trim() === '')) {
+    return 'a track call needs an "event" name'
+  }
+  const userId = idOf(message.userId)
+  const anonymousId = idOf(message.anonymousId)
+  if (!userId && !anonymousId) return 'a message needs a "userId" or an "anonymousId"'
+  const event: Record<string, unknown> = { ...message, type: eventType, userId, anonymousId, receivedAt }
+  for (const key of ['context', 'properties', 'traits', 'integrations']) {
+    if (key in event && !isObject(event[key])) delete event[key]
+  }
+  if (typeof event.messageId !== 'string' || event.messageId === '') event.messageId = `api-${randomUUID()}`
+  if (event.timestamp === undefined || event.timestamp === null || event.timestamp === '') event.timestamp = receivedAt
+  return event as unknown as SegmentEvent
+}
+
+/** Parses the body of a Tracking API request: one message, or `{ batch: [...] }`. */
+export function parseTrackingRequest(
+  endpoint: EventType | 'batch',
+  raw: string,
+  authorization: string | undefined,
+  receivedAt = new Date().toISOString()
+): TrackingRequest {
+  let body: unknown
+  try {
+    body = JSON.parse(raw)
+  } catch {
+    throw new TrackingError(400, 'The body is not valid JSON.')
+  }
+  if (!isObject(body)) throw new TrackingError(400, 'The body must be a JSON object.')
+  const writeKey = writeKeyOf(authorization, body)
+  if (endpoint !== 'batch') {
+    const event = toEvent(body, endpoint, receivedAt)
+    if (typeof event === 'string') throw new TrackingError(400, `Invalid ${endpoint} call: ${event}.`)
+    return { writeKey, events: [event], rejected: [] }
+  }
+  if (!Array.isArray(body.batch)) throw new TrackingError(400, 'A batch call needs "batch": a list of messages.')
+  const events: SegmentEvent[] = []
+  const rejected: TrackingRequest['rejected'] = []
+  body.batch.forEach((message, index) => {
+    const event = toEvent(message, undefined, receivedAt)
+    if (typeof event === 'string') rejected.push({ index, reason: event })
+    else events.push(event)
+  })
+  if (events.length === 0 && rejected.length > 0) {
+    throw new TrackingError(400, `No valid message in the batch; message ${rejected[0].index}: ${rejected[0].reason}.`)
+  }
+  return { writeKey, events, rejected }
+}

@@ -1,0 +1,74 @@
+/**
+ * The runtime as `npm start` runs it, in its own process, stopped with a real SIGTERM.
+ */
+import { Analytics } from '@segment/analytics-node'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import { orderCompleted, waitFor } from './helpers'
+
+const ROOT = join(__dirname, '..', '..')
+
+let standIn: StandIn | undefined
+let child: ChildProcess | undefined
+afterEach(async () => {
+  child?.kill('SIGKILL')
+  await standIn?.close()
+  child = standIn = undefined
+})
+
+function startCli(
+  env: Record<string, string>
+): Promise<{ url: string; stderr: string[]; exit: Promise<number | null> }> {
+  const stderr: string[] = []
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', DEAD_LETTER_FILE: '/tmp/tiktok-process-test.jsonl', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exit = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)))
+  child.stdout!.resume()
+  return new Promise((resolve, reject) => {
+    child!.stderr!.on('data', (chunk: Buffer) => {
+      stderr.push(...chunk.toString().split('\n').filter(Boolean))
+      const url = stderr.join('\n').match(/ listening url=(\S+)/)?.[1]
+      if (url) resolve({ url, stderr, exit })
+    })
+    void exit.then((code) => reject(new Error(`runtime exited with ${code}: ${stderr.join('\n')}`)))
+  })
+}
+
+describe('npm start', () => {
+  it('loses nothing when SIGTERM comes right after the client flushed', async () => {
+    standIn = await startTikTokStandIn({ latencyMs: 20 })
+    // A long flush interval: the events are still queued when SIGTERM comes.
+    const { url, stderr, exit } = await startCli({
+      TIKTOK_ACCESS_TOKEN: 'process-token',
+      TIKTOK_PIXEL_CODE: 'PIX',
+      TIKTOK_API_URL: standIn.url,
+      FLUSH_INTERVAL_MS: '60000'
+    })
+    const analytics = new Analytics({ writeKey: 'k', host: url, flushAt: 50, flushInterval: 50 })
+    for (let i = 0; i < 500; i++) {
+      const { userId, event, properties } = orderCompleted(i)
+      analytics.track({ userId, event, properties })
+    }
+    await analytics.closeAndFlush({ timeout: 10_000 })
+    child!.kill('SIGTERM')
+    expect(await exit).toBe(0)
+    expect(standIn.stats.events).toBe(500)
+    const ids = new Set(standIn.requests.flatMap(({ body }) => body.data.map((event) => event.event_id)))
+    expect(ids.size).toBe(500)
+    expect(stderr.join('\n')).toMatch(/ info stopped received=500 delivered=500 dead_lettered=0/)
+  })
+
+  it('refuses to start on a bad mappings file, saying why', async () => {
+    await expect(startCli({ MAPPINGS: join(ROOT, 'package.json') })).rejects.toThrow(/cannot start reason=.*MAPPINGS/)
+  })
+
+  it('starts in dry-run without credentials and says so', async () => {
+    const { stderr } = await startCli({ TIKTOK_ACCESS_TOKEN: '', TIKTOK_PIXEL_CODE: '' })
+    await waitFor(() => stderr.some((line) => line.includes('nothing leaves this machine')))
+    expect(stderr[0]).toMatch(/ listening url=http:\/\/127\.0\.0\.1:\d+ mode=dry-run /)
+  })
+})

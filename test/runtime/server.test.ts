@@ -1,0 +1,134 @@
+import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
+
+const TOKEN = 'server-test-token-9f9f9f'
+
+let standIn: StandIn | undefined
+let test: TestRuntime | undefined
+afterEach(async () => {
+  await test?.runtime.close()
+  await standIn?.close()
+  test = standIn = undefined
+})
+
+describe('the Tracking API', () => {
+  it.each([
+    ['/v1/track', '{"userId": ', 400, 'The body is not valid JSON.'],
+    ['/v1/track', '[1]', 400, 'The body must be a JSON object.'],
+    ['/v1/track', '{"userId": "u"}', 400, 'Invalid track call: a track call needs an "event" name.'],
+    ['/v1/batch', '{"batch": "no"}', 400, 'A batch call needs "batch": a list of messages.'],
+    ['/v1/nothing', '{}', 404, 'No Tracking API endpoint /v1/nothing.']
+  ])('answers %s with %s and a message for a bad body, and keeps serving', async (path, body, status, message) => {
+    test = await startTestRuntime()
+    const bad = await post(`${test.runtime.url}${path}`, body)
+    expect(bad).toMatchObject({ status, json: { success: false, message } })
+    const good = await post(`${test.runtime.url}/v1/track`, orderCompleted(1))
+    expect(good).toMatchObject({ status: 200, json: { success: true } })
+  })
+
+  it('refuses a body over 500 KB with 413', async () => {
+    test = await startTestRuntime()
+    const response = await post(`${test.runtime.url}/v1/track`, {
+      userId: 'u',
+      event: 'A',
+      properties: { blob: 'x'.repeat(600_000) }
+    })
+    expect(response.status).toBe(413)
+  })
+
+  it('takes every message type on its endpoint', async () => {
+    test = await startTestRuntime()
+    for (const [path, body] of [
+      ['/v1/track', { userId: 'u', event: 'Signed Up' }],
+      ['/v1/page', { userId: 'u', name: 'Home' }],
+      ['/v1/screen', { userId: 'u', name: 'Home' }],
+      ['/v1/identify', { userId: 'u', traits: { email: 'a@example.com' } }],
+      ['/v1/group', { userId: 'u', groupId: 'g' }],
+      ['/v1/alias', { userId: 'u', previousId: 'p' }]
+    ] as const) {
+      expect((await post(`${test.runtime.url}${path}`, body)).status).toBe(200)
+    }
+    expect(test.runtime.pipeline.counts).toMatchObject({ received: 6, unmatched: 4, queued: 2 })
+  })
+
+  it('checks the write key only when SEGMENT_WRITE_KEY is set', async () => {
+    test = await startTestRuntime({ SEGMENT_WRITE_KEY: 'right-key' })
+    const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` })
+    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(1), basic('wrong'))).status).toBe(401)
+    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(1))).status).toBe(401)
+    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(1), basic('right-key'))).status).toBe(200)
+    expect((await post(`${test.runtime.url}/v1/track`, { ...orderCompleted(2), writeKey: 'right-key' })).status).toBe(
+      200
+    )
+  })
+
+  it('answers 429 with Retry-After past the queue limit instead of growing without end', async () => {
+    test = await startTestRuntime({ QUEUE_LIMIT: '3', FLUSH_INTERVAL_MS: '60000' })
+    const batch = (ids: number[]) => ({ batch: ids.map(orderCompleted) })
+    expect((await post(`${test.runtime.url}/v1/batch`, batch([1, 2]))).status).toBe(200)
+    const full = await post(`${test.runtime.url}/v1/batch`, batch([3, 4]))
+    expect(full.status).toBe(429)
+    expect(full.headers.get('retry-after')).toBe('1')
+    expect(full.json.message).toMatch(/queue holds 2 events \(limit 3\)/)
+    expect(test.runtime.pipeline.pending).toBe(2)
+  })
+
+  it('skips and counts events that turn the destination off in the integrations object', async () => {
+    test = await startTestRuntime()
+    await post(`${test.runtime.url}/v1/batch`, {
+      batch: [
+        { ...orderCompleted(1), integrations: { 'Tiktok Conversions': false } },
+        { ...orderCompleted(2), integrations: { All: false } },
+        { ...orderCompleted(3), integrations: { All: false, 'Tiktok Conversions': true } },
+        orderCompleted(4)
+      ]
+    })
+    await waitFor(() => test!.printed.length > 0)
+    expect(test.runtime.pipeline.counts).toMatchObject({ received: 4, skipped: 2, queued: 2 })
+    const sent = JSON.parse(test.printed[0]).data.map((event: { event_id: string }) => event.event_id)
+    expect(sent).toEqual(['msg-3', 'msg-4'])
+  })
+
+  it('lets analytics.js post from another origin (CORS)', async () => {
+    test = await startTestRuntime()
+    const preflight = await fetch(`${test.runtime.url}/v1/t`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST' }
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
+  })
+
+  it('answers GET /health with the mode and counts', async () => {
+    test = await startTestRuntime()
+    const response = await fetch(`${test.runtime.url}/health`)
+    expect(response.status).toBe(200)
+    expect(await response.json()).toMatchObject({ status: 'ok', mode: 'dry-run', pending: 0 })
+  })
+})
+
+describe('secrets and PII', () => {
+  it('never write the access token or raw PII in a log line, /health or /deliveries', async () => {
+    standIn = await startTikTokStandIn({
+      script: (_body, n) => (n === 0 ? { body: { code: 40105, message: `token ${TOKEN} expired` } } : undefined)
+    })
+    test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
+    await post(`${test.runtime.url}/v1/batch`, {
+      batch: [orderCompleted(1), { ...orderCompleted(2), event: 'Bad Name!', properties: { currency: 'nope' } }]
+    })
+    await waitFor(() => test!.runtime.pipeline.pending === 0)
+    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(3)] })
+    await waitFor(() => test!.runtime.pipeline.counts.delivered === 1)
+    const pages = [
+      await (await fetch(`${test.runtime.url}/health`)).text(),
+      await (await fetch(`${test.runtime.url}/deliveries`)).text()
+    ]
+    await test.runtime.close()
+    const everything = [...test.logs, ...pages].join('\n')
+    expect(test.logs.some((line) => line.includes('[access token] expired'))).toBe(true)
+    expect(everything).not.toContain(TOKEN)
+    for (const pii of ['buyer1@example.com', 'Buyer2@Example.com', '555-0001', 'user-1']) {
+      expect(everything.toLowerCase()).not.toContain(pii.toLowerCase())
+    }
+  })
+})
