@@ -9,6 +9,14 @@ module.exports = tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
+    // The page's browser script.
+    files: ['src/ui/client.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', console: 'readonly' }
+    }
+  },
+  {
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly' } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -3,6 +3,7 @@
  * both an access token and a pixel code it runs in dry-run: nothing leaves the machine.
  */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import type { Settings } from '../generated-types'
 import { loadMappingsFile, presetSubscriptions, type Subscription } from './subscriptions'
 
@@ -27,6 +28,8 @@ export interface RuntimeConfig {
   retryBaseMs: number
   retryMaxMs: number
   maxInFlight: number
+  /** Delivery threads (0: deliver in the main thread). */
+  workers: number
   shutdownTimeoutMs: number
   /** How many dry-run bodies GET /deliveries keeps. */
   keepDeliveries: number
@@ -80,6 +83,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),
     retryMaxMs: number(env, 'RETRY_MAX_MS', 30_000),
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
+    workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
     keepDeliveries: number(env, 'KEEP_DELIVERIES', 100)
   }

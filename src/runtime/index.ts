@@ -3,20 +3,20 @@
  * actions-core and delivers to TikTok in batches; in dry-run (no credentials) the bodies go to an
  * embedded TikTok stand-in on loopback and are printed, so nothing leaves the machine.
  */
-import { Destination } from '@segment/actions-core'
 import { chmodSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import destination from '..'
 import type { Settings } from '../generated-types'
 import { startTikTokStandIn, type StandIn } from '../standin'
 import { setApiBaseUrl } from '../tiktok/api'
 import type { TikTokRequestBody } from '../tiktok/types'
 import type { RuntimeConfig } from './config'
 import { DeadLetterFile } from './deadletter'
+import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
 import { Pipeline, type BatchSummary } from './pipeline'
 import { handle } from './server'
+import { pageRoutes } from '../ui/routes'
 
 export type Mode = 'live' | 'dry-run'
 
@@ -47,6 +47,7 @@ export class Runtime {
   readonly routes: Route[] = []
   closing = false
   private current: Partial<Settings>
+  private readonly executor: Executor
   private server?: Server
   private address?: AddressInfo
 
@@ -56,10 +57,17 @@ export class Runtime {
     private readonly standIn: StandIn
   ) {
     this.current = { ...config.settings }
+    this.executor =
+      config.workers > 0
+        ? workerExecutor(config.workers, (reason) =>
+            log.error('delivery thread stopped; delivering in the main thread', { reason })
+          )
+        : inThreadExecutor()
     this.pipeline = new Pipeline({
-      destination: new Destination(destination),
+      executor: this.executor,
       subscriptions: config.subscriptions,
       settings: () => this.effectiveSettings(),
+      apiBaseUrl: () => this.apiBaseUrl(),
       deadLetter: new DeadLetterFile(config.deadLetterFile),
       log,
       flushIntervalMs: config.flushIntervalMs,
@@ -103,8 +111,14 @@ export class Runtime {
     this.log.info('settings saved', { mode: this.mode(), pixel_code: this.current.pixelCode })
   }
 
+  /** Where requests go: TikTok (or TIKTOK_API_URL) live, the embedded stand-in in dry-run. */
+  apiBaseUrl(): string | undefined {
+    return this.mode() === 'live' ? this.config.apiUrl : this.standIn.url
+  }
+
+  /** The page's calls (test connection, test event) run in this thread. */
   private applyMode() {
-    setApiBaseUrl(this.mode() === 'live' ? this.config.apiUrl : this.standIn.url)
+    setApiBaseUrl(this.apiBaseUrl())
   }
 
   remember(delivery: Delivery) {
@@ -132,6 +146,7 @@ export class Runtime {
     await this.pipeline.drain(this.config.shutdownTimeoutMs)
     this.server?.closeAllConnections()
     await stopped
+    await this.executor.close()
     await this.standIn.close()
     const { counts } = this.pipeline
     this.log.info('stopped', {
@@ -150,6 +165,7 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
   const standIn = await startTikTokStandIn({ keepBodies: false, onRequest: ({ body }) => dryRun.onBody?.(body) })
   const runtime = new Runtime(config, log, standIn)
+  runtime.routes.push(pageRoutes(runtime))
   dryRun.onBody = (body) => {
     printBody(JSON.stringify(body))
     runtime.remember({ at: new Date().toISOString(), body })

@@ -6,19 +6,21 @@
  * `accept` refuses. Every accepted event ends delivered or dead-lettered; `drain` gets there on shutdown.
  */
 import { transform } from '@segment/actions-core'
-import type { Destination, JSONObject, Logger, SegmentEvent } from '@segment/actions-core'
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
 import type { DeadLetterEntry, DeadLetterFile } from './deadletter'
+import type { EventStatus, Executor } from './executor'
 import type { Log } from './log'
-import { ACTION, integrationEnabled, type Subscription } from './subscriptions'
-
-type Status = Awaited<ReturnType<Destination['executeBatch']>>[number]
+import { integrationEnabled, type Subscription } from './subscriptions'
 
 export interface PipelineOptions {
-  destination: Destination<Settings>
+  /** Runs a batch through actions-core's Destination (in this thread or in worker threads). */
+  executor: Executor
   subscriptions: Subscription[]
   /** The settings to send with, read at each batch (they can change while running). */
   settings: () => Settings
+  /** Where to send, read at each batch: the dry-run stand-in, TIKTOK_API_URL, or TikTok. */
+  apiBaseUrl: () => string | undefined
   deadLetter: DeadLetterFile
   log: Log
   flushIntervalMs: number
@@ -61,7 +63,7 @@ export class QueueFullError extends Error {}
 
 const DEFAULT_BATCH_KEYS = ['event_source', 'crm_event_set_id', 'test_event_code']
 const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500
-const messageOf = (status: Status) => ('errormessage' in status ? status.errormessage : undefined)
+const messageOf = (status: EventStatus) => status.errormessage
 
 export class Pipeline {
   readonly counts = {
@@ -79,7 +81,7 @@ export class Pipeline {
   private readonly queues = new Map<string, Queue>()
   private readonly retries = new Set<{ timer: NodeJS.Timeout; fire: () => void }>()
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
-  private readonly abort = new AbortController()
+  private aborted = false
   private readonly ticker: NodeJS.Timeout
   private pendingItems = 0
   private inFlight = 0
@@ -138,7 +140,8 @@ export class Pipeline {
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)))
     if ((await Promise.race([done, late])) === 'late') {
-      this.abort.abort(new Error('shutdown deadline'))
+      this.aborted = true
+      this.options.executor.abort()
       for (const retry of [...this.retries]) retry.fire()
       const left = [...this.queues.values()]
       this.queues.clear()
@@ -222,19 +225,18 @@ export class Pipeline {
 
   private async deliver(subscription: Subscription, items: Item[]) {
     const started = Date.now()
-    const warnings: string[] = []
-    let statuses: Status[]
+    let statuses: EventStatus[]
+    let warnings: string[] = []
     try {
-      statuses = await this.options.destination.executeBatch(ACTION, {
-        events: items.map((item) => item.event),
+      ;({ statuses, warnings } = await this.options.executor.run({
         mapping: subscription.mapping,
+        events: items.map((item) => item.event),
         settings: this.options.settings(),
-        logger: collectWarnings(warnings),
-        signal: this.abort.signal
-      })
+        apiBaseUrl: this.options.apiBaseUrl()
+      }))
     } catch (error) {
-      const reason = `the destination failed: ${(error as Error).message}`
-      statuses = items.map(() => ({ status: 500, errortype: 'UNKNOWN_ERROR', errormessage: reason }) as Status)
+      const errormessage = `the destination failed: ${(error as Error).message}`
+      statuses = items.map(() => ({ status: 500, errortype: 'UNKNOWN_ERROR', errormessage }))
     }
     this.counts.batches++
     const delivered: Item[] = []
@@ -242,12 +244,11 @@ export class Pipeline {
     const failed: { item: Item; status: number; reason: string }[] = []
     const tally: Record<string, number> = {}
     items.forEach((item, i) => {
-      const status = statuses[i] ?? ({ status: 500, errormessage: 'no status for this event' } as Status)
+      const status = statuses[i] ?? { status: 500, errormessage: 'no status for this event' }
       tally[status.status] = (tally[status.status] ?? 0) + 1
       item.attempts++
       if (status.status === 200) delivered.push(item)
-      else if (isRetryable(status.status) && item.attempts < this.options.maxAttempts && !this.abort.signal.aborted)
-        retry.push(item)
+      else if (isRetryable(status.status) && item.attempts < this.options.maxAttempts && !this.aborted) retry.push(item)
       else {
         const reason = messageOf(status) ?? `status ${status.status}`
         failed.push({ item, status: status.status, reason: retryable(status.status, item.attempts, reason) })
@@ -343,20 +344,4 @@ function groupByReason(failed: { item: Item; status: number; reason: string }[])
     groups.set(key, group)
   }
   return [...groups.values()]
-}
-
-/** An actions-core logger whose warnings end up in the batch's log line. */
-function collectWarnings(warnings: string[]): Logger {
-  const ignore = () => undefined
-  return {
-    level: 'warn',
-    name: 'tiktok-conversions',
-    warn: (...message: string[]) => void warnings.push(message.join(' ')),
-    debug: ignore,
-    info: ignore,
-    error: ignore,
-    crit: ignore,
-    log: ignore,
-    withTags: ignore
-  }
 }

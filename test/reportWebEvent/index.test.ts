@@ -67,11 +67,19 @@ describe('Report Web Event', () => {
     expect(captured.bodies[0].data[0].lead).toEqual({ lead_id: 'lead-1', lead_event_source: 'Salesforce' })
   })
 
-  it('sends travel properties for a web event that asks for them', async () => {
+  it('sends the mapped travel properties for a web event that asks for them', async () => {
     const { captured } = mockTikTok()
     await run(
       { properties: { city: 'Lisbon', checkin_date: '2026-12-01', num_adults: 2, destination_ids: 'd1' } },
-      { event_spec_type: 'travel_fields' }
+      {
+        event_spec_type: 'travel_fields',
+        travel_fields: {
+          city: { '@path': '$.properties.city' },
+          checkin_date: { '@path': '$.properties.checkin_date' },
+          num_adults: { '@path': '$.properties.num_adults' },
+          destination_ids: { '@path': '$.properties.destination_ids' }
+        }
+      }
     )
     expect(captured.bodies[0].data[0].properties).toMatchObject({
       city: 'Lisbon',
@@ -81,11 +89,19 @@ describe('Report Web Event', () => {
     })
   })
 
-  it('sends vehicle properties for a web event that asks for them', async () => {
+  it('sends the mapped vehicle properties for a web event that asks for them', async () => {
     const { captured } = mockTikTok()
     await run(
       { properties: { make: 'Volvo', year: 2024, mileage_value: 10, mileage_unit: 'MI' } },
-      { event_spec_type: 'vehicle_fields' }
+      {
+        event_spec_type: 'vehicle_fields',
+        vehicle_fields: {
+          make: { '@path': '$.properties.make' },
+          year: { '@path': '$.properties.year' },
+          mileage_value: { '@path': '$.properties.mileage_value' },
+          mileage_unit: { '@path': '$.properties.mileage_unit' }
+        }
+      }
     )
     expect(captured.bodies[0].data[0].properties).toMatchObject({
       make: 'Volvo',

@@ -26,14 +26,21 @@ describe('the Tracking API', () => {
     expect(good).toMatchObject({ status: 200, json: { success: true } })
   })
 
-  it('refuses a body over 500 KB with 413', async () => {
+  it('takes a batch over 500 KB (analytics-node sends them) and refuses one over 2 MB with 400', async () => {
     test = await startTestRuntime()
-    const response = await post(`${test.runtime.url}/v1/track`, {
+    const big = await post(`${test.runtime.url}/v1/batch`, {
+      batch: Array.from({ length: 600 }, (_, i) => ({ ...orderCompleted(i), properties: { note: 'x'.repeat(1000) } }))
+    })
+    expect(big).toMatchObject({ status: 200, json: { success: true } })
+    const huge = await post(`${test.runtime.url}/v1/track`, {
       userId: 'u',
       event: 'A',
-      properties: { blob: 'x'.repeat(600_000) }
+      properties: { blob: 'x'.repeat(2_200_000) }
     })
-    expect(response.status).toBe(413)
+    expect(huge).toMatchObject({
+      status: 400,
+      json: { success: false, message: 'The body is larger than 2097152 bytes.' }
+    })
   })
 
   it('takes every message type on its endpoint', async () => {

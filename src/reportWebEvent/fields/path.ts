@@ -11,8 +11,3 @@ export function firstOf(...paths: string[]): object {
 
 /** `$.properties.<key>` else `$.context.traits.<key>`. */
 export const fromPropertiesOrTraits = (key: string) => firstOf(`$.properties.${key}`, `$.context.traits.${key}`)
-
-/** For an object field: each sub-field defaults to the event property of the same name. */
-export function sameNamedProperties(subFields: object): Record<string, object> {
-  return Object.fromEntries(Object.keys(subFields).map((key) => [key, path(`$.properties.${key}`)]))
-}

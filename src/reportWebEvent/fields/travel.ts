@@ -1,6 +1,5 @@
 import type { InputField } from '@segment/actions-core'
 import { TRAVEL_FIELDS, WEB } from '../constants'
-import { sameNamedProperties } from './path'
 
 const DATE_FORMATS = 'Accepted formats: YYYYMMDD, YYYY-MM-DD, YYYY-MM-DDThh:mmTZD and YYYY-MM-DDThh:mm:ssTZD.'
 
@@ -89,7 +88,6 @@ export const travel_fields: InputField = {
   additionalProperties: false,
   defaultObjectUI: 'keyvalue',
   properties,
-  default: sameNamedProperties(properties),
   depends_on: {
     match: 'all',
     conditions: [

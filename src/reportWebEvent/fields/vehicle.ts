@@ -1,6 +1,5 @@
 import type { InputField } from '@segment/actions-core'
 import { VEHICLE_FIELDS, WEB } from '../constants'
-import { sameNamedProperties } from './path'
 
 const choices = (...values: string[]) => values.map((value) => ({ value, label: value }))
 
@@ -105,7 +104,6 @@ export const vehicle_fields: InputField = {
   additionalProperties: false,
   defaultObjectUI: 'keyvalue',
   properties,
-  default: sameNamedProperties(properties),
   depends_on: {
     match: 'all',
     conditions: [

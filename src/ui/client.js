@@ -1,0 +1,120 @@
+// The settings and event tester page. Plain browser JavaScript, no dependency. Everything shown is set
+// with textContent: nothing from an event or an answer can become markup.
+'use strict'
+;(function () {
+  const $ = (id) => document.getElementById(id)
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag)
+    if (text !== undefined) node.textContent = text
+    if (className) node.className = className
+    return node
+  }
+
+  async function call(path, body) {
+    const response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body || {})
+    })
+    const answer = await response.json().catch(() => ({ message: `The runtime answered HTTP ${response.status}.` }))
+    return { ok: response.ok, answer }
+  }
+
+  function say(node, text, ok) {
+    node.textContent = text
+    node.className = ok === undefined ? '' : ok ? 'ok' : 'bad'
+  }
+
+  function showMode(mode) {
+    const badge = $('mode')
+    badge.textContent = mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'
+    badge.className = `mode ${mode}`
+  }
+
+  // Settings: the token goes to the runtime and is never shown again.
+  $('settings-form').addEventListener('submit', async (submitted) => {
+    submitted.preventDefault()
+    const status = $('settings-status')
+    const token = $('setting-accessToken')
+    say(status, 'Saving…')
+    const { ok, answer } = await call('/api/settings', {
+      accessToken: token.value,
+      pixelCode: $('setting-pixelCode').value
+    })
+    if (!ok) return say(status, answer.message || 'Could not save.', false)
+    token.value = ''
+    token.required = false
+    token.placeholder = 'Saved. Type a new one to replace it.'
+    const secretState = document.querySelector('[data-secret-state="accessToken"]')
+    if (secretState)
+      secretState.textContent = answer.accessTokenSet
+        ? 'An access token is saved (not shown).'
+        : 'No access token saved.'
+    showMode(answer.mode)
+    say(status, answer.message, true)
+  })
+
+  $('test-connection').addEventListener('click', async () => {
+    const status = $('settings-status')
+    say(status, 'Asking TikTok…')
+    const { answer } = await call('/api/test-connection')
+    say(status, answer.message, Boolean(answer.ok))
+  })
+
+  // Event tester.
+  const samples = JSON.parse($('samples').textContent)
+  $('sample').addEventListener('change', (changed) => {
+    $('event').value = JSON.stringify(samples[changed.target.value], null, 2)
+  })
+
+  function issues(title, list, className) {
+    if (!list || list.length === 0) return null
+    const box = element('div')
+    box.append(element('p', title, className))
+    const items = element('ul', undefined, 'issues')
+    for (const issue of list) items.append(element('li', issue.message, className))
+    box.append(items)
+    return box
+  }
+
+  function showPreview(result) {
+    const box = $('tester-result')
+    box.replaceChildren()
+    if (result.message) box.append(element('p', result.message, 'bad'))
+    for (const match of result.matches || []) {
+      const section = element('div', undefined, 'match')
+      section.append(
+        element('h3', `Matches ${match.mapping} (${match.trigger}) → TikTok event ${match.tiktokEvent || '(mapped)'}`)
+      )
+      const errors = issues('What is wrong (nothing would be sent):', match.errors, 'bad')
+      if (errors) section.append(errors)
+      const warnings = issues('Warnings:', match.warnings)
+      if (warnings) section.append(warnings)
+      if (match.body) {
+        section.append(element('p', 'Body TikTok would receive (PII hashed):'))
+        section.append(element('pre', JSON.stringify(match.body, null, 2)))
+      }
+      box.append(section)
+    }
+  }
+
+  $('preview').addEventListener('click', async () => {
+    const { ok, answer } = await call('/api/preview', { event: $('event').value })
+    if (!ok) return showPreview({ message: answer.message || 'Preview failed.' })
+    showPreview(answer)
+  })
+
+  $('send-test').addEventListener('click', async () => {
+    const box = $('tester-result')
+    box.replaceChildren(element('p', 'Sending…'))
+    const { ok, answer } = await call('/api/send-test', {
+      event: $('event').value,
+      testEventCode: $('test-event-code').value
+    })
+    box.replaceChildren()
+    if (!ok) return box.append(element('p', answer.message, 'bad'))
+    for (const result of answer.results)
+      box.append(element('p', `${result.mapping}: ${result.message}`, result.ok ? 'ok' : 'bad'))
+  })
+})()

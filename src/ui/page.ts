@@ -1,0 +1,149 @@
+/**
+ * The settings and event tester page, rendered from the destination definition itself: the settings
+ * form from `authentication.fields`, the presets table from `presets`, the field reference from the
+ * action's `fields`. No framework, no CDN: one HTML page, one stylesheet, one script.
+ */
+import destination from '..'
+import type { Runtime } from '../runtime'
+import { sampleEvents } from '../samples'
+import { describe, escapeHtml as e, scriptJson } from './html'
+
+const action = destination.actions.reportWebEvent
+
+function settingsForm(runtime: Runtime): string {
+  const fields = Object.entries(destination.authentication?.fields ?? {})
+  const saved = runtime.settings as Record<string, string | undefined>
+  const inputs = fields
+    .map(([key, field]) => {
+      const secret = field.type === 'password'
+      const isSet = Boolean(saved[key])
+      const value = secret ? '' : e(saved[key] ?? '')
+      const placeholder = secret && isSet ? 'Saved. Type a new one to replace it.' : ''
+      return `
+      <div class="field">
+        <div class="label-row"><label for="setting-${e(key)}">${e(field.label)}</label>${field.required ? '<span class="required">required</span>' : ''}</div>
+        <input id="setting-${e(key)}" name="${e(key)}" type="${secret ? 'password' : 'text'}" value="${value}"
+          placeholder="${e(placeholder)}" autocomplete="${secret ? 'new-password' : 'off'}" spellcheck="false"
+          ${field.required && !(secret && isSet) ? 'required' : ''} aria-describedby="setting-${e(key)}-help">
+        ${secret ? `<p class="state" data-secret-state="${e(key)}">${isSet ? 'An access token is saved (not shown).' : 'No access token saved.'}</p>` : ''}
+        <p class="help" id="setting-${e(key)}-help">${describe(field.description)}</p>
+      </div>`
+    })
+    .join('')
+  return `
+  <section aria-labelledby="settings-title">
+    <h2 id="settings-title">Settings</h2>
+    <form id="settings-form">
+      ${inputs}
+      <div class="actions">
+        <button type="submit">Save</button>
+        <button type="button" id="test-connection">Test connection</button>
+      </div>
+      <p id="settings-status" role="status" aria-live="polite"></p>
+    </form>
+  </section>`
+}
+
+function presetsTable(runtime: Runtime): string {
+  const usingPresets = runtime.config.subscriptionSource === 'presets'
+  const rows = (destination.presets ?? [])
+    .map((preset) => {
+      const trigger = 'subscribe' in preset ? preset.subscribe : ''
+      return `<tr><td>${e(preset.name)}</td><td><code>${e(trigger)}</code></td><td>${e(preset.mapping?.event)}</td><td>${usingPresets ? 'Enabled' : 'Off (a mappings file is in use)'}</td></tr>`
+    })
+    .join('')
+  const mappings = usingPresets
+    ? ''
+    : `<h3>Mappings of ${e(runtime.config.subscriptionSource)}</h3>
+      <table><thead><tr><th scope="col">Mapping</th><th scope="col">Trigger</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead><tbody>
+      ${runtime.config.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
+      </tbody></table>`
+  return `
+  <section aria-labelledby="presets-title">
+    <h2 id="presets-title">Presets</h2>
+    <table id="presets">
+      <thead><tr><th scope="col">Preset</th><th scope="col">Trigger</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead>
+      <tbody>${rows}</tbody>
+    </table>
+    ${mappings}
+  </section>`
+}
+
+function eventTester(): string {
+  const names = Object.keys(sampleEvents)
+  const first = names.find((name) => name === 'Complete Payment') ?? names[0]
+  const options = names
+    .map((name) => `<option value="${e(name)}"${name === first ? ' selected' : ''}>${e(name)}</option>`)
+    .join('')
+  return `
+  <section aria-labelledby="tester-title">
+    <h2 id="tester-title">Event tester</h2>
+    <p>Paste a Segment event, or pick a sample. <strong>Preview</strong> shows what TikTok would receive, hashed; nothing is sent.
+      <strong>Send test event</strong> sends it to TikTok for real, marked with your test event code.</p>
+    <div class="field">
+      <label for="sample">Sample event</label>
+      <select id="sample">${options}</select>
+    </div>
+    <div class="field">
+      <label for="event">Segment event</label>
+      <textarea id="event" rows="16" spellcheck="false">${e(JSON.stringify(sampleEvents[first], null, 2))}</textarea>
+    </div>
+    <div class="field">
+      <label for="test-event-code">Test event code</label>
+      <input id="test-event-code" type="text" spellcheck="false" placeholder="TEST12345" aria-describedby="test-event-code-help">
+      <p class="help" id="test-event-code-help">From TikTok Events Manager, Test Events tab. Needed to send a test event.</p>
+    </div>
+    <div class="actions">
+      <button type="button" id="preview">Preview</button>
+      <button type="button" id="send-test">Send test event</button>
+    </div>
+    <div id="tester-result" role="region" aria-live="polite" aria-label="Tester result"></div>
+  </section>`
+}
+
+function fieldsReference(): string {
+  const rows = Object.entries(action.fields)
+    .filter(([, field]) => !field.unsafe_hidden)
+    .map(([key, field]) => {
+      const type = `${field.type}${field.multiple ? ' (one or a list)' : ''}`
+      const required = field.required === true ? 'Yes' : typeof field.required === 'object' ? 'When CRM' : 'No'
+      return `<tr><td>${e(field.label)}</td><td><code>${e(key)}</code></td><td>${e(type)}</td><td>${required}</td><td>${describe(field.description)}</td></tr>`
+    })
+    .join('')
+  return `
+  <section aria-labelledby="fields-title">
+    <h2 id="fields-title">${e(action.title)} fields</h2>
+    <details><summary>Show the ${Object.keys(action.fields).length} fields</summary>
+      <table id="fields"><thead><tr><th scope="col">Field</th><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Required</th><th scope="col">Description</th></tr></thead>
+      <tbody>${rows}</tbody></table>
+    </details>
+  </section>`
+}
+
+export function renderPage(runtime: Runtime): string {
+  const mode = runtime.mode()
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${e(destination.name)} · local runtime</title>
+  <link rel="stylesheet" href="/assets/page.css">
+  <script src="/assets/client.js" defer></script>
+</head>
+<body>
+  <header>
+    <h1>${e(destination.name)}</h1>
+    <p>Local runtime · <span id="mode" class="mode ${mode}">${mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'}</span>
+      · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>
+  </header>
+  <main>
+    ${settingsForm(runtime)}
+    ${presetsTable(runtime)}
+    ${eventTester()}
+    ${fieldsReference()}
+  </main>
+  <script type="application/json" id="samples">${scriptJson(sampleEvents)}</script>
+</body>
+</html>`
+}

@@ -1,0 +1,121 @@
+/**
+ * The page's HTTP routes: GET / and its two assets, and the /api/ calls the page makes. Requests must
+ * name this runtime as their Host (no DNS rebinding) and state-changing ones must come from the page's
+ * own origin: no CORS here, and a cross-origin POST is refused with 403.
+ */
+import { readFileSync } from 'node:fs'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join } from 'node:path'
+import type { Route, Runtime } from '../runtime'
+import { readBody, sendJson } from '../runtime/server'
+import { renderPage } from './page'
+import { preview, sendTestEvent, testConnection } from './preview'
+
+const asset = (name: string) => readFileSync(join(__dirname, name), 'utf8')
+const ASSETS: Record<string, { type: string; body: string }> = {
+  '/assets/client.js': { type: 'text/javascript; charset=utf-8', body: asset('client.js') },
+  '/assets/page.css': { type: 'text/css; charset=utf-8', body: asset('page.css') }
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store'
+}
+
+/** The names this runtime answers to: its own address, or localhost, with its port. */
+function ownHost(runtime: Runtime, host: string | undefined): boolean {
+  if (!host) return false
+  const { hostname, port } = new URL(runtime.url)
+  const names = new Set([hostname, 'localhost', '127.0.0.1', '[::1]'])
+  const at = host.lastIndexOf(':')
+  return at > 0 && host.slice(at + 1) === port && names.has(host.slice(0, at))
+}
+
+/** A POST from the page itself: same origin, or no browser origin at all (curl). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin
+  if (origin !== undefined) return origin === `http://${req.headers.host}`
+  const site = req.headers['sec-fetch-site']
+  return site === undefined || site === 'same-origin' || site === 'none'
+}
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req, 256 * 1024)
+  const body = JSON.parse(text || '{}')
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+}
+
+function state(runtime: Runtime) {
+  return {
+    mode: runtime.mode(),
+    pixelCode: runtime.settings.pixelCode ?? '',
+    accessTokenSet: Boolean(runtime.settings.accessToken)
+  }
+}
+
+type Handler = (runtime: Runtime, body: Record<string, unknown>) => Promise<[number, unknown]> | [number, unknown]
+
+const API: Record<string, Handler> = {
+  '/api/settings': (runtime, body) => {
+    const pixelCode = typeof body.pixelCode === 'string' ? body.pixelCode.trim() : ''
+    const accessToken = typeof body.accessToken === 'string' ? body.accessToken.trim() : ''
+    if (!pixelCode) return [400, { field: 'pixelCode', message: 'Pixel Code is required.' }]
+    if (!accessToken && !runtime.settings.accessToken) {
+      return [400, { field: 'accessToken', message: 'Access Token is required.' }]
+    }
+    runtime.updateSettings(accessToken ? { accessToken, pixelCode } : { pixelCode })
+    return [
+      200,
+      { ...state(runtime), message: `Saved. ${runtime.mode() === 'live' ? 'Events now go to TikTok.' : ''}`.trim() }
+    ]
+  },
+  '/api/test-connection': async (runtime) => [200, await testConnection(runtime)],
+  '/api/preview': async (runtime, body) => [200, await preview(runtime, String(body.event ?? ''))],
+  '/api/send-test': async (runtime, body) => {
+    const result = await sendTestEvent(runtime, String(body.event ?? ''), String(body.testEventCode ?? ''))
+    return typeof result === 'string' ? [400, { message: result }] : [200, { results: result }]
+  }
+}
+
+export function pageRoutes(runtime: Runtime): Route {
+  return async (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    const known = pathname === '/' || pathname in ASSETS || pathname === '/api/state' || pathname in API
+    if (!known) return false
+    if (!ownHost(runtime, req.headers.host)) {
+      sendJson(res, 421, { message: 'This runtime only answers to its own address.' })
+      return true
+    }
+    if (req.method === 'GET' && pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS })
+      res.end(renderPage(runtime))
+    } else if (req.method === 'GET' && pathname in ASSETS) {
+      res.writeHead(200, { 'content-type': ASSETS[pathname].type, ...SECURITY_HEADERS })
+      res.end(ASSETS[pathname].body)
+    } else if (req.method === 'GET' && pathname === '/api/state') {
+      sendJson(res, 200, state(runtime), SECURITY_HEADERS)
+    } else if (req.method === 'POST' && pathname in API) {
+      if (!sameOrigin(req)) {
+        sendJson(res, 403, { message: 'Cross-origin requests are refused.' }, SECURITY_HEADERS)
+      } else if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+        sendJson(res, 415, { message: 'Send JSON (Content-Type: application/json).' }, SECURITY_HEADERS)
+      } else {
+        let body: Record<string, unknown>
+        try {
+          body = await jsonBody(req)
+        } catch {
+          sendJson(res, 400, { message: 'The request body is not valid JSON.' }, SECURITY_HEADERS)
+          return true
+        }
+        const [status, answer] = await API[pathname](runtime, body)
+        sendJson(res, status, answer, SECURITY_HEADERS)
+      }
+    } else {
+      sendJson(res, 405, { message: `${req.method} is not allowed here.` }, SECURITY_HEADERS)
+    }
+    return true
+  }
+}

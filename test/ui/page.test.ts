@@ -1,0 +1,205 @@
+/**
+ * The settings and event tester page in a real browser (headless Debian chromium via playwright-core).
+ */
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Browser, Page } from 'playwright-core'
+import destination from '../../src'
+import { sampleEvents } from '../../src/samples'
+import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import { sha } from '../helpers'
+import { startTestRuntime, type TestRuntime } from '../runtime/helpers'
+import { chromiumPath, launchChromium } from './browser'
+
+const executablePath = chromiumPath()
+if (!executablePath)
+  console.warn('No chromium found (apt-get install chromium, or set CHROMIUM_PATH): browser tests skipped.')
+const describeInBrowser = executablePath ? describe : describe.skip
+
+describeInBrowser('the settings and event tester page', () => {
+  let browser: Browser
+  let standIn: StandIn
+  let test: TestRuntime
+  let page: Page
+
+  beforeAll(async () => {
+    browser = await launchChromium(executablePath as string)
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  beforeEach(async () => {
+    standIn = await startTikTokStandIn()
+    test = await startTestRuntime({ TIKTOK_API_URL: standIn.url })
+    page = await browser.newPage()
+    await page.goto(`${test.runtime.url}/`)
+  })
+  afterEach(async () => {
+    await page?.close()
+    await test?.runtime.close()
+    await standIn?.close()
+  })
+
+  it('lists every setting and every preset of the definition', async () => {
+    for (const field of Object.values(destination.authentication?.fields ?? {})) {
+      await expectVisible(page.getByLabel(field.label, { exact: true }))
+    }
+    expect(await page.getByLabel('Access Token', { exact: true }).getAttribute('type')).toBe('password')
+    expect(await page.getByLabel('Pixel Code', { exact: true }).getAttribute('type')).toBe('text')
+    const rows = await page.locator('#presets tbody tr').allInnerTexts()
+    expect(rows).toHaveLength(15)
+    for (const preset of destination.presets ?? []) {
+      const row = rows.find((text) => text.startsWith(`${preset.name}\t`))
+      expect(row).toBeDefined()
+      expect(row).toContain('subscribe' in preset ? preset.subscribe : '')
+      expect(row).toContain(String(preset.mapping?.event))
+      expect(row).toContain('Enabled')
+    }
+  })
+
+  it('saves the settings and never shows the token again', async () => {
+    const token = 'browser-secret-token-5e5e5e'
+    await page.getByLabel('Access Token', { exact: true }).fill(token)
+    await page.getByLabel('Pixel Code', { exact: true }).fill('CBROWSER01')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByText('Saved. Events now go to TikTok.').waitFor()
+
+    expect(await page.getByLabel('Access Token', { exact: true }).inputValue()).toBe('')
+    expect(await page.locator('#mode').innerText()).toBe('Live: sending to TikTok')
+    expect(test.runtime.settings).toEqual({ accessToken: token, pixelCode: 'CBROWSER01' })
+    await page.reload()
+    expect(await page.content()).not.toContain(token)
+    expect(await page.getByText('An access token is saved (not shown).').count()).toBe(1)
+    expect(await page.getByLabel('Pixel Code', { exact: true }).inputValue()).toBe('CBROWSER01')
+    const state = await page.evaluate(() => fetch('/api/state').then((response) => response.text()))
+    expect(state).not.toContain(token)
+    expect(JSON.parse(state)).toEqual({ mode: 'live', pixelCode: 'CBROWSER01', accessTokenSet: true })
+  })
+
+  it('tests the connection and shows TikTok’s verdict in words', async () => {
+    await standIn.close()
+    standIn = await startTikTokStandIn({
+      script: () => ({ body: { code: 40001, message: 'No permission to operate pixel' } })
+    })
+    await test.runtime.close()
+    test = await startTestRuntime({
+      TIKTOK_API_URL: standIn.url,
+      TIKTOK_ACCESS_TOKEN: 'tok',
+      TIKTOK_PIXEL_CODE: 'CPIX'
+    })
+    await page.goto(`${test.runtime.url}/`)
+    await page.getByRole('button', { name: 'Test connection' }).click()
+    await expectVisible(
+      page.getByText('TikTok did not accept this Access Token for Pixel Code CPIX: No permission to operate pixel')
+    )
+  })
+
+  it('previews an Order Completed event: CompletePayment, with the hash of the trimmed, lowercased email', async () => {
+    await page.getByLabel('Sample event').selectOption('Complete Payment')
+    const event = JSON.parse(await page.getByLabel('Segment event').inputValue())
+    expect(event.event).toBe('Order Completed')
+    await page.getByRole('button', { name: 'Preview' }).click()
+    const result = page.locator('#tester-result')
+    await result.locator('pre').waitFor()
+    const text = await result.innerText()
+    expect(text).toContain('TikTok event CompletePayment')
+    const email = sampleEvents['Complete Payment'].context?.traits?.email as string
+    expect(text).toContain(sha(email.trim().toLowerCase()))
+    // The raw PII typed in the tester stays in its textbox.
+    expect(text.toLowerCase()).not.toContain(email.trim().toLowerCase())
+    expect(standIn.stats.requests).toBe(0)
+  })
+
+  it('shows a clear message for a malformed event, and field-level messages for bad fields', async () => {
+    await page.getByLabel('Segment event').fill('{ "type": "track", oops }')
+    await page.getByRole('button', { name: 'Preview' }).click()
+    await expectVisible(page.getByText('The Segment event is not valid JSON (line 1, column 20).'))
+
+    await page.getByLabel('Segment event').fill(
+      JSON.stringify({
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'u1',
+        timestamp: 'soon',
+        properties: { currency: 'dollars', revenue: 'lots' }
+      })
+    )
+    await page.getByRole('button', { name: 'Preview' }).click()
+    await expectVisible(page.getByText('Value must be a number but it was a string.'))
+
+    await page.getByLabel('Segment event').fill(
+      JSON.stringify({
+        type: 'track',
+        event: 'Order Completed',
+        userId: 'u1',
+        timestamp: 'soon',
+        properties: { currency: 'dollars' }
+      })
+    )
+    await page.getByRole('button', { name: 'Preview' }).click()
+    await expectVisible(page.getByText('What is wrong (nothing would be sent):'))
+    await expectVisible(page.getByText(/Currency \(currency\) must be a three-letter ISO 4217 code/))
+    await expectVisible(page.getByText(/Event Timestamp \(timestamp\) must be an ISO 8601 date-time/))
+  })
+
+  it('shows event data as text, never as markup', async () => {
+    const hostile = '<img src=x onerror="window.__injected = true">'
+    const event = { ...sampleEvents['View Content'], properties: { product_id: hostile, name: hostile, price: 1 } }
+    await page.getByLabel('Segment event').fill(JSON.stringify(event))
+    await page.getByRole('button', { name: 'Preview' }).click()
+    await page.locator('#tester-result pre').waitFor()
+    expect(await page.locator('#tester-result pre').innerText()).toContain(hostile.replace(/"/g, '\\"'))
+    expect(await page.locator('#tester-result img').count()).toBe(0)
+    expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined()
+  })
+
+  describe('from another origin', () => {
+    let evil: Server
+    let evilUrl: string
+    beforeEach(async () => {
+      evil = createServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' })
+        res.end('<!doctype html><title>elsewhere</title>')
+      })
+      await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve))
+      evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`
+    })
+    afterEach(async () => {
+      await new Promise((resolve) => evil.close(resolve))
+    })
+
+    it('a POST that changes state is refused', async () => {
+      await page.goto(evilUrl)
+      const target = `${test.runtime.url}/api/settings`
+      const outcome = await page.evaluate(async (url) => {
+        const body = JSON.stringify({ accessToken: 'stolen', pixelCode: 'EVIL' })
+        const simple = await fetch(url, {
+          method: 'POST',
+          mode: 'no-cors',
+          body,
+          headers: { 'content-type': 'text/plain' }
+        })
+          .then(() => 'sent')
+          .catch(() => 'blocked')
+        const json = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+          .then((response) => response.status)
+          .catch(() => 'blocked')
+        return { simple, json }
+      }, target)
+      expect(outcome.json).toBe('blocked')
+      expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+      const direct = await fetch(target, {
+        method: 'POST',
+        headers: { origin: evilUrl.replace(/\/$/, ''), 'content-type': 'application/json' },
+        body: JSON.stringify({ accessToken: 'stolen', pixelCode: 'EVIL' })
+      })
+      expect(direct.status).toBe(403)
+      expect(await direct.json()).toEqual({ message: 'Cross-origin requests are refused.' })
+      expect(test.runtime.mode()).toBe('dry-run')
+    })
+  })
+})
+
+async function expectVisible(locator: ReturnType<Page['locator']>) {
+  await locator.first().waitFor({ state: 'visible', timeout: 5000 })
+}
