@@ -14,6 +14,7 @@ import { describeIssues, prepareEvent, type Prepared } from '../reportWebEvent/p
 import type { Runtime } from '../runtime'
 import { ACTION, integrationEnabled, type Subscription } from '../runtime/subscriptions'
 import { toEvent } from '../runtime/tracking'
+import { jsonErrorPosition } from './json-error'
 import type { TikTokRequestBody } from '../tiktok/types'
 
 export interface PreviewMatch {
@@ -54,12 +55,10 @@ export function parseTesterEvent(text: string): SegmentEvent | string {
   let message: unknown
   try {
     message = JSON.parse(text)
-  } catch (error) {
-    // V8's message quotes the text, which may hold PII: give the position only.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1]
-    if (position === undefined) return 'The Segment event is not valid JSON.'
-    const before = text.slice(0, Number(position)).split('\n')
-    return `The Segment event is not valid JSON (line ${before.length}, column ${before[before.length - 1].length + 1}).`
+  } catch {
+    // JSON.parse's own message quotes the text, which may hold PII: give the position only.
+    const { line, column } = jsonErrorPosition(text)
+    return `The Segment event is not valid JSON (line ${line}, column ${column}).`
   }
   const event = toEvent(message, undefined, new Date().toISOString())
   return typeof event === 'string' ? `This is not a Segment event: ${event}.` : event

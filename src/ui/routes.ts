@@ -83,6 +83,11 @@ const API: Record<string, Handler> = {
 
 export function pageRoutes(runtime: Runtime): Route {
   return async (req: IncomingMessage, res: ServerResponse, pathname: string) => {
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204, SECURITY_HEADERS)
+      res.end()
+      return true
+    }
     const known = pathname === '/' || pathname in ASSETS || pathname === '/api/state' || pathname in API
     if (!known) return false
     if (!ownHost(runtime, req.headers.host)) {
