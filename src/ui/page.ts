@@ -102,8 +102,8 @@ function eventTester(): string {
 }
 
 function fieldsReference(): string {
-  const rows = Object.entries(action.fields)
-    .filter(([, field]) => !field.unsafe_hidden)
+  const shown = Object.entries(action.fields).filter(([, field]) => !field.unsafe_hidden)
+  const rows = shown
     .map(([key, field]) => {
       const type = `${field.type}${field.multiple ? ' (one or a list)' : ''}`
       const required = field.required === true ? 'Yes' : typeof field.required === 'object' ? 'When CRM' : 'No'
@@ -113,7 +113,7 @@ function fieldsReference(): string {
   return `
   <section aria-labelledby="fields-title">
     <h2 id="fields-title">${e(action.title)} fields</h2>
-    <details><summary>Show the ${Object.keys(action.fields).length} fields</summary>
+    <details><summary>Show the ${shown.length} fields</summary>
       <table id="fields"><thead><tr><th scope="col">Field</th><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Required</th><th scope="col">Description</th></tr></thead>
       <tbody>${rows}</tbody></table>
     </details>

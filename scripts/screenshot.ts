@@ -1,0 +1,37 @@
+/**
+ * `npm run screenshot`: docs/settings-page.png, the settings and event tester page of a dry-run
+ * runtime after a Preview of the Complete Payment sample, taken with Debian's chromium.
+ */
+import { join } from 'node:path'
+import { configFromEnv } from '../src/runtime/config'
+import { startRuntime } from '../src/runtime'
+import { createLog } from '../src/runtime/log'
+import { chromiumPath, launchChromium } from '../test/ui/browser'
+
+async function main() {
+  const executablePath = chromiumPath()
+  if (!executablePath) throw new Error('No chromium: apt-get install chromium, or set CHROMIUM_PATH')
+  const runtime = await startRuntime(configFromEnv({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL' }), {
+    log: createLog(() => undefined),
+    printBody: () => undefined
+  })
+  const browser = await launchChromium(executablePath)
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
+    await page.goto(`${runtime.url}/`)
+    await page.getByLabel('Sample event').selectOption('Complete Payment')
+    await page.getByRole('button', { name: 'Preview' }).click()
+    await page.locator('#tester-result pre').waitFor()
+    const file = join(__dirname, '..', 'docs', 'settings-page.png')
+    await page.screenshot({ path: file, fullPage: true })
+    console.log(`wrote ${file}`)
+  } finally {
+    await browser.close()
+    await runtime.close()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
