@@ -7,7 +7,7 @@ const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8')
 describe('README', () => {
   it('opens with the two commands: the main job and the tests', () => {
     const firstBlock = readme.split('```')[1]
-    expect(firstBlock).toContain('npm ci && npm run demo')
+    expect(firstBlock).toContain('npm ci && npm start')
     expect(firstBlock).toContain('npm ci && npm test')
   })
 

@@ -78,7 +78,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     writeKey: env.SEGMENT_WRITE_KEY || undefined,
     deadLetterFile: env.DEAD_LETTER_FILE || '.runtime/dead-letter.jsonl',
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
-    queueLimit: number(env, 'QUEUE_LIMIT', 50_000, 1),
+    queueLimit: number(env, 'QUEUE_LIMIT', 20_000, 1),
     maxAttempts: number(env, 'MAX_ATTEMPTS', 8, 1),
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),
     retryMaxMs: number(env, 'RETRY_MAX_MS', 30_000),
