@@ -4,7 +4,7 @@
  * process. Each scenario runs in its own worker process. Then the local runtime (`dist/runtime/cli.js`,
  * what `npm start` runs) fed by @segment/analytics-node. Prints a report, writes bench/results.json.
  *
- *   npm run bench -- [--events 10000] [--latency 20] [--concurrency 10] [--cpu-repeats 3] [--runtime-events 50000]
+ *   npm run bench -- [--events 10000] [--latency 20] [--concurrency 10] [--cpu-repeats 5] [--runtime-events 50000]
  *
  * Exit code 0 even when a target FAILs (it is a report); 1 when events were lost or failed, or the
  * harness itself broke.
@@ -330,7 +330,7 @@ async function main() {
   const events = option('events', 10000, 1)
   const latencyMs = option('latency', 20, 0)
   const concurrency = option('concurrency', 10, 1)
-  const cpuRepeats = option('cpu-repeats', 3, 1)
+  const cpuRepeats = option('cpu-repeats', 5, 1)
   const runtimeEvents = option('runtime-events', 50000, 1)
   if (!existsSync(PUBLISHED)) throw new Error('The published destination is not installed: npm ci --prefix bench')
   if (!existsSync(RUNTIME_CLI)) throw new Error('The runtime is not built: npm run build')

@@ -48,11 +48,14 @@ function hashAll(value: unknown, hash: (entry: string) => string | undefined): s
   return hashes.size ? [...hashes] : undefined
 }
 
+/** The text entries of a single value or a list, each once. */
 const texts = (value: unknown): string[] | undefined => {
-  const out = list(value)
-    .map(text)
-    .filter((entry): entry is string => entry !== undefined)
-  return out.length ? out : undefined
+  const out = new Set(
+    list(value)
+      .map(text)
+      .filter((entry): entry is string => entry !== undefined)
+  )
+  return out.size ? [...out] : undefined
 }
 
 /** The ttclid query parameter of the page URL; a malformed URL is ignored. */
@@ -64,6 +67,9 @@ export function ttclidFromUrl(url: string | undefined): string | undefined {
     return undefined
   }
 }
+
+/** The ISO 3166 code TikTok matches on, lowercased, when the country is known by code or name. */
+const countryOf = (country: string | undefined) => toCountryCode(country)?.toLowerCase() ?? plainLocation(country)
 
 function buildUser(payload: Payload): TikTokUser | undefined {
   const address = payload.address ?? {}
@@ -81,7 +87,7 @@ function buildUser(payload: Payload): TikTokUser | undefined {
     last_name: onText(payload.last_name, hashCompact),
     city: plainLocation(text(address.city)),
     state: plainLocation(text(address.state)),
-    country: plainLocation(text(address.country)),
+    country: countryOf(text(address.country)),
     zip_code: onText(address.zip_code, hashCompact)
   })
 }

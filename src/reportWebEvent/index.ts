@@ -1,14 +1,12 @@
 import { MultiStatusResponse, PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition, JSONLikeObject, Logger } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { deliverEvents, sendEvents } from '../tiktok/api'
+import { deliverEvents, nowSeconds, sendEvents } from '../tiktok/api'
 import type { TikTokEnvelope, TikTokEvent } from '../tiktok/types'
 import type { FieldIssue } from './errors'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
 import { describeIssues, prepareEvent } from './prepare'
-
-const nowSeconds = () => Math.floor(Date.now() / 1000)
 
 /** Warnings are logged, never sent; a batch logs one line per kind of warning with its count. */
 function logWarnings(logger: Logger | undefined, warnings: FieldIssue[]) {
@@ -37,7 +35,9 @@ const action: ActionDefinition<Settings, Payload> = {
     const prepared = prepareEvent(payload, settings, nowSeconds())
     logWarnings(logger, prepared.warnings)
     if (!prepared.ok) throw new PayloadValidationError(describeIssues(prepared.errors))
-    return sendEvents(request, { ...prepared.envelope, data: [prepared.event] }, settings.accessToken)
+    return sendEvents(request, { ...prepared.envelope, data: [prepared.event] }, settings.accessToken, (warning) =>
+      logWarnings(logger, [{ field: 'event', message: warning }])
+    )
   },
   performBatch: async (request, { payload: payloads, settings, logger }) => {
     const statuses = new MultiStatusResponse()
@@ -61,17 +61,18 @@ const action: ActionDefinition<Settings, Payload> = {
       group.indices.push(index)
       group.events.push(prepared.event)
     })
-    logWarnings(logger, warnings)
     const batchSize = payloads[0]?.batch_size
     for (const { envelope, indices, events } of groups.values()) {
       const delivered = await deliverEvents(request, envelope, events, settings.accessToken, batchSize)
       delivered.forEach((status, k) => {
+        if (status.ok && status.warning) warnings.push({ field: 'event', message: status.warning })
         const sent = events[k] as unknown as JSONLikeObject
         const body = status.body as JSONLikeObject
         if (status.ok) statuses.setSuccessResponseAtIndex(indices[k], { status: status.status, sent, body })
         else statuses.setErrorResponseAtIndex(indices[k], { ...status, sent, body })
       })
     }
+    logWarnings(logger, warnings)
     return statuses
   }
 }

@@ -34,6 +34,7 @@ export function toUnixSeconds(timestamp: string): number | undefined {
   if (EPOCH_MILLISECONDS.test(text)) return Math.floor(Number(text) / 1000)
   const match = text.match(ISO_8601)
   if (!match || !inRange(match)) return undefined
-  const parsed = dayjs.utc(text)
+  // Forms ISO 8601 allows that dayjs does not read: a comma before the fraction, an offset of hours only.
+  const parsed = dayjs.utc(text.replace(',', '.').replace(/([+-]\d{2})$/, '$1:00'))
   return parsed.isValid() ? parsed.unix() : undefined
 }

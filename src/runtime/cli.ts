@@ -9,17 +9,20 @@ import { MappingsError } from './subscriptions'
 
 async function main() {
   const log = createLog()
-  let config
-  try {
-    config = configFromEnv()
-  } catch (error) {
+  const refuse = (error: unknown) => {
     if (error instanceof ConfigError || error instanceof MappingsError) {
       log.error('cannot start', { reason: error.message })
       process.exit(2)
     }
     throw error
   }
-  const runtime = await startRuntime(config, { log })
+  let runtime
+  try {
+    runtime = await startRuntime(configFromEnv(), { log })
+  } catch (error) {
+    return refuse(error)
+  }
+  const { config } = runtime
   const mode = runtime.mode()
   log.info('listening', {
     url: runtime.url,
@@ -33,6 +36,8 @@ async function main() {
   })
   if (mode === 'dry-run') {
     log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
+  } else if (!config.writeKey) {
+    log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
   }
   let stopping = false
   const stop = (signal: string) => {

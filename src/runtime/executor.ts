@@ -9,7 +9,7 @@ import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import destination from '..'
 import type { Settings } from '../generated-types'
-import { setApiBaseUrl } from '../tiktok/api'
+import { withApiBaseUrl } from '../tiktok/api'
 import { ACTION } from './subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
@@ -63,15 +63,16 @@ export function inThreadExecutor(): Executor {
   let controller = new AbortController()
   return {
     async run({ mapping, events, settings, apiBaseUrl }) {
-      setApiBaseUrl(apiBaseUrl)
       const warnings: string[] = []
-      const statuses = await runtime.executeBatch(ACTION, {
-        events,
-        mapping,
-        settings,
-        logger: collectWarnings(warnings),
-        signal: controller.signal
-      })
+      const statuses = await withApiBaseUrl(apiBaseUrl, () =>
+        runtime.executeBatch(ACTION, {
+          events,
+          mapping,
+          settings,
+          logger: collectWarnings(warnings),
+          signal: controller.signal
+        })
+      )
       return {
         statuses: statuses.map((status) => ({
           status: status.status,

@@ -3,14 +3,13 @@
  * actions-core and delivers to TikTok in batches; in dry-run (no credentials) the bodies go to an
  * embedded TikTok stand-in on loopback and are printed, so nothing leaves the machine.
  */
-import { chmodSync, writeFileSync } from 'node:fs'
+import { chmodSync, renameSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { isIPv6, type AddressInfo } from 'node:net'
 import type { Settings } from '../generated-types'
 import { startTikTokStandIn, type StandIn } from '../standin'
-import { setApiBaseUrl } from '../tiktok/api'
 import type { TikTokRequestBody } from '../tiktok/types'
-import type { RuntimeConfig } from './config'
+import { ConfigError, type RuntimeConfig } from './config'
 import { DeadLetterFile } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
@@ -48,6 +47,7 @@ export class Runtime {
   closing = false
   private current: Partial<Settings>
   private readonly executor: Executor
+  private readonly deadLetter: DeadLetterFile
   private server?: Server
   private address?: AddressInfo
 
@@ -57,6 +57,7 @@ export class Runtime {
     private readonly standIn: StandIn
   ) {
     this.current = { ...config.settings }
+    this.deadLetter = new DeadLetterFile(config.deadLetterFile, log)
     this.executor =
       config.workers > 0
         ? workerExecutor(config.workers, (reason) =>
@@ -64,25 +65,19 @@ export class Runtime {
           )
         : inThreadExecutor()
     this.pipeline = new Pipeline({
+      ...config,
       executor: this.executor,
-      subscriptions: config.subscriptions,
       settings: () => this.effectiveSettings(),
       apiBaseUrl: () => this.apiBaseUrl(),
-      deadLetter: new DeadLetterFile(config.deadLetterFile),
+      deadLetter: this.deadLetter,
       log,
-      flushIntervalMs: config.flushIntervalMs,
-      queueLimit: config.queueLimit,
-      maxAttempts: config.maxAttempts,
-      retryBaseMs: config.retryBaseMs,
-      retryMaxMs: config.retryMaxMs,
-      maxInFlight: config.maxInFlight,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
-    this.applyMode()
   }
 
   get url(): string {
-    return `http://${this.address?.address ?? this.config.host}:${this.address?.port ?? this.config.port}`
+    const host = this.address?.address ?? this.config.host
+    return `http://${isIPv6(host) ? `[${host}]` : host}:${this.address?.port ?? this.config.port}`
   }
 
   mode(): Mode {
@@ -100,14 +95,20 @@ export class Runtime {
     return { accessToken: DRY_RUN_TOKEN, pixelCode: this.current.pixelCode || DRY_RUN_PIXEL }
   }
 
-  /** Saves settings (to the settings file with mode 0600 when one is configured) and switches mode. */
+  /**
+   * Saves settings and switches mode. With a settings file, the file (mode 0600) is replaced first,
+   * atomically: if writing fails, nothing changes.
+   */
   updateSettings(settings: Partial<Settings>): void {
-    this.current = { ...this.current, ...settings }
-    if (this.config.settingsFile) {
-      writeFileSync(this.config.settingsFile, JSON.stringify(this.current, null, 2) + '\n', { mode: 0o600 })
-      chmodSync(this.config.settingsFile, 0o600)
+    const next = { ...this.current, ...settings }
+    const file = this.config.settingsFile
+    if (file) {
+      const temporary = `${file}.${process.pid}.tmp`
+      writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 })
+      chmodSync(temporary, 0o600)
+      renameSync(temporary, file)
     }
-    this.applyMode()
+    this.current = next
     this.log.info('settings saved', { mode: this.mode(), pixel_code: this.current.pixelCode })
   }
 
@@ -116,22 +117,26 @@ export class Runtime {
     return this.mode() === 'live' ? this.config.apiUrl : this.standIn.url
   }
 
-  /** The page's calls (test connection, test event) run in this thread. */
-  private applyMode() {
-    setApiBaseUrl(this.apiBaseUrl())
-  }
-
   remember(delivery: Delivery) {
     this.deliveries.push(delivery)
     if (this.deliveries.length > this.config.keepDeliveries) this.deliveries.shift()
   }
 
   async listen(): Promise<void> {
+    try {
+      this.deadLetter.checkWritable()
+    } catch (error) {
+      throw new ConfigError(
+        `DEAD_LETTER_FILE ${this.config.deadLetterFile} is not writable: ${(error as Error).message}`
+      )
+    }
     const server = createServer((req, res) => void handle(this, req, res))
     server.keepAliveTimeout = 5_000
     this.server = server
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
+      server.once('error', (error) =>
+        reject(new ConfigError(`cannot listen on ${this.config.host}:${this.config.port}: ${error.message}`))
+      )
       server.listen(this.config.port, this.config.host, () => resolve())
     })
     this.address = server.address() as AddressInfo
@@ -170,6 +175,11 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
     printBody(JSON.stringify(body))
     runtime.remember({ at: new Date().toISOString(), body })
   }
-  await runtime.listen()
+  try {
+    await runtime.listen()
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
   return runtime
 }

@@ -8,12 +8,21 @@
 import { transform } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
+import { batch_keys } from '../reportWebEvent/fields/batching'
+import { requestSize } from '../tiktok/api'
+import type { RuntimeConfig } from './config'
 import type { DeadLetterEntry, DeadLetterFile } from './deadletter'
 import type { EventStatus, Executor } from './executor'
 import type { Log } from './log'
 import { integrationEnabled, type Subscription } from './subscriptions'
 
-export interface PipelineOptions {
+/** The runtime's settings of queues, batches and retries (see config.ts). */
+export type PipelineTuning = Pick<
+  RuntimeConfig,
+  'flushIntervalMs' | 'queueLimit' | 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'maxInFlight'
+>
+
+export interface PipelineOptions extends PipelineTuning {
   /** Runs a batch through actions-core's Destination (in this thread or in worker threads). */
   executor: Executor
   subscriptions: Subscription[]
@@ -23,12 +32,6 @@ export interface PipelineOptions {
   apiBaseUrl: () => string | undefined
   deadLetter: DeadLetterFile
   log: Log
-  flushIntervalMs: number
-  queueLimit: number
-  maxAttempts: number
-  retryBaseMs: number
-  retryMaxMs: number
-  maxInFlight: number
   /** Told of every batch once its statuses are known. */
   onBatch?: (summary: BatchSummary) => void
 }
@@ -61,7 +64,6 @@ interface Queue {
 /** Refused because the queue holds `queueLimit` events: the Tracking API answers 429. */
 export class QueueFullError extends Error {}
 
-const DEFAULT_BATCH_KEYS = ['event_source', 'crm_event_set_id', 'test_event_code']
 const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500
 const messageOf = (status: EventStatus) => status.errormessage
 
@@ -102,30 +104,29 @@ export class Pipeline {
     return this.inFlight
   }
 
-  /** Routes events to the subscriptions whose trigger they match. Throws QueueFullError when full. */
+  /**
+   * Routes events to the subscriptions whose trigger they match. Throws QueueFullError, taking none of
+   * them, when the deliveries they make would pass the queue limit.
+   */
   accept(events: SegmentEvent[]): void {
     if (this.draining) throw new QueueFullError('The runtime is shutting down.')
-    if (this.pendingItems + events.length > this.options.queueLimit) {
-      throw new QueueFullError(
-        `The queue holds ${this.pendingItems} events (limit ${this.options.queueLimit}); retry later.`
-      )
+    const { subscriptions, queueLimit } = this.options
+    const routes = events.map((event) =>
+      integrationEnabled(event) ? subscriptions.filter((subscription) => subscription.matches(event)) : undefined
+    )
+    const deliveries = routes.reduce((sum, route) => sum + (route?.length ?? 0), 0)
+    if (this.pendingItems + deliveries > queueLimit) {
+      throw new QueueFullError(`The queue holds ${this.pendingItems} events (limit ${queueLimit}); retry later.`)
     }
-    for (const event of events) {
+    events.forEach((event, i) => {
+      const route = routes[i]
       this.counts.received++
-      if (!integrationEnabled(event)) {
-        this.counts.skipped++
-        continue
-      }
-      let matched = false
-      for (const subscription of this.options.subscriptions) {
-        if (!subscription.matches(event)) continue
-        matched = true
-        this.enqueue(subscription, [{ event, attempts: 0 }])
-        this.counts.queued++
-        this.pendingItems++
-      }
-      if (!matched) this.counts.unmatched++
-    }
+      if (!route) this.counts.skipped++
+      else if (route.length === 0) this.counts.unmatched++
+      for (const subscription of route ?? []) this.enqueue(subscription, [{ event, attempts: 0 }])
+    })
+    this.counts.queued += deliveries
+    this.pendingItems += deliveries
     this.pump()
   }
 
@@ -150,6 +151,7 @@ export class Pipeline {
       await done
     }
     clearTimeout(timer)
+    this.reportUnrouted()
     await this.options.deadLetter.flush()
   }
 
@@ -168,7 +170,7 @@ export class Pipeline {
       const keys = subscription.mapping.batch_keys
       const fields = Array.isArray(keys)
         ? keys.filter((key): key is string => typeof key === 'string')
-        : DEFAULT_BATCH_KEYS
+        : batch_keys.default
       mapping = Object.fromEntries(
         fields.filter((key) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
       )
@@ -186,9 +188,7 @@ export class Pipeline {
     const key = `${subscription.name}\u0000${this.batchKey(subscription, items[0].event)}`
     let queue = this.queues.get(key)
     if (!queue) {
-      const size = subscription.mapping.batch_size
-      const batchSize = typeof size === 'number' && size >= 1 && size <= 1000 ? Math.floor(size) : 1000
-      queue = { key, subscription, batchSize, items: [], due: false }
+      queue = { key, subscription, batchSize: requestSize(subscription.mapping.batch_size), items: [], due: false }
       this.queues.set(key, queue)
     }
     if (front) queue.items.unshift(...items)
@@ -198,12 +198,30 @@ export class Pipeline {
 
   private tick() {
     for (const queue of this.queues.values()) queue.due = true
+    this.reportUnrouted()
     this.pump()
+  }
+
+  private reported = { skipped: 0, unmatched: 0 }
+
+  /** Events left undelivered on purpose are said too: one line per tick when there are new ones. */
+  private reportUnrouted() {
+    const skipped = this.counts.skipped - this.reported.skipped
+    const unmatched = this.counts.unmatched - this.reported.unmatched
+    if (!skipped && !unmatched) return
+    this.reported = { skipped: this.counts.skipped, unmatched: this.counts.unmatched }
+    this.options.log.info('not routed', {
+      skipped: skipped || undefined,
+      skipped_why: skipped ? 'their integrations object turns Tiktok Conversions off' : undefined,
+      unmatched: unmatched || undefined,
+      unmatched_why: unmatched ? 'no subscription trigger matches them' : undefined
+    })
   }
 
   /** Starts batches while there is room in flight: full queues first come, due ones at each tick. */
   private pump() {
-    while (this.inFlight < this.options.maxInFlight) {
+    // Past the shutdown deadline nothing new starts: what is left is dead-lettered.
+    while (!this.aborted && this.inFlight < this.options.maxInFlight) {
       const queue = [...this.queues.values()].find(
         (candidate) =>
           candidate.items.length >= candidate.batchSize ||
@@ -215,11 +233,15 @@ export class Pipeline {
       this.queues.delete(queue.key)
       if (queue.items.length) this.queues.set(queue.key, queue)
       this.inFlight++
-      void this.deliver(queue.subscription, items).finally(() => {
-        this.inFlight--
-        this.pump()
-        this.checkIdle()
-      })
+      void this.deliver(queue.subscription, items)
+        .catch((error) => {
+          this.options.log.error('batch failed', { mapping: queue.subscription.name, reason: (error as Error).message })
+        })
+        .finally(() => {
+          this.inFlight--
+          this.pump()
+          this.checkIdle()
+        })
     }
   }
 

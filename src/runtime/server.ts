@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Runtime } from '.'
+import { ownHost } from '../ui/routes'
 import { QueueFullError } from './pipeline'
 import { endpointOf, parseTrackingRequest, TrackingError } from './tracking'
 
@@ -93,6 +94,9 @@ export async function handle(runtime: Runtime, req: IncomingMessage, res: Server
       })
     }
     if (req.method === 'GET' && pathname === '/deliveries') {
+      // What was sent: no DNS-rebinding page may read it.
+      if (!ownHost(runtime, req.headers.host))
+        return sendJson(res, 421, { message: 'This runtime only answers to its own address.' })
       return sendJson(res, 200, { mode: runtime.mode(), deliveries: runtime.deliveries })
     }
     for (const route of runtime.routes) {

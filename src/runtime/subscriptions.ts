@@ -7,6 +7,7 @@ import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import { readFileSync } from 'node:fs'
 import destination from '..'
+import { MAX_EVENTS_PER_REQUEST } from '../tiktok/api'
 
 export const ACTION = 'reportWebEvent'
 /** The product page: one destination instance supports at most 50 mappings. */
@@ -87,8 +88,8 @@ export function parseMappings(entries: unknown, source = 'mappings'): Subscripti
     if (full.event === undefined || full.event === '')
       throw new MappingsError(`${named}: "mapping.event" (Event Name) is required`)
     const batchSize = full.batch_size
-    if (typeof batchSize === 'number' && !(batchSize >= 1 && batchSize <= 1000)) {
-      throw new MappingsError(`${named}: "batch_size" must be between 1 and 1000`)
+    if (typeof batchSize === 'number' && !(batchSize >= 1 && batchSize <= MAX_EVENTS_PER_REQUEST)) {
+      throw new MappingsError(`${named}: "batch_size" must be between 1 and ${MAX_EVENTS_PER_REQUEST}`)
     }
     try {
       return subscription(name, subscribe, full)
@@ -100,12 +101,15 @@ export function parseMappings(entries: unknown, source = 'mappings'): Subscripti
 
 /**
  * The Segment `integrations` object: an event is skipped when it turns this destination off
- * (`"Tiktok Conversions": false`), or turns everything off (`All: false`) without turning it on.
+ * (`"Tiktok Conversions": false`), or turns everything off (`All: false`) without turning it on. The
+ * key is matched without regard to case: Segment's docs write "Tiktok Conversions", the ttclid and
+ * ttp defaults read "TikTok Conversions".
  */
 export function integrationEnabled(event: SegmentEvent): boolean {
   const integrations = event.integrations as Record<string, unknown> | undefined
   if (!integrations || typeof integrations !== 'object') return true
-  const own = integrations[INTEGRATION_NAME]
+  const key = Object.keys(integrations).find((name) => name.toLowerCase() === INTEGRATION_NAME.toLowerCase())
+  const own = key === undefined ? undefined : integrations[key]
   if (own === false) return false
   if (integrations.All === false) return own === true || (typeof own === 'object' && own !== null)
   return true

@@ -12,6 +12,7 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export const API_VERSION = 'v1.3'
@@ -19,19 +20,31 @@ export const DEFAULT_BASE_URL = 'https://business-api.tiktok.com'
 /** TikTok rejects a request with more events than this as a whole. */
 export const MAX_EVENTS_PER_REQUEST = 1000
 export const PARTNER_NAME = 'Segment'
+/** A request TikTok has not answered after this long is a retryable failure. */
+export const REQUEST_TIMEOUT_MS = 15_000
 
-let baseUrlOverride: string | undefined
+/** Now, in the unit of `event_time`: Unix seconds. */
+export const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+/** A Batch Size as sent: a whole number from 1 to TikTok's 1,000 (anything else means 1,000). */
+export function requestSize(batchSize: unknown): number {
+  const size = typeof batchSize === 'number' ? Math.floor(batchSize) : NaN
+  return size >= 1 && size <= MAX_EVENTS_PER_REQUEST ? size : MAX_EVENTS_PER_REQUEST
+}
+
+const baseUrl = new AsyncLocalStorage<string | undefined>()
 
 /**
- * Replaces the scheme and host of every request (for a stand-in); the path stays. Without it, the
+ * Runs `work` with its requests sent to `url` (scheme and host, for a stand-in; the path stays).
+ * Scoped to that work only, so concurrent batches may each have their own. Outside it, the
  * `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used.
  */
-export function setApiBaseUrl(url: string | undefined): void {
-  baseUrlOverride = url
+export function withApiBaseUrl<T>(url: string | undefined, work: () => Promise<T>): Promise<T> {
+  return baseUrl.run(url, work)
 }
 
 export function eventTrackUrl(): string {
-  const base = (baseUrlOverride || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
+  const base = (baseUrl.getStore() || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
   return `${base}/open_api/${API_VERSION}/event/track/`
 }
 
@@ -49,7 +62,9 @@ export type DeliveryError = IntegrationError | InvalidAuthenticationError | Retr
 /** Either TikTok's answer accepting the events, or the actions-core error that says why not. */
 export type Outcome = { ok: true; answer: TikTokAnswer } | { ok: false; error: DeliveryError; answer?: TikTokAnswer }
 
-const OK_CODES = new Set([0, 20001]) // 20001: partial success, reported as delivered with its message
+const OK = 0
+/** Partial success (meaning unconfirmed): delivered, and TikTok's message surfaced as a warning. */
+const PARTIAL_SUCCESS = 20001
 const AUTH_CODES = new Set([40001, 40105])
 const INVALID_PARAMETER = 40002
 const RATE_LIMITED = 40100
@@ -63,7 +78,8 @@ function parseBody(text: string): unknown {
   }
 }
 
-function readAnswer(status: number, text: string, secret: string): TikTokAnswer {
+function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
+  const text = redact(raw, secret)
   const body = parseBody(text)
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
@@ -71,9 +87,9 @@ function readAnswer(status: number, text: string, secret: string): TikTokAnswer 
   return {
     status,
     code,
-    message: redact(rawMessage, secret).slice(0, MAX_MESSAGE),
+    message: rawMessage.slice(0, MAX_MESSAGE),
     requestId: typeof envelope?.request_id === 'string' ? envelope.request_id : undefined,
-    body: body ?? redact(text, secret).slice(0, MAX_MESSAGE)
+    body: body ?? text.slice(0, MAX_MESSAGE)
   }
 }
 
@@ -100,7 +116,10 @@ export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
     }
     return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
   }
-  if (OK_CODES.has(code)) return undefined
+  if (code === OK || code === PARTIAL_SUCCESS) {
+    if (status >= 200 && status < 300) return undefined
+    return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
+  }
   if (AUTH_CODES.has(code))
     return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
   if (code === INVALID_PARAMETER) return new PayloadValidationError(`TikTok rejected the event (code ${code}): ${what}`)
@@ -113,9 +132,14 @@ type RetryStatus = ConstructorParameters<typeof RetryableError>[1]
 const RETRY_STATUSES = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
 const retryStatus = (status: number) => (RETRY_STATUSES.has(status) ? status : 500) as RetryStatus
 
+/** TikTok's message when it reports a partial success, for a warning. */
+export function partialSuccess(answer: TikTokAnswer): string | undefined {
+  return answer.code === PARTIAL_SUCCESS ? `TikTok reported a partial success: ${describe(answer)}` : undefined
+}
+
 /** The row of the request a 40002 message names (`Batch.3.…` or `data.3.…`), if any. */
 export function rejectedRow(answer: TikTokAnswer | undefined): number | undefined {
-  if (answer?.code !== INVALID_PARAMETER) return undefined
+  if (answer?.code !== INVALID_PARAMETER || answer.status < 200 || answer.status >= 300) return undefined
   const match = answer.message.match(/\b(?:batch|data)(?:\.|\[)(\d+)/i)
   return match ? Number(match[1]) : undefined
 }
@@ -128,7 +152,8 @@ export function rejectedRow(answer: TikTokAnswer | undefined): number | undefine
 export async function trySendEvents(
   request: RequestClient,
   body: TikTokRequestBody,
-  accessToken: string
+  accessToken: string,
+  timeoutMs = REQUEST_TIMEOUT_MS
 ): Promise<Outcome> {
   if (!accessToken) {
     return {
@@ -140,7 +165,15 @@ export async function trySendEvents(
   let status: number
   let text: string
   try {
-    const response = await request(eventTrackUrl(), { method: 'post', json: body, throwHttpErrors: false })
+    const response = await request(eventTrackUrl(), {
+      method: 'post',
+      json: body,
+      throwHttpErrors: false,
+      // Explicit: with a caller's abort signal, actions-core sets no timeout of its own.
+      timeout: timeoutMs,
+      // The answer is read once, as text: no need for actions-core to clone the response first.
+      skipResponseCloning: true
+    })
     status = response.status
     text = (response as { content?: string }).content ?? (await response.text())
   } catch (error) {
@@ -152,20 +185,26 @@ export async function trySendEvents(
   return error ? { ok: false, error, answer } : { ok: true, answer }
 }
 
-/** Posts the body; resolves with TikTok's answer when the events were accepted, else throws the error. */
+/**
+ * Posts the body; resolves with TikTok's answer when the events were accepted (a partial success is
+ * told to `warn`), else throws the error.
+ */
 export async function sendEvents(
   request: RequestClient,
   body: TikTokRequestBody,
-  accessToken: string
+  accessToken: string,
+  warn: (message: string) => void = () => undefined
 ): Promise<unknown> {
   const outcome = await trySendEvents(request, body, accessToken)
   if (!outcome.ok) throw outcome.error
+  const partial = partialSuccess(outcome.answer)
+  if (partial) warn(partial)
   return outcome.answer.body
 }
 
 /** The delivery status of one event of a batch. */
 export type EventStatus =
-  | { ok: true; status: number; body: unknown }
+  | { ok: true; status: number; body: unknown; warning?: string }
   | { ok: false; status: number; errortype: keyof typeof ErrorCodes; errormessage: string; body?: unknown }
 
 /** The status every event of a refused request gets: the answer table, per event. */
@@ -190,9 +229,9 @@ export async function deliverEvents(
   envelope: TikTokEnvelope,
   events: TikTokEvent[],
   accessToken: string,
-  batchSize: number = MAX_EVENTS_PER_REQUEST
+  batchSize?: number
 ): Promise<EventStatus[]> {
-  const size = Math.max(1, Math.min(MAX_EVENTS_PER_REQUEST, Math.floor(batchSize) || MAX_EVENTS_PER_REQUEST))
+  const size = requestSize(batchSize)
   const statuses: EventStatus[] = []
   for (let start = 0; start < events.length; start += size) {
     statuses.push(...(await deliverChunk(request, envelope, events.slice(start, start + size), accessToken)))
@@ -211,10 +250,11 @@ async function deliverChunk(
   for (let attempt = 0; pending.length > 0; attempt++) {
     const outcome = await trySendEvents(request, { ...envelope, data: pending.map((i) => events[i]) }, accessToken)
     if (outcome.ok) {
-      for (const i of pending) statuses[i] = { ok: true, status: 200, body: outcome.answer.body }
+      const warning = partialSuccess(outcome.answer)
+      for (const i of pending) statuses[i] = { ok: true, status: 200, body: outcome.answer.body, warning }
       break
     }
-    const row = rejectedRow(outcome.answer)
+    const row = outcome.error instanceof PayloadValidationError ? rejectedRow(outcome.answer) : undefined
     if (row === undefined || row >= pending.length) {
       for (const i of pending) statuses[i] = statusOf(outcome.error, outcome.answer?.body)
       break
@@ -243,7 +283,7 @@ export const CONNECTION_TEST_CODE = 'SEGMENT_CONNECTION_TEST'
  * counts as a conversion. Fails with a sentence a marketer can act on.
  */
 export async function testConnection(request: RequestClient, pixelCode: string, accessToken: string): Promise<unknown> {
-  const now = Math.floor(Date.now() / 1000)
+  const now = nowSeconds()
   const outcome = await trySendEvents(
     request,
     {

@@ -14,8 +14,9 @@ import { describeIssues, prepareEvent, type Prepared } from '../reportWebEvent/p
 import type { Runtime } from '../runtime'
 import { ACTION, integrationEnabled, type Subscription } from '../runtime/subscriptions'
 import { toEvent } from '../runtime/tracking'
-import { jsonErrorPosition } from './json-error'
+import { nowSeconds, withApiBaseUrl } from '../tiktok/api'
 import type { TikTokRequestBody } from '../tiktok/types'
+import { jsonErrorPosition } from './json-error'
 
 export interface PreviewMatch {
   mapping: string
@@ -40,9 +41,7 @@ const previewAction: ActionDefinition<Settings, Payload> = {
   title: `${action.title} (preview)`,
   description: action.description,
   fields: action.fields,
-  perform: (_request, { payload, settings }) => ({
-    prepared: prepareEvent(payload, settings, Math.floor(Date.now() / 1000))
-  })
+  perform: (_request, { payload, settings }) => ({ prepared: prepareEvent(payload, settings, nowSeconds()) })
 }
 const previewDefinition: DestinationDefinition<Settings> = {
   ...destination,
@@ -142,14 +141,16 @@ export async function sendTestEvent(
   const results: SendResult[] = []
   for (const subscription of subscriptions) {
     try {
-      await live.onEvent(event, {
-        ...runtime.effectiveSettings(),
-        subscription: {
-          partnerAction: ACTION,
-          subscribe: subscription.subscribe,
-          mapping: { ...subscription.mapping, test_event_code: testEventCode.trim() }
-        }
-      } as unknown as JSONObject)
+      await withApiBaseUrl(runtime.apiBaseUrl(), () =>
+        live.onEvent(event, {
+          ...runtime.effectiveSettings(),
+          subscription: {
+            partnerAction: ACTION,
+            subscribe: subscription.subscribe,
+            mapping: { ...subscription.mapping, test_event_code: testEventCode.trim() }
+          }
+        } as unknown as JSONObject)
+      )
       results.push({ mapping: subscription.name, ok: true, message: 'TikTok accepted the test event.' })
     } catch (error) {
       const issues = (error as { errors?: unknown }).errors
@@ -166,7 +167,9 @@ export async function testConnection(runtime: Runtime): Promise<{ ok: boolean; m
   const { accessToken, pixelCode } = runtime.settings
   if (!accessToken || !pixelCode) return { ok: false, message: 'Save an Access Token and a Pixel Code first.' }
   try {
-    await new Destination(destination).testAuthentication({ accessToken, pixelCode })
+    await withApiBaseUrl(runtime.apiBaseUrl(), () =>
+      new Destination(destination).testAuthentication({ accessToken, pixelCode })
+    )
     return { ok: true, message: `TikTok accepted the Access Token for Pixel Code ${pixelCode}.` }
   } catch (error) {
     return { ok: false, message: (error as Error).message.replace(/^Credentials are invalid: \d*\s*/, '') }

@@ -26,13 +26,21 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store'
 }
 
-/** The names this runtime answers to: its own address, or localhost, with its port. */
-function ownHost(runtime: Runtime, host: string | undefined): boolean {
+/**
+ * The names this runtime answers to on its page and data routes: its own address, or a loopback name,
+ * with its port. Anything else (a DNS-rebinding name) gets 421.
+ */
+export function ownHost(runtime: Runtime, host: string | undefined): boolean {
   if (!host) return false
-  const { hostname, port } = new URL(runtime.url)
-  const names = new Set([hostname, 'localhost', '127.0.0.1', '[::1]'])
-  const at = host.lastIndexOf(':')
-  return at > 0 && host.slice(at + 1) === port && names.has(host.slice(0, at))
+  const own = new URL(runtime.url)
+  let asked: URL
+  try {
+    asked = new URL(`http://${host}`)
+  } catch {
+    return false
+  }
+  const names = new Set([own.hostname, 'localhost', '127.0.0.1', '[::1]'])
+  return asked.port === own.port && names.has(asked.hostname)
 }
 
 /** A POST from the page itself: same origin, or no browser origin at all (curl). */

@@ -51,7 +51,7 @@ describe('buildEvent', () => {
         last_name: sha('vandoe'),
         city: 'sanfrancisco',
         state: 'ca',
-        country: 'unitedstates',
+        country: 'us',
         zip_code: sha('94107')
       },
       properties: {
@@ -107,6 +107,19 @@ describe('buildEvent', () => {
     expect(event.user).toEqual({ email: [sha('a@example.com')] })
   })
 
+  it('sends the country as its lowercased ISO code when known by code or name, else letters and digits', () => {
+    const country = (name: string) => buildEvent({ event: 'Lead', address: { country: name } }, NOW).user?.country
+    expect(country('US')).toBe('us')
+    expect(country('Deutschland ')).toBe('deutschland')
+    expect(country('Germany')).toBe('de')
+    expect(country('United Kingdom')).toBe('gb')
+  })
+
+  it('sends each entry of a plain list once', () => {
+    const event = buildEvent({ event: 'Lead', content_ids: ['sku-1', ' sku-1', 'sku-2'] }, NOW)
+    expect(event.properties?.content_ids).toEqual(['sku-1', 'sku-2'])
+  })
+
   describe('phone country', () => {
     it('comes from the address country, given as a code or a name', () => {
       const byName = buildEvent({ event: 'Lead', phone_number: ['030 1234567'], address: { country: 'Germany' } }, NOW)
@@ -147,6 +160,11 @@ describe('buildEvent', () => {
       expect(eventTime('2026-11-02T10:15:30Z', NOW)).toBe(1793614530)
       expect(eventTime('2026-11-02T12:15:30.999+02:00', NOW)).toBe(1793614530)
       expect(eventTime('2026-11-02', NOW)).toBe(1793577600)
+    })
+
+    it('reads the ISO 8601 forms dayjs does not: a comma fraction, an offset of hours only', () => {
+      expect(eventTime('2026-11-02T12:15:30,5+02', NOW)).toBe(1793614530)
+      expect(eventTime('2026-11-02T12:15:30+0200', NOW)).toBe(1793614530)
     })
 
     it('reads epoch seconds or milliseconds written as digits', () => {

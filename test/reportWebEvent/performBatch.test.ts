@@ -154,6 +154,13 @@ describe('performBatch', () => {
     expect(statuses[2]).toMatchObject({ errortype: 'RETRYABLE_ERROR' })
   })
 
+  it('peels no row off when 40002 comes with an HTTP error status', async () => {
+    const bodies = scriptTikTok(() => [401, { code: 40002, message: 'Batch.1.event: invalid' }])
+    const statuses = await runBatch(events(3))
+    expect(bodies).toHaveLength(1)
+    expect(statuses.map((status) => status.status)).toEqual([401, 401, 401])
+  })
+
   it('on 40002 naming no row: every event gets 400 with the message', async () => {
     const bodies = scriptTikTok(() => [200, { code: 40002, message: 'Invalid parameter' }])
     const statuses = await runBatch(events(3))

@@ -3,21 +3,16 @@
  */
 import { Analytics } from '@segment/analytics-node'
 import { readFileSync, statSync } from 'node:fs'
-import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import type { StandIn } from '../../src/standin'
 import type { Runtime } from '../../src/runtime'
 import { sha } from '../helpers'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
+import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn } from './helpers'
 
 const TOKEN = 'e2e-secret-token-c0ffee'
 const PIXEL = 'E2EPIXEL'
 
 let standIn: StandIn | undefined
 let test: TestRuntime | undefined
-afterEach(async () => {
-  await test?.runtime.close()
-  await standIn?.close()
-  test = standIn = undefined
-})
 
 const live = (url: string, env: Record<string, string> = {}) =>
   startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: url, ...env })
@@ -54,7 +49,7 @@ function acceptedIds(standIn: StandIn, accepted: (n: number) => boolean = () => 
 
 describe('the runtime, end to end', () => {
   it('delivers 1,000 events from analytics-node once each, hashed, in few requests', async () => {
-    standIn = await startTikTokStandIn()
+    standIn = await startStandIn()
     test = await live(standIn.url)
     const ids = await sendWithAnalyticsNode(test.runtime, 1000)
     expect(ids).toHaveLength(1000)
@@ -80,7 +75,7 @@ describe('the runtime, end to end', () => {
 
   it('still delivers every event exactly once when TikTok answers 40100 and 503 to some requests', async () => {
     const refused = new Set<number>()
-    standIn = await startTikTokStandIn({
+    standIn = await startStandIn({
       script: (_body, n) => {
         if (n % 3 === 0) {
           refused.add(n)
@@ -108,7 +103,7 @@ describe('the runtime, end to end', () => {
   })
 
   it('dead-letters events TikTok refuses for good, with the reason, in a file only its owner reads', async () => {
-    standIn = await startTikTokStandIn({
+    standIn = await startStandIn({
       script: () => ({ body: { code: 40001, message: 'No permission to operate pixel' } })
     })
     test = await live(standIn.url)
@@ -128,7 +123,7 @@ describe('the runtime, end to end', () => {
   })
 
   it('dead-letters what TikTok never accepted when the shutdown deadline passes', async () => {
-    standIn = await startTikTokStandIn({ script: () => ({ status: 503, body: 'down' }) })
+    standIn = await startStandIn({ script: () => ({ status: 503, body: 'down' }) })
     test = await live(standIn.url, { SHUTDOWN_TIMEOUT_MS: '300', RETRY_BASE_MS: '1000' })
     await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1)] })
     await test.runtime.close()
@@ -137,7 +132,7 @@ describe('the runtime, end to end', () => {
   })
 
   it('in dry-run, prints the bodies it would send and sends nothing', async () => {
-    standIn = await startTikTokStandIn()
+    standIn = await startStandIn()
     test = await startTestRuntime({ TIKTOK_API_URL: standIn.url, TIKTOK_PIXEL_CODE: PIXEL })
     expect(test.runtime.mode()).toBe('dry-run')
     await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1), orderCompleted(2)] })

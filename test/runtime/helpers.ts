@@ -4,6 +4,20 @@ import { join } from 'node:path'
 import { configFromEnv } from '../../src/runtime/config'
 import { startRuntime, type Runtime } from '../../src/runtime'
 import { createLog } from '../../src/runtime/log'
+import { startTikTokStandIn, type StandInOptions } from '../../src/standin'
+
+/** What a test started, closed after it (last started, first closed). */
+const started: { close(): Promise<void> }[] = []
+afterEach(async () => {
+  for (const thing of started.splice(0).reverse()) await thing.close()
+})
+
+/** A TikTok stand-in on loopback, closed after the test. */
+export async function startStandIn(options?: StandInOptions) {
+  const standIn = await startTikTokStandIn(options)
+  started.push(standIn)
+  return standIn
+}
 
 export interface TestRuntime {
   runtime: Runtime
@@ -14,7 +28,7 @@ export interface TestRuntime {
   deadLetterFile: string
 }
 
-/** A runtime on an ephemeral loopback port, configured like `npm start` with these variables. */
+/** A runtime on an ephemeral loopback port, configured like `npm start` with these variables; closed after the test. */
 export async function startTestRuntime(env: Record<string, string | undefined> = {}): Promise<TestRuntime> {
   const logs: string[] = []
   const printed: string[] = []
@@ -30,6 +44,7 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
     log: createLog((line) => logs.push(line)),
     printBody: (line) => printed.push(line)
   })
+  started.push(runtime)
   return { runtime, logs, printed, deadLetterFile }
 }
 

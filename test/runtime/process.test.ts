@@ -62,6 +62,22 @@ describe('npm start', () => {
     expect(stderr.join('\n')).toMatch(/ info stopped received=500 delivered=500 dead_lettered=0/)
   })
 
+  it('drains and stops when SIGTERM goes to npm (npm start execs the runtime)', async () => {
+    const npm = spawn('npm', ['start', '--silent'], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', DEAD_LETTER_FILE: '/tmp/tiktok-npm-start-test.jsonl' },
+      stdio: ['ignore', 'ignore', 'pipe']
+    })
+    const stderr: string[] = []
+    npm.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()))
+    const exited = new Promise<number | null>((resolve) => npm.on('exit', resolve))
+    await waitFor(() => stderr.join('').includes(' listening url='), 60_000)
+    npm.kill('SIGTERM')
+    expect(await exited).toBe(0)
+    expect(stderr.join('')).toMatch(/ info stopping signal=SIGTERM /)
+    expect(stderr.join('')).toMatch(/ info stopped received=0 /)
+  }, 90_000)
+
   it('refuses to start on a bad mappings file, saying why', async () => {
     await expect(startCli({ MAPPINGS: join(ROOT, 'package.json') })).rejects.toThrow(/cannot start reason=.*MAPPINGS/)
   })

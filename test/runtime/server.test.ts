@@ -1,15 +1,14 @@
-import { startTikTokStandIn, type StandIn } from '../../src/standin'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { StandIn } from '../../src/standin'
+import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn } from './helpers'
 
 const TOKEN = 'server-test-token-9f9f9f'
 
 let standIn: StandIn | undefined
 let test: TestRuntime | undefined
-afterEach(async () => {
-  await test?.runtime.close()
-  await standIn?.close()
-  test = standIn = undefined
-})
 
 describe('the Tracking API', () => {
   it.each([
@@ -80,20 +79,41 @@ describe('the Tracking API', () => {
     expect(test.runtime.pipeline.pending).toBe(2)
   })
 
-  it('skips and counts events that turn the destination off in the integrations object', async () => {
+  it('counts the deliveries an event makes against the queue limit, not the messages', async () => {
+    const mappings = join(mkdtempSync(join(tmpdir(), 'mappings-')), 'mappings.json')
+    writeFileSync(
+      mappings,
+      JSON.stringify([
+        { name: 'Purchases', subscribe: 'event = "Order Completed"', mapping: { event: 'Purchase' } },
+        { name: 'All tracks', subscribe: 'type = "track"', mapping: { event: 'ViewContent' } }
+      ])
+    )
+    test = await startTestRuntime({ MAPPINGS: mappings, QUEUE_LIMIT: '3', FLUSH_INTERVAL_MS: '60000' })
+    const full = await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1), orderCompleted(2)] })
+    expect(full.status).toBe(429)
+    expect(test.runtime.pipeline.pending).toBe(0)
+    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(3))).status).toBe(200)
+    expect(test.runtime.pipeline.pending).toBe(2)
+  })
+
+  it('skips, counts and logs events that turn the destination off or match nothing', async () => {
     test = await startTestRuntime()
     await post(`${test.runtime.url}/v1/batch`, {
       batch: [
         { ...orderCompleted(1), integrations: { 'Tiktok Conversions': false } },
         { ...orderCompleted(2), integrations: { All: false } },
         { ...orderCompleted(3), integrations: { All: false, 'Tiktok Conversions': true } },
-        orderCompleted(4)
+        orderCompleted(4),
+        { type: 'track', userId: 'u', event: 'Nothing Matches This' }
       ]
     })
-    await waitFor(() => test!.printed.length > 0)
-    expect(test.runtime.pipeline.counts).toMatchObject({ received: 4, skipped: 2, queued: 2 })
+    await waitFor(() => test!.printed.length > 0 && test!.logs.some((line) => line.includes(' info not routed ')))
+    expect(test.runtime.pipeline.counts).toMatchObject({ received: 5, skipped: 2, unmatched: 1, queued: 2 })
     const sent = JSON.parse(test.printed[0]).data.map((event: { event_id: string }) => event.event_id)
     expect(sent).toEqual(['msg-3', 'msg-4'])
+    expect(test.logs.find((line) => line.includes(' info not routed '))).toMatch(
+      /skipped=2 skipped_why="their integrations object turns Tiktok Conversions off" unmatched=1 unmatched_why="no subscription trigger matches them"/
+    )
   })
 
   it('lets analytics.js post from another origin (CORS)', async () => {
@@ -106,6 +126,20 @@ describe('the Tracking API', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
   })
 
+  it('shows /deliveries only to its own host name (no DNS rebinding)', async () => {
+    test = await startTestRuntime()
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${test!.runtime.url}/deliveries`, { headers: { host: 'attacker.example' } }, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(status).toBe(421)
+    expect((await fetch(`${test.runtime.url}/deliveries`)).status).toBe(200)
+  })
+
   it('answers GET /health with the mode and counts', async () => {
     test = await startTestRuntime()
     const response = await fetch(`${test.runtime.url}/health`)
@@ -116,7 +150,7 @@ describe('the Tracking API', () => {
 
 describe('secrets and PII', () => {
   it('never write the access token or raw PII in a log line, /health or /deliveries', async () => {
-    standIn = await startTikTokStandIn({
+    standIn = await startStandIn({
       script: (_body, n) => (n === 0 ? { body: { code: 40105, message: `token ${TOKEN} expired` } } : undefined)
     })
     test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
@@ -137,5 +171,30 @@ describe('secrets and PII', () => {
     for (const pii of ['buyer1@example.com', 'Buyer2@Example.com', '555-0001', 'user-1']) {
       expect(everything.toLowerCase()).not.toContain(pii.toLowerCase())
     }
+  })
+})
+
+describe('the dead-letter file', () => {
+  it('must be writable for the runtime to start', async () => {
+    const blocker = join(mkdtempSync(join(tmpdir(), 'dead-letter-')), 'a-file')
+    writeFileSync(blocker, '')
+    await expect(startTestRuntime({ DEAD_LETTER_FILE: join(blocker, 'dead-letter.jsonl') })).rejects.toThrow(
+      /DEAD_LETTER_FILE .* is not writable/
+    )
+  })
+
+  it('failing to take a write is logged with what was lost, and the runtime goes on', async () => {
+    standIn = await startStandIn({ script: () => ({ body: { code: 40001, message: 'No permission' } }) })
+    test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
+    rmSync(test.deadLetterFile)
+    mkdirSync(test.deadLetterFile) // appending to a directory fails
+    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1)] })
+    await waitFor(() => test!.logs.some((line) => line.includes('dead-letter write failed')))
+    expect(test.logs.find((line) => line.includes('dead-letter write failed'))).toMatch(
+      /error dead-letter write failed: events lost file=.* events=1 mapping="Complete Payment" reason=/
+    )
+    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(2)] })
+    await waitFor(() => test!.logs.filter((line) => line.includes('dead-letter write failed')).length === 2)
+    expect(test.runtime.pipeline.counts).toMatchObject({ deadLettered: 2, delivered: 0 })
   })
 })

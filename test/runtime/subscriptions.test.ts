@@ -99,7 +99,9 @@ describe('the integrations object', () => {
     ['turning it off', { 'Tiktok Conversions': false }, false],
     ['turning everything off', { All: false }, false],
     ['turning everything off but it', { All: false, 'Tiktok Conversions': true }, true],
-    ['turning everything off but giving it options', { All: false, 'Tiktok Conversions': { ttclid: 'x' } }, true]
+    ['turning everything off but giving it options', { All: false, 'Tiktok Conversions': { ttclid: 'x' } }, true],
+    ['turning it off, spelled TikTok', { 'TikTok Conversions': false }, false],
+    ['turning everything off but it, spelled TikTok', { All: false, 'TikTok Conversions': { ttclid: 'x' } }, true]
   ])('%s → %s', (_name, integrations, enabled) => {
     expect(integrationEnabled(track('A', { integrations } as Partial<SegmentEvent>))).toBe(enabled)
   })

@@ -120,6 +120,25 @@ describe('the answer table', () => {
     expect(error).toMatchObject({ code: 'HTTP_404', status: 404 })
   })
 
+  it('an OK code on an HTTP error is not a delivery', async () => {
+    answer(404, { code: 0, message: 'OK' })
+    const error = await failure()
+    expect(error).toMatchObject({ code: 'HTTP_404', status: 404 })
+  })
+
+  it('a partial success (20001) is delivered, and its message is told as a warning', async () => {
+    answer(200, { code: 20001, message: '2 of 3 events accepted', request_id: 'r9' })
+    const warnings: string[] = []
+    await sendEvents(request, body, SETTINGS.accessToken, (warning) => warnings.push(warning))
+    expect(warnings).toEqual(['TikTok reported a partial success: 2 of 3 events accepted (request_id r9)'])
+  })
+
+  it('a request TikTok does not answer in time is retryable', async () => {
+    nock(TIKTOK).post(TRACK_PATH).delay(2000).reply(200, { code: 0 }, json)
+    const outcome = await trySendEvents(request, body, SETTINGS.accessToken, 200)
+    expect(outcome).toMatchObject({ ok: false, error: expect.any(RetryableError) })
+  })
+
   it('a network failure is retryable', async () => {
     nock(TIKTOK).post(TRACK_PATH).replyWithError('socket hang up')
     const error = await failure()
@@ -129,9 +148,11 @@ describe('the answer table', () => {
 
   it('never repeats the access token, even when TikTok echoes it', async () => {
     answer(200, { code: 40105, message: `Access token ${SETTINGS.accessToken} has expired` })
-    const error = await failure()
-    expect(error.message).not.toContain(SETTINGS.accessToken)
-    expect(error.message).toContain('[access token] has expired')
+    const outcome = await trySendEvents(request, body, SETTINGS.accessToken)
+    if (outcome.ok) throw new Error('expected a refusal')
+    expect(outcome.error.message).not.toContain(SETTINGS.accessToken)
+    expect(outcome.error.message).toContain('[access token] has expired')
+    expect(JSON.stringify(outcome.answer?.body)).not.toContain(SETTINGS.accessToken)
   })
 
   it('refuses to send without an access token', async () => {

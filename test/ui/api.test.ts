@@ -4,17 +4,12 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sampleEvents } from '../../src/samples'
-import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import type { StandIn } from '../../src/standin'
 import { sha } from '../helpers'
-import { post, startTestRuntime, type TestRuntime } from '../runtime/helpers'
+import { post, startTestRuntime, type TestRuntime, startStandIn } from '../runtime/helpers'
 
 let standIn: StandIn | undefined
 let test: TestRuntime | undefined
-afterEach(async () => {
-  await test?.runtime.close()
-  await standIn?.close()
-  test = standIn = undefined
-})
 
 const api = (path: string, body: unknown) => post(`${test!.runtime.url}${path}`, body)
 
@@ -32,7 +27,7 @@ function raw(url: string, method: string, headers: Record<string, string>, body 
 
 describe('the page API', () => {
   it('previews without sending: the matching preset, its body, hashed', async () => {
-    standIn = await startTikTokStandIn()
+    standIn = await startStandIn()
     test = await startTestRuntime({ TIKTOK_API_URL: standIn.url })
     const { status, json } = await api('/api/preview', { event: JSON.stringify(sampleEvents['Complete Payment']) })
     expect(status).toBe(200)
@@ -62,7 +57,7 @@ describe('the page API', () => {
   })
 
   it('sends a test event for real, with the test event code at the top level', async () => {
-    standIn = await startTikTokStandIn()
+    standIn = await startStandIn()
     test = await startTestRuntime({
       TIKTOK_API_URL: standIn.url,
       TIKTOK_ACCESS_TOKEN: 'tok-123456',
@@ -110,6 +105,15 @@ describe('the page API', () => {
     // The pixel alone can change; the saved token stays.
     await api('/api/settings', { pixelCode: 'COTHER' })
     expect(test.runtime.settings).toEqual({ accessToken: 'file-token-abcdef', pixelCode: 'COTHER' })
+  })
+
+  it('leaves the settings unchanged when the settings file cannot be written', async () => {
+    const missing = join(mkdtempSync(join(tmpdir(), 'settings-')), 'no-such-dir', 'settings.json')
+    test = await startTestRuntime({ SETTINGS_FILE: missing })
+    const saved = await api('/api/settings', { accessToken: 'file-token-abcdef', pixelCode: 'CPIX' })
+    expect(saved.status).toBe(500)
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect(test.runtime.mode()).toBe('dry-run')
   })
 
   it('refuses cross-origin POSTs, other Host names and non-JSON bodies', async () => {

@@ -111,32 +111,20 @@ describeInBrowser('the settings and event tester page', () => {
   })
 
   it('shows a clear message for a malformed event, and field-level messages for bad fields', async () => {
-    await page.getByLabel('Segment event').fill('{ "type": "track", oops }')
-    await page.getByRole('button', { name: 'Preview' }).click()
+    const preview = async (text: string) => {
+      await page.getByLabel('Segment event').fill(text)
+      await page.getByRole('button', { name: 'Preview' }).click()
+    }
+    const order = (properties: object) =>
+      JSON.stringify({ type: 'track', event: 'Order Completed', userId: 'u1', timestamp: 'soon', properties })
+
+    await preview('{ "type": "track", oops }')
     await expectVisible(page.getByText('The Segment event is not valid JSON (line 1, column 20).'))
 
-    await page.getByLabel('Segment event').fill(
-      JSON.stringify({
-        type: 'track',
-        event: 'Order Completed',
-        userId: 'u1',
-        timestamp: 'soon',
-        properties: { currency: 'dollars', revenue: 'lots' }
-      })
-    )
-    await page.getByRole('button', { name: 'Preview' }).click()
+    await preview(order({ currency: 'dollars', revenue: 'lots' }))
     await expectVisible(page.getByText('Value must be a number but it was a string.'))
 
-    await page.getByLabel('Segment event').fill(
-      JSON.stringify({
-        type: 'track',
-        event: 'Order Completed',
-        userId: 'u1',
-        timestamp: 'soon',
-        properties: { currency: 'dollars' }
-      })
-    )
-    await page.getByRole('button', { name: 'Preview' }).click()
+    await preview(order({ currency: 'dollars' }))
     await expectVisible(page.getByText('What is wrong (nothing would be sent):'))
     await expectVisible(page.getByText(/Currency \(currency\) must be a three-letter ISO 4217 code/))
     await expectVisible(page.getByText(/Event Timestamp \(timestamp\) must be an ISO 8601 date-time/))
