@@ -174,6 +174,7 @@ async function runRuntime(standInUrl: string, latencyMs: number, events: number)
       TIKTOK_ACCESS_TOKEN: 'bench-access-token',
       TIKTOK_PIXEL_CODE: 'BENCHPIXEL',
       TIKTOK_API_URL: standInUrl,
+      SEGMENT_WRITE_KEY: 'bench',
       DEAD_LETTER_FILE: path.join(os.tmpdir(), `tiktok-bench-dead-letter-${process.pid}.jsonl`)
     },
     'pipe'

@@ -1,7 +1,7 @@
 import { MultiStatusResponse, PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition, JSONLikeObject, Logger } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { deliverEvents, nowSeconds, sendEvents } from '../tiktok/api'
+import { deliverEvents, eventTrackUrl, nowSeconds, sendEvents } from '../tiktok/api'
 import type { TikTokEnvelope, TikTokEvent } from '../tiktok/types'
 import type { FieldIssue } from './errors'
 import { fields } from './fields'
@@ -40,6 +40,7 @@ const action: ActionDefinition<Settings, Payload> = {
     )
   },
   performBatch: async (request, { payload: payloads, settings, logger }) => {
+    const url = eventTrackUrl() // read at the start: every request of this batch goes there
     const statuses = new MultiStatusResponse()
     const groups = new Map<string, Group>()
     const warnings: FieldIssue[] = []
@@ -63,7 +64,7 @@ const action: ActionDefinition<Settings, Payload> = {
     })
     const batchSize = payloads[0]?.batch_size
     for (const { envelope, indices, events } of groups.values()) {
-      const delivered = await deliverEvents(request, envelope, events, settings.accessToken, batchSize)
+      const delivered = await deliverEvents(request, envelope, events, settings.accessToken, batchSize, url)
       delivered.forEach((status, k) => {
         if (status.ok && status.warning) warnings.push({ field: 'event', message: status.warning })
         const sent = events[k] as unknown as JSONLikeObject

@@ -9,7 +9,7 @@ import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import destination from '..'
 import type { Settings } from '../generated-types'
-import { withApiBaseUrl } from '../tiktok/api'
+import { setApiBaseUrl } from '../tiktok/api'
 import { ACTION } from './subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
@@ -64,15 +64,15 @@ export function inThreadExecutor(): Executor {
   return {
     async run({ mapping, events, settings, apiBaseUrl }) {
       const warnings: string[] = []
-      const statuses = await withApiBaseUrl(apiBaseUrl, () =>
-        runtime.executeBatch(ACTION, {
-          events,
-          mapping,
-          settings,
-          logger: collectWarnings(warnings),
-          signal: controller.signal
-        })
-      )
+      // performBatch reads the URL synchronously as it starts, before anything else runs here.
+      setApiBaseUrl(apiBaseUrl)
+      const statuses = await runtime.executeBatch(ACTION, {
+        events,
+        mapping,
+        settings,
+        logger: collectWarnings(warnings),
+        signal: controller.signal
+      })
       return {
         statuses: statuses.map((status) => ({
           status: status.status,

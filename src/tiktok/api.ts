@@ -12,7 +12,6 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { AsyncLocalStorage } from 'node:async_hooks'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export const API_VERSION = 'v1.3'
@@ -32,19 +31,21 @@ export function requestSize(batchSize: unknown): number {
   return size >= 1 && size <= MAX_EVENTS_PER_REQUEST ? size : MAX_EVENTS_PER_REQUEST
 }
 
-const baseUrl = new AsyncLocalStorage<string | undefined>()
+let baseUrl: string | undefined
 
 /**
- * Runs `work` with its requests sent to `url` (scheme and host, for a stand-in; the path stays).
- * Scoped to that work only, so concurrent batches may each have their own. Outside it, the
- * `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used.
+ * Where this thread's next calls send: scheme and host (for a stand-in; the path stays). Without it,
+ * the `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used. A call
+ * reads it once, synchronously, when it starts (`perform`, `performBatch` and testConnection all do),
+ * and uses that URL for all its requests: setting it right before a call scopes it to that call,
+ * whatever runs concurrently. (AsyncLocalStorage would do the same at 10% more CPU per event.)
  */
-export function withApiBaseUrl<T>(url: string | undefined, work: () => Promise<T>): Promise<T> {
-  return baseUrl.run(url, work)
+export function setApiBaseUrl(url: string | undefined): void {
+  baseUrl = url
 }
 
 export function eventTrackUrl(): string {
-  const base = (baseUrl.getStore() || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
+  const base = (baseUrl || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
   return `${base}/open_api/${API_VERSION}/event/track/`
 }
 
@@ -153,7 +154,7 @@ export async function trySendEvents(
   request: RequestClient,
   body: TikTokRequestBody,
   accessToken: string,
-  timeoutMs = REQUEST_TIMEOUT_MS
+  { url = eventTrackUrl(), timeoutMs = REQUEST_TIMEOUT_MS }: { url?: string; timeoutMs?: number } = {}
 ): Promise<Outcome> {
   if (!accessToken) {
     return {
@@ -165,7 +166,7 @@ export async function trySendEvents(
   let status: number
   let text: string
   try {
-    const response = await request(eventTrackUrl(), {
+    const response = await request(url, {
       method: 'post',
       json: body,
       throwHttpErrors: false,
@@ -229,12 +230,13 @@ export async function deliverEvents(
   envelope: TikTokEnvelope,
   events: TikTokEvent[],
   accessToken: string,
-  batchSize?: number
+  batchSize?: number,
+  url = eventTrackUrl()
 ): Promise<EventStatus[]> {
   const size = requestSize(batchSize)
   const statuses: EventStatus[] = []
   for (let start = 0; start < events.length; start += size) {
-    statuses.push(...(await deliverChunk(request, envelope, events.slice(start, start + size), accessToken)))
+    statuses.push(...(await deliverChunk(request, envelope, events.slice(start, start + size), accessToken, url)))
   }
   return statuses
 }
@@ -243,12 +245,15 @@ async function deliverChunk(
   request: RequestClient,
   envelope: TikTokEnvelope,
   events: TikTokEvent[],
-  accessToken: string
+  accessToken: string,
+  url: string
 ): Promise<EventStatus[]> {
   const statuses: EventStatus[] = new Array(events.length)
   let pending = events.map((_, index) => index)
   for (let attempt = 0; pending.length > 0; attempt++) {
-    const outcome = await trySendEvents(request, { ...envelope, data: pending.map((i) => events[i]) }, accessToken)
+    const outcome = await trySendEvents(request, { ...envelope, data: pending.map((i) => events[i]) }, accessToken, {
+      url
+    })
     if (outcome.ok) {
       const warning = partialSuccess(outcome.answer)
       for (const i of pending) statuses[i] = { ok: true, status: 200, body: outcome.answer.body, warning }

@@ -14,7 +14,7 @@ import { describeIssues, prepareEvent, type Prepared } from '../reportWebEvent/p
 import type { Runtime } from '../runtime'
 import { ACTION, integrationEnabled, type Subscription } from '../runtime/subscriptions'
 import { toEvent } from '../runtime/tracking'
-import { nowSeconds, withApiBaseUrl } from '../tiktok/api'
+import { nowSeconds, setApiBaseUrl } from '../tiktok/api'
 import type { TikTokRequestBody } from '../tiktok/types'
 import { jsonErrorPosition } from './json-error'
 
@@ -141,16 +141,16 @@ export async function sendTestEvent(
   const results: SendResult[] = []
   for (const subscription of subscriptions) {
     try {
-      await withApiBaseUrl(runtime.apiBaseUrl(), () =>
-        live.onEvent(event, {
-          ...runtime.effectiveSettings(),
-          subscription: {
-            partnerAction: ACTION,
-            subscribe: subscription.subscribe,
-            mapping: { ...subscription.mapping, test_event_code: testEventCode.trim() }
-          }
-        } as unknown as JSONObject)
-      )
+      // Read synchronously as the call starts: this call's request goes where the runtime sends now.
+      setApiBaseUrl(runtime.apiBaseUrl())
+      await live.onEvent(event, {
+        ...runtime.effectiveSettings(),
+        subscription: {
+          partnerAction: ACTION,
+          subscribe: subscription.subscribe,
+          mapping: { ...subscription.mapping, test_event_code: testEventCode.trim() }
+        }
+      } as unknown as JSONObject)
       results.push({ mapping: subscription.name, ok: true, message: 'TikTok accepted the test event.' })
     } catch (error) {
       const issues = (error as { errors?: unknown }).errors
@@ -167,9 +167,8 @@ export async function testConnection(runtime: Runtime): Promise<{ ok: boolean; m
   const { accessToken, pixelCode } = runtime.settings
   if (!accessToken || !pixelCode) return { ok: false, message: 'Save an Access Token and a Pixel Code first.' }
   try {
-    await withApiBaseUrl(runtime.apiBaseUrl(), () =>
-      new Destination(destination).testAuthentication({ accessToken, pixelCode })
-    )
+    setApiBaseUrl(runtime.apiBaseUrl())
+    await new Destination(destination).testAuthentication({ accessToken, pixelCode })
     return { ok: true, message: `TikTok accepted the Access Token for Pixel Code ${pixelCode}.` }
   } catch (error) {
     return { ok: false, message: (error as Error).message.replace(/^Credentials are invalid: \d*\s*/, '') }

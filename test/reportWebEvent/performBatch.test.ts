@@ -1,11 +1,14 @@
-import { createTestIntegration } from '@segment/actions-core'
+import { createTestIntegration, defaultValues, Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
 import destination from '../../src'
+import { setApiBaseUrl } from '../../src/tiktok/api'
 import type { TikTokRequestBody } from '../../src/tiktok/types'
+import { startStandIn } from '../runtime/helpers'
 import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
 
 const testDestination = createTestIntegration(destination)
+const defaultMapping = defaultValues(destination.actions.reportWebEvent.fields) as JSONObject
 
 const event = (i: number, extra: Partial<SegmentEvent> = {}): SegmentEvent =>
   ({
@@ -220,5 +223,25 @@ describe('performBatch', () => {
       '2 events: Event Name (event) ClickButton is deprecated by TikTok (accepted until 2027).',
       expect.stringMatching(/^2 events: No identifier TikTok can match/)
     ])
+  })
+})
+
+describe('the API base URL', () => {
+  afterEach(() => setApiBaseUrl(undefined))
+
+  it('is read once as a batch starts: all its requests go there, whatever is set meanwhile', async () => {
+    const first = await startStandIn()
+    const second = await startStandIn()
+    setApiBaseUrl(first.url)
+    const batch = new Destination(destination).executeBatch('reportWebEvent', {
+      events: events(2500),
+      mapping: { ...defaultMapping, event: 'CompletePayment' },
+      settings: SETTINGS
+    })
+    setApiBaseUrl(second.url)
+    const statuses = await batch
+    expect(statuses.filter((status) => status.status === 200)).toHaveLength(2500)
+    expect(first.stats).toMatchObject({ requests: 3, events: 2500 })
+    expect(second.stats.requests).toBe(0)
   })
 })
