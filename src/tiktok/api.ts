@@ -111,16 +111,14 @@ export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
   if (status === 429) return new RetryableError(`TikTok rate limit reached: ${what}`, 429)
   if (status === 408) return new RetryableError(`TikTok timed out: ${what}`, 408)
   if (status >= 500) return new RetryableError(`TikTok failed with HTTP ${status}: ${what}`, retryStatus(status))
+  const success = status >= 200 && status < 300
+  const httpError = () => new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
   if (code === undefined) {
-    if (status >= 200 && status < 300) {
-      return new RetryableError(`TikTok answered HTTP ${status} without its JSON envelope: ${what}`, 502)
-    }
-    return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
+    return success
+      ? new RetryableError(`TikTok answered HTTP ${status} without its JSON envelope: ${what}`, 502)
+      : httpError()
   }
-  if (code === OK || code === PARTIAL_SUCCESS) {
-    if (status >= 200 && status < 300) return undefined
-    return new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
-  }
+  if (code === OK || code === PARTIAL_SUCCESS) return success ? undefined : httpError()
   if (AUTH_CODES.has(code))
     return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
   if (code === INVALID_PARAMETER) return new PayloadValidationError(`TikTok rejected the event (code ${code}): ${what}`)
