@@ -59,7 +59,7 @@ const texts = (value: unknown): string[] | undefined => {
 }
 
 /** The ttclid query parameter of the page URL; a malformed URL is ignored. */
-export function ttclidFromUrl(url: string | undefined): string | undefined {
+function ttclidFromUrl(url: string | undefined): string | undefined {
   if (!url) return undefined
   try {
     return new URL(url).searchParams.get('ttclid')?.trim() || undefined

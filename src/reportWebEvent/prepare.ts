@@ -56,7 +56,7 @@ function checkValues(payload: Payload, errors: FieldIssue[], warnings: FieldIssu
 }
 
 /** True when TikTok can match the user: email, phone, external id, ttclid, ttp, or IP and user agent. */
-export function hasMatchKey(user: TikTokUser | undefined): boolean {
+function hasMatchKey(user: TikTokUser | undefined): boolean {
   if (!user) return false
   return Boolean(
     user.email || user.phone || user.external_id || user.ttclid || user.ttp || (user.ip && user.user_agent)

@@ -21,7 +21,6 @@ export interface DeadLetterEntry {
 
 export class DeadLetterFile {
   private writing: Promise<void> = Promise.resolve()
-  written = 0
 
   constructor(
     readonly path: string,
@@ -45,7 +44,6 @@ export class DeadLetterFile {
       try {
         await mkdir(dirname(this.path), { recursive: true })
         await appendFile(this.path, lines, { mode: 0o600 })
-        this.written += entries.length
       } catch (error) {
         this.log.error('dead-letter write failed: events lost', {
           file: this.path,

@@ -100,10 +100,6 @@ export class Pipeline {
     return this.pendingItems
   }
 
-  get requestsInFlight(): number {
-    return this.inFlight
-  }
-
   /**
    * Routes events to the subscriptions whose trigger they match. Throws QueueFullError, taking none of
    * them, when the deliveries they make would pass the queue limit.

@@ -3,7 +3,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Runtime } from '.'
-import { ownHost } from '../ui/routes'
 import { QueueFullError } from './pipeline'
 import { endpointOf, parseTrackingRequest, TrackingError } from './tracking'
 
@@ -36,6 +35,23 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
+}
+
+/**
+ * The names this runtime answers to on its page and data routes: its own address, or a loopback name,
+ * with its port. Anything else (a DNS-rebinding name) gets 421.
+ */
+export function ownHost(runtime: Runtime, host: string | undefined): boolean {
+  if (!host) return false
+  const own = new URL(runtime.url)
+  let asked: URL
+  try {
+    asked = new URL(`http://${host}`)
+  } catch {
+    return false
+  }
+  const names = new Set([own.hostname, 'localhost', '127.0.0.1', '[::1]'])
+  return asked.port === own.port && names.has(asked.hostname)
 }
 
 // Browsers running analytics.js on another origin post events here: the Tracking API allows CORS.

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Route, Runtime } from '../runtime'
-import { readBody, sendJson } from '../runtime/server'
+import { ownHost, readBody, sendJson } from '../runtime/server'
 import { renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
 
@@ -24,23 +24,6 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'cache-control': 'no-store'
-}
-
-/**
- * The names this runtime answers to on its page and data routes: its own address, or a loopback name,
- * with its port. Anything else (a DNS-rebinding name) gets 421.
- */
-export function ownHost(runtime: Runtime, host: string | undefined): boolean {
-  if (!host) return false
-  const own = new URL(runtime.url)
-  let asked: URL
-  try {
-    asked = new URL(`http://${host}`)
-  } catch {
-    return false
-  }
-  const names = new Set([own.hostname, 'localhost', '127.0.0.1', '[::1]'])
-  return asked.port === own.port && names.has(asked.hostname)
 }
 
 /** A POST from the page itself: same origin, or no browser origin at all (curl). */
