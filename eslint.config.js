@@ -10,7 +10,7 @@ module.exports = tseslint.config(
   prettier,
   {
     // The page's browser script.
-    files: ['src/ui/client.js'],
+    files: ['src/page/client.js'],
     languageOptions: {
       sourceType: 'script',
       globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', console: 'readonly' }

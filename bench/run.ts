@@ -1,7 +1,7 @@
 /**
  * The benchmark: this destination against the published @segment/action-destinations TikTok
  * Conversions, both through the root's actions-core `Destination`, on a TikTok stand-in in its own
- * process. Each scenario runs in its own worker process. Then the local runtime (`dist/runtime/cli.js`,
+ * process. Each scenario runs in its own worker process. Then the local runtime (`dist/cli.js`,
  * what `npm start` runs) fed by @segment/analytics-node. Prints a report, writes bench/results.json.
  *
  *   npm run bench -- [--events 10000] [--latency 20] [--concurrency 10] [--cpu-repeats 5] [--runtime-events 50000]
@@ -19,7 +19,7 @@ import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker
 
 const ROOT = path.join(__dirname, '..')
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx')
-const RUNTIME_CLI = path.join(ROOT, 'dist/runtime/cli.js')
+const RUNTIME_CLI = path.join(ROOT, 'dist/cli.js')
 const RUNTIME = 'runtime: analytics-node → npm start'
 /** What the runtime must sustain, from analytics-node through to the stand-in. */
 const RUNTIME_TARGET = 5000
@@ -76,9 +76,9 @@ function child(
   return proc
 }
 
-/** Starts `src/standin.ts` and resolves with its URL, the first line it prints. */
+/** Starts `src/runtime/standin.ts` and resolves with its URL, the first line it prints. */
 function startStandIn(latencyMs: number): Promise<{ url: string; stop: () => void }> {
-  const proc = child(['src/standin.ts', '--latency', String(latencyMs)])
+  const proc = child(['src/runtime/standin.ts', '--latency', String(latencyMs)])
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('stand-in did not start within 30 s')), 30_000)
     proc.on('exit', (code) => reject(new Error(`stand-in exited with code ${code}`)))

@@ -7,9 +7,9 @@
 import { Destination } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import destination from '../src'
-import { presets } from '../src/presets'
-import { sampleEvents } from '../src/samples'
-import { startTikTokStandIn } from '../src/standin'
+import { presets } from '../src/destination/presets'
+import { sampleEvents } from '../src/page/samples'
+import { startTikTokStandIn } from '../src/runtime/standin'
 
 async function main() {
   const standIn = await startTikTokStandIn()

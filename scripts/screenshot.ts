@@ -6,14 +6,18 @@ import { join } from 'node:path'
 import { configFromEnv } from '../src/runtime/config'
 import { startRuntime } from '../src/runtime'
 import { createLog } from '../src/runtime/log'
-import { chromiumPath, launchChromium } from '../test/ui/browser'
+import { pageRoutes } from '../src/page/routes'
+import { launchChromium } from '../test/page/browser'
+import { chooseBrowser } from '../test/support/browser-choice'
 
 async function main() {
-  const executablePath = chromiumPath()
-  if (!executablePath) throw new Error('No chromium: apt-get install chromium, or set CHROMIUM_PATH')
+  const choice = chooseBrowser()
+  if (!('path' in choice)) throw new Error(choice.skip)
+  const executablePath = choice.path
   const runtime = await startRuntime(configFromEnv({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL' }), {
     log: createLog(() => undefined),
-    printBody: () => undefined
+    printBody: () => undefined,
+    routes: [pageRoutes]
   })
   const browser = await launchChromium(executablePath)
   try {

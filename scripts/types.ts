@@ -8,7 +8,7 @@ import type { MinimalInputField } from '@segment/actions-core'
 import { compile } from 'json-schema-to-typescript'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import destination from '../src'
+import destination from '../src/destination'
 
 const ROOT = join(__dirname, '..')
 
@@ -29,10 +29,10 @@ async function render(fields: Record<string, MinimalInputField>, name: string): 
 /** Path (relative to the repository) → the content it must have. */
 async function expectedTypeFiles(): Promise<Record<string, string>> {
   const files: Record<string, string> = {
-    'src/generated-types.ts': await render(destination.authentication?.fields ?? {}, 'Settings')
+    'src/destination/generated-types.ts': await render(destination.authentication?.fields ?? {}, 'Settings')
   }
   for (const [slug, action] of Object.entries(destination.actions)) {
-    files[`src/${slug}/generated-types.ts`] = await render(action.fields, 'Payload')
+    files[`src/destination/${slug}/generated-types.ts`] = await render(action.fields, 'Payload')
   }
   return files
 }

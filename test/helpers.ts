@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import type { JSONObject } from '@segment/actions-core'
 import nock from 'nock'
-import type { Settings } from '../src/generated-types'
-import { presets } from '../src/presets'
-import type { TikTokRequestBody } from '../src/tiktok/types'
+import type { Settings } from '../src/destination/generated-types'
+import { presets } from '../src/destination/presets'
+import type { TikTokRequestBody } from '../src/destination/tiktok/types'
 
 export const TIKTOK = 'https://business-api.tiktok.com'
 export const TRACK_PATH = '/open_api/v1.3/event/track/'

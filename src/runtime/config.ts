@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import type { Settings } from '../generated-types'
+import type { Settings } from '../destination/generated-types'
 import { loadMappingsFile, presetSubscriptions, type Subscription } from './subscriptions'
 
 export interface RuntimeConfig {

@@ -7,9 +7,9 @@ import { Destination } from '@segment/actions-core'
 import type { JSONObject, Logger, SegmentEvent } from '@segment/actions-core'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import destination from '..'
-import type { Settings } from '../generated-types'
-import { setApiBaseUrl } from '../tiktok/api'
+import destination from '../destination'
+import type { Settings } from '../destination/generated-types'
+import { setApiBaseUrl } from '../destination/tiktok/api'
 import { ACTION } from './subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */

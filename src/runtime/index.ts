@@ -6,16 +6,15 @@
 import { chmodSync, renameSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { isIPv6, type AddressInfo } from 'node:net'
-import type { Settings } from '../generated-types'
-import { startTikTokStandIn, type StandIn } from '../standin'
-import type { TikTokRequestBody } from '../tiktok/types'
+import type { Settings } from '../destination/generated-types'
+import { startTikTokStandIn, type StandIn } from './standin'
+import type { TikTokRequestBody } from '../destination/tiktok/types'
 import { ConfigError, type RuntimeConfig } from './config'
 import { DeadLetterFile } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
 import { Pipeline, type BatchSummary } from './pipeline'
 import { handle } from './server'
-import { pageRoutes } from '../ui/routes'
 
 export type Mode = 'live' | 'dry-run'
 
@@ -34,6 +33,8 @@ export interface RuntimeOptions {
   log?: Log
   /** Where dry-run bodies go, one JSON line each (stdout by default). */
   printBody?: (line: string) => void
+  /** Routes of the floors above (the settings page), made for this runtime. */
+  routes?: ((runtime: Runtime) => Route)[]
 }
 
 /** Placeholders of dry-run: the stand-in needs a token header; the pixel is the real one when known. */
@@ -170,7 +171,7 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
   const standIn = await startTikTokStandIn({ keepBodies: false, onRequest: ({ body }) => dryRun.onBody?.(body) })
   const runtime = new Runtime(config, log, standIn)
-  runtime.routes.push(pageRoutes(runtime))
+  for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
   dryRun.onBody = (body) => {
     printBody(JSON.stringify(body))
     runtime.remember({ at: new Date().toISOString(), body })

@@ -7,9 +7,9 @@
  */
 import { transform } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import type { Settings } from '../generated-types'
-import { batch_keys } from '../reportWebEvent/fields/batching'
-import { requestSize } from '../tiktok/api'
+import type { Settings } from '../destination/generated-types'
+import { batch_keys } from '../destination/reportWebEvent/fields/batching'
+import { requestSize } from '../destination/tiktok/api'
 import type { RuntimeConfig } from './config'
 import type { DeadLetterEntry, DeadLetterFile } from './deadletter'
 import type { EventStatus, Executor } from './executor'

@@ -6,8 +6,8 @@ import { defaultValues } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import { readFileSync } from 'node:fs'
-import destination from '..'
-import { MAX_EVENTS_PER_REQUEST } from '../tiktok/api'
+import destination from '../destination'
+import { MAX_EVENTS_PER_REQUEST } from '../destination/tiktok/api'
 
 export const ACTION = 'reportWebEvent'
 /** The product page: one destination instance supports at most 50 mappings. */

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { configFromEnv } from '../../src/runtime/config'
+import { pageRoutes } from '../../src/page/routes'
 import { startRuntime, type Runtime } from '../../src/runtime'
 import { createLog } from '../../src/runtime/log'
-import { startTikTokStandIn, type StandInOptions } from '../../src/standin'
+import { startTikTokStandIn, type StandInOptions } from '../../src/runtime/standin'
 
 /** What a test started, closed after it (last started, first closed). */
 const started: { close(): Promise<void> }[] = []
@@ -41,6 +42,7 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
     ...env
   })
   const runtime = await startRuntime(config, {
+    routes: [pageRoutes],
     log: createLog((line) => logs.push(line)),
     printBody: (line) => printed.push(line)
   })

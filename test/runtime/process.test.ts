@@ -4,7 +4,7 @@
 import { Analytics } from '@segment/analytics-node'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
 import { orderCompleted, waitFor } from './helpers'
 
 const ROOT = join(__dirname, '..', '..')
@@ -21,7 +21,7 @@ function startCli(
   env: Record<string, string>
 ): Promise<{ url: string; stderr: string[]; exit: Promise<number | null> }> {
   const stderr: string[] = []
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/runtime/cli.ts'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', DEAD_LETTER_FILE: '/tmp/tiktok-process-test.jsonl', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { StandIn } from '../../src/standin'
+import type { StandIn } from '../../src/runtime/standin'
 import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn } from './helpers'
 
 const TOKEN = 'server-test-token-9f9f9f'

@@ -1,6 +1,6 @@
-import { prepareEvent } from '../../src/reportWebEvent/prepare'
-import type { Payload } from '../../src/reportWebEvent/generated-types'
-import { SETTINGS } from '../helpers'
+import { prepareEvent } from '../../../src/destination/reportWebEvent/prepare'
+import type { Payload } from '../../../src/destination/reportWebEvent/generated-types'
+import { SETTINGS } from '../../helpers'
 
 const NOW = 1_790_000_000
 const prepare = (payload: Partial<Payload>) =>

@@ -12,10 +12,10 @@ import {
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import fc from 'fast-check'
 import nock from 'nock'
-import destination from '../../src'
-import { presets } from '../../src/presets'
-import type { TikTokRequestBody } from '../../src/tiktok/types'
-import { SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
+import destination from '../../../src/destination'
+import { presets } from '../../../src/destination/presets'
+import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
+import { SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
 const SEED = 20261126
 const MARKER = 'piimark'

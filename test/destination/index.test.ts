@@ -1,8 +1,8 @@
 import { createTestIntegration, Destination } from '@segment/actions-core'
 import nock from 'nock'
-import destination from '../src'
-import { CONNECTION_TEST_CODE, CONNECTION_TEST_EVENT } from '../src/tiktok/api'
-import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from './helpers'
+import destination from '../../src/destination'
+import { CONNECTION_TEST_CODE, CONNECTION_TEST_EVENT } from '../../src/destination/tiktok/api'
+import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
 
 describe('the destination definition', () => {
   it('is Tiktok Conversions, a cloud destination', () => {
@@ -11,7 +11,7 @@ describe('the destination definition', () => {
   })
 
   it('is what plain CommonJS require() gives, and its .default', () => {
-    const required = require('../src')
+    const required = require('../../src')
     expect(required.name).toBe('Tiktok Conversions')
     expect(required.default).toBe(required)
     expect(Object.keys(JSON.parse(JSON.stringify(required)))).not.toContain('default')
@@ -144,7 +144,7 @@ describe('the fast-uri pin', () => {
   })
 
   it('is pinned to 3.1.5 in package.json overrides and installed so', () => {
-    expect(require('../package.json').overrides['fast-uri']).toBe('3.1.5')
+    expect(require('../../package.json').overrides['fast-uri']).toBe('3.1.5')
     expect(require('fast-uri/package.json').version).toBe('3.1.5')
   })
 })

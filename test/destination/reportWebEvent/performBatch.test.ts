@@ -1,11 +1,11 @@
 import { createTestIntegration, defaultValues, Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
-import destination from '../../src'
-import { setApiBaseUrl } from '../../src/tiktok/api'
-import type { TikTokRequestBody } from '../../src/tiktok/types'
-import { startStandIn } from '../runtime/helpers'
-import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
+import destination from '../../../src/destination'
+import { setApiBaseUrl } from '../../../src/destination/tiktok/api'
+import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
+import { startStandIn } from '../../runtime/helpers'
+import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
 const testDestination = createTestIntegration(destination)
 const defaultMapping = defaultValues(destination.actions.reportWebEvent.fields) as JSONObject

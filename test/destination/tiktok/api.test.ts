@@ -6,9 +6,9 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import nock from 'nock'
-import { eventTrackUrl, rejectedRow, trySendEvents, sendEvents } from '../../src/tiktok/api'
-import type { TikTokRequestBody } from '../../src/tiktok/types'
-import { SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
+import { eventTrackUrl, rejectedRow, trySendEvents, sendEvents } from '../../../src/destination/tiktok/api'
+import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
+import { SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
 const request = createRequestClient({ headers: { 'Access-Token': SETTINGS.accessToken } })
 const body: TikTokRequestBody = {

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TikTokRequestBody } from './tiktok/types'
+import type { TikTokRequestBody } from '../destination/tiktok/types'
 
 export interface StandInAnswer {
   status?: number

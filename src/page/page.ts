@@ -3,9 +3,9 @@
  * form from `authentication.fields`, the presets table from `presets`, the field reference from the
  * action's `fields`. No framework, no CDN: one HTML page, one stylesheet, one script.
  */
-import destination from '..'
+import destination from '../destination'
 import type { Runtime } from '../runtime'
-import { sampleEvents } from '../samples'
+import { sampleEvents } from './samples'
 import { describe, escapeHtml as e, scriptJson } from './html'
 
 const action = destination.actions.reportWebEvent

@@ -6,9 +6,9 @@ import {
   isSha256,
   plainLocation,
   toE164
-} from '../../src/reportWebEvent/normalize'
-import { toCountryCode } from '../../src/reportWebEvent/country'
-import { sha } from '../helpers'
+} from '../../../src/destination/reportWebEvent/normalize'
+import { toCountryCode } from '../../../src/destination/reportWebEvent/country'
+import { sha } from '../../helpers'
 
 describe('email', () => {
   it('is trimmed and lowercased before hashing (API facts example)', () => {

@@ -5,13 +5,15 @@ import { join } from 'node:path'
 // jest's module sandbox cannot load.
 describe('generated-types.ts files', () => {
   it('match the field definitions (run `npm run types` after changing a field)', () => {
-    const root = join(__dirname, '..')
+    const root = join(__dirname, '..', '..')
     const result = spawnSync(join(root, 'node_modules/.bin/tsx'), ['scripts/types.ts', '--check'], {
       cwd: root,
       encoding: 'utf8'
     })
     expect(result.stderr).toBe('')
-    expect(result.stdout).toBe('unchanged src/generated-types.ts\nunchanged src/reportWebEvent/generated-types.ts\n')
+    expect(result.stdout).toBe(
+      'unchanged src/destination/generated-types.ts\nunchanged src/destination/reportWebEvent/generated-types.ts\n'
+    )
     expect(result.status).toBe(0)
   })
 })

@@ -2,10 +2,11 @@
  * `npm start`: the local runtime on 127.0.0.1:$PORT (default 3000). Dry-run until it has a TikTok
  * access token and pixel code; SIGTERM and SIGINT stop intake, deliver what is pending and exit 0.
  */
-import { configFromEnv, ConfigError } from './config'
-import { startRuntime } from '.'
-import { createLog } from './log'
-import { MappingsError } from './subscriptions'
+import { configFromEnv, ConfigError } from './runtime/config'
+import { pageRoutes } from './page/routes'
+import { startRuntime } from './runtime'
+import { createLog } from './runtime/log'
+import { MappingsError } from './runtime/subscriptions'
 
 async function main() {
   const log = createLog()
@@ -18,7 +19,7 @@ async function main() {
   }
   let runtime
   try {
-    runtime = await startRuntime(configFromEnv(), { log })
+    runtime = await startRuntime(configFromEnv(), { log, routes: [pageRoutes] })
   } catch (error) {
     return refuse(error)
   }

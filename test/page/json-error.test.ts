@@ -1,4 +1,4 @@
-import { jsonErrorPosition } from '../../src/ui/json-error'
+import { jsonErrorPosition } from '../../src/page/json-error'
 
 describe('jsonErrorPosition', () => {
   it.each([

@@ -1,10 +1,10 @@
 import { Destination } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
-import destination from '../src'
-import { presets } from '../src/presets'
-import { sampleEvents } from '../src/samples'
-import { mockTikTok, SETTINGS, sha } from './helpers'
+import destination from '../../src/destination'
+import { presets } from '../../src/destination/presets'
+import { sampleEvents } from '../../src/page/samples'
+import { mockTikTok, SETTINGS, sha } from '../helpers'
 
 /** The product page's preset table: name, trigger, TikTok event. */
 const PAGE_TABLE: [string, string, string][] = [

@@ -5,16 +5,13 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import destination from '../../src'
-import { sampleEvents } from '../../src/samples'
-import { startTikTokStandIn, type StandIn } from '../../src/standin'
+import { sampleEvents } from '../../src/page/samples'
+import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
 import { sha } from '../helpers'
 import { startTestRuntime, type TestRuntime } from '../runtime/helpers'
-import { chromiumPath, launchChromium } from './browser'
+import { browserSuite, launchChromium } from './browser'
 
-const executablePath = chromiumPath()
-if (!executablePath)
-  console.warn('No chromium found (apt-get install chromium, or set CHROMIUM_PATH): browser tests skipped.')
-const describeInBrowser = executablePath ? describe : describe.skip
+const { describeInBrowser, executablePath } = browserSuite()
 
 describeInBrowser('the settings and event tester page', () => {
   let browser: Browser
@@ -23,7 +20,7 @@ describeInBrowser('the settings and event tester page', () => {
   let page: Page
 
   beforeAll(async () => {
-    browser = await launchChromium(executablePath as string)
+    browser = await launchChromium(executablePath)
   })
   afterAll(async () => {
     await browser?.close()

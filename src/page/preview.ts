@@ -6,16 +6,16 @@
  */
 import { Destination } from '@segment/actions-core'
 import type { ActionDefinition, DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
-import destination from '..'
-import type { Settings } from '../generated-types'
-import type { FieldIssue } from '../reportWebEvent/errors'
-import type { Payload } from '../reportWebEvent/generated-types'
-import { describeIssues, prepareEvent, type Prepared } from '../reportWebEvent/prepare'
+import destination from '../destination'
+import type { Settings } from '../destination/generated-types'
+import type { FieldIssue } from '../destination/reportWebEvent/errors'
+import type { Payload } from '../destination/reportWebEvent/generated-types'
+import { describeIssues, prepareEvent, type Prepared } from '../destination/reportWebEvent/prepare'
 import type { Runtime } from '../runtime'
 import { ACTION, integrationEnabled, type Subscription } from '../runtime/subscriptions'
 import { toEvent } from '../runtime/tracking'
-import { nowSeconds, setApiBaseUrl } from '../tiktok/api'
-import type { TikTokRequestBody } from '../tiktok/types'
+import { nowSeconds, setApiBaseUrl } from '../destination/tiktok/api'
+import type { TikTokRequestBody } from '../destination/tiktok/types'
 import { jsonErrorPosition } from './json-error'
 
 export interface PreviewMatch {

@@ -1,7 +1,7 @@
 import { PayloadValidationError } from '@segment/actions-core'
-import { buildEnvelope, buildEvent, eventTime } from '../../src/reportWebEvent/build'
-import type { Payload } from '../../src/reportWebEvent/generated-types'
-import { SETTINGS, sha } from '../helpers'
+import { buildEnvelope, buildEvent, eventTime } from '../../../src/destination/reportWebEvent/build'
+import type { Payload } from '../../../src/destination/reportWebEvent/generated-types'
+import { SETTINGS, sha } from '../../helpers'
 
 const NOW = 1_790_000_000
 

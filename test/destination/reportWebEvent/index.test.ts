@@ -1,8 +1,8 @@
 import { createTestIntegration, PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
-import destination from '../../src'
-import { sampleEvents } from '../../src/samples'
-import { mockTikTok, presetMapping, SETTINGS, sha } from '../helpers'
+import destination from '../../../src/destination'
+import { sampleEvents } from '../../../src/page/samples'
+import { mockTikTok, presetMapping, SETTINGS, sha } from '../../helpers'
 
 const testDestination = createTestIntegration(destination)
 

@@ -1,0 +1,75 @@
+/**
+ * The three floors and the one-way stairs: the page → the runtime → the plugin. The plugin folder
+ * imports nothing but itself and what a destination of segmentio/action-destinations may import, so a
+ * host can copy src/destination into its destinations folder as it is.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+
+const SRC = join(__dirname, '..', 'src')
+const FLOORS = ['destination', 'runtime', 'page'] as const
+type Floor = (typeof FLOORS)[number] | 'entry'
+/** What each floor may import from, itself included. */
+const MAY_IMPORT: Record<Floor, Floor[]> = {
+  destination: ['destination'],
+  runtime: ['runtime', 'destination'],
+  page: ['page', 'runtime', 'destination'],
+  entry: ['entry', 'page', 'runtime', 'destination']
+}
+/** The plugin's npm dependencies: actions-core and what its field logic needs. */
+const PLUGIN_PACKAGES = ['@segment/actions-core', 'dayjs', 'libphonenumber-js']
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? files(path) : /\.(ts|js)$/.test(name) ? [path] : []
+  })
+}
+
+const floorOf = (file: string): Floor => {
+  const top = relative(SRC, file).split('/')[0]
+  return (FLOORS as readonly string[]).includes(top) ? (top as Floor) : 'entry'
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/(?:from\s+|require\(|import\()\s*'([^']+)'/g)].map((match) => match[1])
+}
+
+const sources = files(SRC)
+
+describe('the layout', () => {
+  it('has the three floors', () => {
+    for (const floor of FLOORS) expect(sources.some((file) => floorOf(file) === floor)).toBe(true)
+  })
+
+  it('imports only from its own floor or the floors below', () => {
+    const upstairs: string[] = []
+    for (const file of sources) {
+      const floor = floorOf(file)
+      for (const specifier of imports(file).filter((spec) => spec.startsWith('.'))) {
+        const target = floorOf(resolve(dirname(file), specifier))
+        if (!MAY_IMPORT[floor].includes(target))
+          upstairs.push(`${relative(SRC, file)} imports ${specifier} (${target})`)
+      }
+    }
+    expect(upstairs).toEqual([])
+  })
+
+  it('the plugin imports no npm package but actions-core and its field helpers', () => {
+    const foreign: string[] = []
+    for (const file of sources.filter((candidate) => floorOf(candidate) === 'destination')) {
+      for (const specifier of imports(file).filter((spec) => !spec.startsWith('.') && !spec.startsWith('node:'))) {
+        const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]
+        if (!PLUGIN_PACKAGES.includes(name)) foreign.push(`${relative(SRC, file)} imports ${specifier}`)
+      }
+    }
+    expect(foreign).toEqual([])
+  })
+
+  it('finds the imports it checks (a moved file cannot hide from this test)', () => {
+    const all = sources.flatMap(imports)
+    expect(all).toContain('@segment/actions-core')
+    expect(all.filter((spec) => spec.startsWith('../destination')).length).toBeGreaterThan(5)
+  })
+})

@@ -1,0 +1,21 @@
+// Says, after jest's summary where a person sees it, when the browser tests did not run and why,
+// and which shuffled order the run used (test/support/sequencer.js).
+'use strict'
+const { chooseBrowser } = require('./browser-choice')
+
+class RunNotesReporter {
+  onRunComplete() {
+    const notes = []
+    let choice
+    try {
+      choice = chooseBrowser()
+    } catch {
+      choice = undefined // a wrong CHROMIUM_PATH fails the browser tests themselves, loudly
+    }
+    if (choice && 'skip' in choice) notes.push(`${choice.deliberate ? 'note' : 'WARNING'}: ${choice.skip}`)
+    if (process.env.TEST_SEED) notes.push(`note: test files ran in the order of TEST_SEED=${process.env.TEST_SEED}`)
+    for (const note of notes) process.stderr.write(`\n${note}\n`)
+  }
+}
+
+module.exports = RunNotesReporter
