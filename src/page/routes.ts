@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Route, Runtime } from '../runtime'
-import { ownHost, readBody, sendJson } from '../runtime/server'
+import { ownHost, readBody, sendJson } from '../runtime/http'
 import { renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
 
