@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `npm start`: the local runtime on 127.0.0.1:$PORT (default 3000). Dry-run until it has a TikTok
  * access token and pixel code; SIGTERM and SIGINT stop intake, deliver what is pending and exit 0.
@@ -27,6 +28,7 @@ async function main() {
   const mode = runtime.mode()
   log.info('listening', {
     url: runtime.url,
+    pid: process.pid,
     mode,
     tracking_api: `${runtime.url}/v1/batch`,
     subscriptions: `${config.subscriptions.length} from ${config.subscriptionSource}`,

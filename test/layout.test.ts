@@ -3,8 +3,12 @@
  * imports nothing but itself and what a destination of segmentio/action-destinations may import, so a
  * host can copy src/destination into its destinations folder as it is.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
+import type { Settings } from '../src/destination/generated-types'
+import { mockTikTok, SETTINGS, sha } from './helpers'
 
 const SRC = join(__dirname, '..', 'src')
 const FLOORS = ['destination', 'runtime', 'page'] as const
@@ -71,5 +75,40 @@ describe('the layout', () => {
     const all = sources.flatMap(imports)
     expect(all).toContain('@segment/actions-core')
     expect(all.filter((spec) => spec.startsWith('../destination')).length).toBeGreaterThan(5)
+  })
+})
+
+describe('the plugin folder copied into a host', () => {
+  // What a host of segmentio/action-destinations' kind does: copy the folder into its destinations
+  // folder, compile it with its own build, and load it with its own actions-core.
+  it('loads and delivers from the copy, with nothing else of this repository beside it', async () => {
+    const host = mkdtempSync(join(tmpdir(), 'tiktok-host-'))
+    const copy = join(host, 'src', 'destinations', 'tiktok-conversions')
+    cpSync(join(SRC, 'destination'), copy, { recursive: true })
+    symlinkSync(join(__dirname, '..', 'node_modules'), join(host, 'node_modules'))
+    try {
+      const { captured } = mockTikTok()
+      let loaded!: { definition: DestinationDefinition<Settings>; core: typeof import('@segment/actions-core') }
+      jest.isolateModules(() => {
+        loaded = { definition: require(copy).default, core: require('@segment/actions-core') }
+      })
+      const order = loaded.definition.presets?.find((preset) => preset.name === 'Complete Payment')
+      await new loaded.core.Destination(loaded.definition).onEvent(
+        {
+          type: 'track',
+          event: 'Order Completed',
+          userId: 'u-9',
+          properties: { email: 'Host@Example.com', revenue: 9 }
+        },
+        { ...SETTINGS, subscriptions: [order] } as unknown as JSONObject
+      )
+      expect(captured.bodies).toHaveLength(1)
+      expect(captured.bodies[0].data[0]).toMatchObject({
+        event: 'CompletePayment',
+        user: { email: [sha('host@example.com')] }
+      })
+    } finally {
+      rmSync(host, { recursive: true, force: true })
+    }
   })
 })

@@ -2,6 +2,7 @@ import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { presets } from './presets'
 import reportWebEvent from './reportWebEvent'
+import { useUriSafeSchemaKeys } from './schema-keys'
 import { testConnection } from './tiktok/api'
 
 const EVENTS_API_DOCS = 'https://ads.tiktok.com/marketing_api/docs?id=1701890979375106'
@@ -41,5 +42,8 @@ const destination: DestinationDefinition<Settings> = {
     reportWebEvent
   }
 }
+
+// Before any event: actions-core must be able to cache this destination's schemas (schema-keys.ts).
+useUriSafeSchemaKeys(destination.name)
 
 export default destination

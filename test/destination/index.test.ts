@@ -1,8 +1,8 @@
-import { createTestIntegration, Destination } from '@segment/actions-core'
+import { Destination, type JSONObject } from '@segment/actions-core'
 import nock from 'nock'
 import destination from '../../src/destination'
 import { CONNECTION_TEST_CODE, CONNECTION_TEST_EVENT } from '../../src/destination/tiktok/api'
-import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../helpers'
+import { mockTikTok, presetMapping, SETTINGS, sha, TIKTOK, TRACK_PATH } from '../helpers'
 
 describe('the destination definition', () => {
   it('is Tiktok Conversions, a cloud destination', () => {
@@ -130,21 +130,94 @@ describe('testAuthentication', () => {
   })
 })
 
-describe('the fast-uri pin', () => {
-  // fast-uri 3.1.6 and later make actions-core throw "URI scheme is malformed." for any destination
-  // whose name has a space, because the schema cache key is "Tiktok Conversions:Report Web Event".
-  it('keeps actions-core able to validate a payload of this destination', async () => {
-    const { captured } = mockTikTok()
-    await createTestIntegration(destination).testAction('reportWebEvent', {
-      event: { event: 'Signed Up' },
-      mapping: { event: 'CompleteRegistration' },
-      settings: SETTINGS
+describe('schema keys with a space in the destination name, whatever fast-uri resolves', () => {
+  // actions-core caches schemas under "Tiktok Conversions:Report Web Event"; fast-uri 3.1.6 and later
+  // (4.x too) refuse "Tiktok Conversions" as a URI scheme. Each case loads a fresh actions-core whose
+  // ajv requires the given fast-uri, as an installer's npm would resolve it.
+  const FAST_URI: [string, string][] = [
+    ['the one npm resolves for actions-core today', 'fast-uri'],
+    ['4.x', 'fast-uri-4']
+  ]
+
+  /** A fresh module registry whose `fast-uri` is `which`. */
+  function withFastUri<T>(which: string, load: () => T): T {
+    let loaded!: T
+    jest.isolateModules(() => {
+      const real = jest.requireActual(which)
+      jest.doMock('fast-uri', () => real)
+      loaded = load()
     })
-    expect(captured.bodies).toHaveLength(1)
+    return loaded
+  }
+  const versionOf = (which: string) => jest.requireActual(`${which}/package.json`).version as string
+
+  it.each(FAST_URI)('the tests run against a fast-uri that has the bug: %s', (_label, which) => {
+    expect(versionOf(which).localeCompare('3.1.6', undefined, { numeric: true })).toBeGreaterThanOrEqual(0)
+    // Without this destination's fix, actions-core fails on any destination named with a space.
+    const core = withFastUri(which, () => jest.requireActual('@segment/actions-core'))
+    const bare = new core.Destination({
+      name: 'Tiktok Conversions',
+      mode: 'cloud',
+      actions: {
+        a: {
+          title: 'Report Web Event',
+          description: '',
+          fields: { x: { label: 'X', type: 'string' } },
+          perform: () => 'sent'
+        }
+      }
+    })
+    return expect(
+      bare.onEvent(
+        { type: 'track' },
+        { subscription: { partnerAction: 'a', subscribe: 'type = "track"', mapping: {} } }
+      )
+    ).rejects.toThrow('URI scheme is malformed.')
   })
 
-  it('is pinned to 3.1.5 in package.json overrides and installed so', () => {
-    expect(require('../../package.json').overrides['fast-uri']).toBe('3.1.5')
-    expect(require('fast-uri/package.json').version).toBe('3.1.5')
-  })
+  it.each(FAST_URI)(
+    'delivers an event and validates its payload and settings with fast-uri %s',
+    async (_label, which) => {
+      const { core, definition } = withFastUri(which, () => ({
+        core: jest.requireActual('@segment/actions-core') as typeof import('@segment/actions-core'),
+        definition: jest.requireActual('../../src/destination').default as typeof destination
+      }))
+      const { captured } = mockTikTok()
+      const subscription = {
+        partnerAction: 'reportWebEvent',
+        subscribe: 'event = "Signed Up"',
+        mapping: { ...presetMapping('Complete Registration') }
+      }
+      const target = new core.Destination(definition)
+      await target.onEvent(
+        {
+          type: 'track',
+          event: 'Signed Up',
+          userId: 'u-1',
+          properties: { email: 'A@Example.com', value: '12.5', currency: 'usd' }
+        },
+        { ...SETTINGS, subscription } as unknown as JSONObject
+      )
+      expect(captured.bodies).toHaveLength(1)
+      // actions-core's own validation ran: the string "12.5" was coerced to the number its schema says.
+      expect(captured.bodies[0].data[0].properties).toMatchObject({ value: 12.5, currency: 'USD' })
+      expect(captured.bodies[0].data[0].user?.email).toEqual([sha('a@example.com')])
+      // And it still refuses what is invalid, naming the field, for the payload and for the settings.
+      await expect(
+        target.onEvent({ type: 'track', event: 'Signed Up', userId: 'u-1', properties: { value: 'lots' } }, {
+          ...SETTINGS,
+          subscription: {
+            ...subscription,
+            mapping: { ...subscription.mapping, value: { '@path': '$.properties.value' } }
+          }
+        } as unknown as JSONObject)
+      ).rejects.toThrow('Value must be a number but it was a string.')
+      await expect(
+        target.onEvent({ type: 'track', event: 'Signed Up', userId: 'u-1' }, {
+          pixelCode: 'P',
+          subscription
+        } as unknown as JSONObject)
+      ).rejects.toThrow(/accessToken/)
+    }
+  )
 })

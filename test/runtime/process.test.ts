@@ -85,6 +85,6 @@ describe('npm start', () => {
   it('starts in dry-run without credentials and says so', async () => {
     const { stderr } = await startCli({ TIKTOK_ACCESS_TOKEN: '', TIKTOK_PIXEL_CODE: '' })
     await waitFor(() => stderr.some((line) => line.includes('nothing leaves this machine')))
-    expect(stderr[0]).toMatch(/ listening url=http:\/\/127\.0\.0\.1:\d+ mode=dry-run /)
+    expect(stderr[0]).toMatch(/ listening url=http:\/\/127\.0\.0\.1:\d+ pid=\d+ mode=dry-run /)
   })
 })
