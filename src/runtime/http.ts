@@ -3,7 +3,8 @@
  * and the Host check of routes that only the runtime's own address may reach.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Duplex } from 'node:stream'
+import type { Duplex, Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
 import type { Runtime } from '.'
 import { TrackingError } from './tracking'
 
@@ -23,35 +24,43 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /**
- * The request body as text. Past `limit` bytes (by its Content-Length, before reading anything, or as
- * it comes) a TrackingError(413); the rest of such a body is read and dropped, within the server's
+ * The request body as text, gunzipped when its Content-Encoding is gzip (analytics-python's `gzip`
+ * option). Past `limit` bytes, by its Content-Length before anything is read, or as it comes (after
+ * gunzip), a TrackingError(413); the rest of such a body is read and dropped, within the server's
  * request timeout. A body that stops coming rejects with BodyAbortedError.
  */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   return new Promise((resolve, reject) => {
-    const tooLarge = () => new TrackingError(413, 'payload_too_large', `The body is larger than ${limit} bytes.`)
-    if (Number(req.headers['content-length']) > limit) {
-      reject(tooLarge())
+    const refuse = (error: Error) => {
+      reject(error)
       req.resume()
-      return
     }
-    const chunks: Buffer[] = []
-    let size = 0
-    req.on('data', (chunk: Buffer) => {
-      if (size > limit) return
-      size += chunk.length
-      if (size > limit) {
-        chunks.length = 0
-        reject(tooLarge())
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      return refuse(new TrackingError(415, 'unsupported_encoding', 'Send the body as is or gzipped.'))
+    }
+    const tooLarge = () => new TrackingError(413, 'payload_too_large', `The body is larger than ${limit} bytes.`)
+    if (Number(req.headers['content-length']) > limit) return refuse(tooLarge())
     req.on('error', () => reject(new BodyAbortedError('The request body did not arrive.')))
     req.on('close', () => {
       if (!req.complete) reject(new BodyAbortedError('The request body did not arrive.'))
     })
+    const gunzip = encoding === 'gzip' ? createGunzip() : undefined
+    gunzip?.on('error', () => refuse(new TrackingError(400, 'invalid_body', 'The gzipped body cannot be read.')))
+    const body: Readable = gunzip ? req.pipe(gunzip) : req
+    const chunks: Buffer[] = []
+    let size = 0
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) return chunks.push(chunk)
+      chunks.length = 0
+      if (gunzip) {
+        req.unpipe(gunzip)
+        gunzip.destroy()
+      }
+      refuse(tooLarge())
+    })
+    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
   })
 }
 

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
+import { gzipSync } from 'node:zlib'
 import { configFromEnv, ConfigError } from '../../src/runtime/config'
 import { clientIp } from '../../src/runtime/tracking-api'
 import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
@@ -281,6 +282,38 @@ describe('bounds', () => {
     expect(answer.rejected[0]).toEqual({ index: 1, reason: expect.stringContaining('"type" must be one of') })
     await waitFor(() => sentEvents(test).length === 1)
     expect(sentEvents(test)[0].event_id).toBe('msg-1')
+  })
+
+  it('a gzipped body (analytics-python’s gzip option) is taken; gunzipped, it is bounded like any other', async () => {
+    test = await startTestRuntime({ FLUSH_INTERVAL_MS: '50' })
+    const gzipped = (body: string, encoding = 'gzip') =>
+      fetch(`${test.runtime.url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: gzipSync(body)
+      }).then(async (response) => ({ status: response.status, json: await response.json() }))
+    expect(await gzipped(JSON.stringify({ batch: [orderCompleted(1)] }))).toEqual({
+      status: 200,
+      json: { success: true }
+    })
+    await waitFor(() => sentEvents(test).length === 1)
+    expect(sentEvents(test)[0]).toMatchObject({ event_id: 'msg-1', user: { ip: '203.0.113.9' } })
+
+    const bomb = JSON.stringify({ batch: [orderCompleted(2)], pad: ' '.repeat(3_000_000) })
+    expect(gzipSync(bomb).length).toBeLessThan(10_000)
+    expect(await gzipped(bomb)).toMatchObject({ status: 413, json: { success: false, code: 'payload_too_large' } })
+    const notGzip = await fetch(`${test.runtime.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip' },
+      body: '{"batch": []}'
+    })
+    expect(notGzip.status).toBe(400)
+    expect(await notGzip.json()).toMatchObject({ success: false, code: 'invalid_body' })
+    expect(await gzipped('{}', 'br')).toMatchObject({
+      status: 415,
+      json: { success: false, code: 'unsupported_encoding' }
+    })
+    expect(test.runtime.pipeline.counts.received).toBe(1)
   })
 
   it('a wrong write key in the header is refused before the body is read', async () => {
