@@ -21,6 +21,13 @@ export interface RuntimeConfig {
   subscriptionSource: string
   /** SEGMENT_WRITE_KEY: when set, the Tracking API only takes this write key. */
   writeKey?: string
+  /**
+   * TRUST_PROXY: how many proxies (load balancers) stand in front of the runtime and append to
+   * X-Forwarded-For; 0 reads the client's address from the connection only.
+   */
+  trustProxy: number
+  /** REQUEST_TIMEOUT_MS: a request's headers and body must arrive within this, or the connection is closed. */
+  requestTimeoutMs: number
   deadLetterFile: string
   flushIntervalMs: number
   queueLimit: number
@@ -60,6 +67,28 @@ function readSettingsFile(path: string): Partial<Settings> {
   }
 }
 
+/** Longest time a request may take to arrive: a body sent a byte at a time must not hold a connection longer. */
+export const MAX_REQUEST_TIMEOUT_MS = 30_000
+
+/** TRUST_PROXY: unset, empty, `false` or `0` is off; `true` is one proxy; a whole number is that many. */
+function trustProxy(env: NodeJS.ProcessEnv): number {
+  const raw = (env.TRUST_PROXY ?? '').trim().toLowerCase()
+  if (raw === '' || raw === 'false') return 0
+  if (raw === 'true') return 1
+  if (/^\d+$/.test(raw) && Number(raw) <= 100) return Number(raw)
+  throw new ConfigError(`TRUST_PROXY must be true, false or how many proxies stand in front (0 to 100); got "${raw}"`)
+}
+
+function requestTimeout(env: NodeJS.ProcessEnv): number {
+  const value = number(env, 'REQUEST_TIMEOUT_MS', MAX_REQUEST_TIMEOUT_MS, 100)
+  if (value > MAX_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      `REQUEST_TIMEOUT_MS must be at most ${MAX_REQUEST_TIMEOUT_MS}; got "${env.REQUEST_TIMEOUT_MS}"`
+    )
+  }
+  return value
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const settingsFile = env.SETTINGS_FILE || undefined
   const fromFile = settingsFile ? readSettingsFile(settingsFile) : {}
@@ -76,6 +105,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     subscriptions: mappings ? loadMappingsFile(mappings) : presetSubscriptions(),
     subscriptionSource: mappings ?? 'presets',
     writeKey: env.SEGMENT_WRITE_KEY || undefined,
+    trustProxy: trustProxy(env),
+    requestTimeoutMs: requestTimeout(env),
     deadLetterFile: env.DEAD_LETTER_FILE || '.runtime/dead-letter.jsonl',
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 20_000, 1),

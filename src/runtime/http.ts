@@ -3,38 +3,99 @@
  * and the Host check of routes that only the runtime's own address may reach.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex, Readable } from 'node:stream'
+import { createGunzip } from 'node:zlib'
 import type { Runtime } from '.'
 import { TrackingError } from './tracking'
 
 /**
  * Largest request taken. Segment documents 500 KB per batch, but analytics-node's own size estimate
  * lets larger batches through (it counts pieces of the URI-encoded JSON, not bytes), so the runtime is
- * lenient; past this, it answers 400 as Segment does for an oversized batch.
+ * lenient; past this, it answers 413, which every Segment client treats as final.
  */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024
+
+/** A request whose body stopped coming: the client went away, or the server's request timeout closed it. */
+export class BodyAbortedError extends Error {}
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers })
   res.end(JSON.stringify(body))
 }
 
-/** The request body as text; a TrackingError(400) past `limit` bytes. */
+/**
+ * The request body as text, gunzipped when its Content-Encoding is gzip (analytics-python's `gzip`
+ * option). Past `limit` bytes, by its Content-Length before anything is read, or as it comes (after
+ * gunzip), a TrackingError(413); the rest of such a body is read and dropped, within the server's
+ * request timeout. A body that stops coming rejects with BodyAbortedError.
+ */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
   return new Promise((resolve, reject) => {
+    const refuse = (error: Error) => {
+      reject(error)
+      req.resume()
+    }
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase()
+    if (encoding !== 'identity' && encoding !== 'gzip') {
+      return refuse(new TrackingError(415, 'unsupported_encoding', 'Send the body as is or gzipped.'))
+    }
+    const tooLarge = () => new TrackingError(413, 'payload_too_large', `The body is larger than ${limit} bytes.`)
+    if (Number(req.headers['content-length']) > limit) return refuse(tooLarge())
+    req.on('error', () => reject(new BodyAbortedError('The request body did not arrive.')))
+    req.on('close', () => {
+      if (!req.complete) reject(new BodyAbortedError('The request body did not arrive.'))
+    })
+    const gunzip = encoding === 'gzip' ? createGunzip() : undefined
+    gunzip?.on('error', () => refuse(new TrackingError(400, 'invalid_body', 'The gzipped body cannot be read.')))
+    const body: Readable = gunzip ? req.pipe(gunzip) : req
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (chunk: Buffer) => {
+    body.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > limit) {
-        reject(new TrackingError(400, `The body is larger than ${limit} bytes.`))
-        req.resume()
-        return
+      if (size <= limit) return chunks.push(chunk)
+      chunks.length = 0
+      if (gunzip) {
+        req.unpipe(gunzip)
+        gunzip.destroy()
       }
-      chunks.push(chunk)
+      refuse(tooLarge())
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
+    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
   })
+}
+
+/** The answer of a request that never reached a route: malformed, too slow, or with too many headers. */
+const CLIENT_ERRORS: Record<string, [status: number, reason: string, code: string, message: string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [
+    408,
+    'Request Timeout',
+    'request_timeout',
+    'The request did not arrive in time; the connection is closed.'
+  ],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The headers are too large.']
+}
+
+/**
+ * The server's `clientError`: what Node would answer (408 for a request that did not arrive within the
+ * request timeout, 400 for a malformed one), as a JSON body of the Tracking API's shape, then the
+ * connection is closed. Nothing is written when a response already started on the socket.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex) {
+  const current = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage
+  if (socket.writable && !current?.headersSent) {
+    const [status, reason, code, message] = CLIENT_ERRORS[error.code ?? ''] ?? [
+      400,
+      'Bad Request',
+      'bad_request',
+      'The request is not valid HTTP.'
+    ]
+    const body = JSON.stringify({ success: false, code, message })
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
+    )
+  }
+  socket.destroy()
 }
 
 /**

@@ -14,6 +14,7 @@ import { DeadLetterFile } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
 import { Pipeline, type BatchSummary } from './pipeline'
+import { answerClientError } from './http'
 import { handle } from './server'
 
 export type Mode = 'live' | 'dry-run'
@@ -131,7 +132,14 @@ export class Runtime {
         `DEAD_LETTER_FILE ${this.config.deadLetterFile} is not writable: ${(error as Error).message}`
       )
     }
-    const server = createServer((req, res) => void handle(this, req, res))
+    // A request's headers and body must arrive within REQUEST_TIMEOUT_MS (30 s at most), checked every
+    // second at most: a client sending a byte at a time cannot hold a connection for minutes.
+    const timeout = this.config.requestTimeoutMs
+    const server = createServer(
+      { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1_000, timeout / 2) },
+      (req, res) => void handle(this, req, res)
+    )
+    server.on('clientError', answerClientError)
     server.keepAliveTimeout = 5_000
     this.server = server
     await new Promise<void>((resolve, reject) => {

@@ -32,21 +32,40 @@ export function endpointOf(pathname: string): EventType | 'batch' | undefined {
   return match ? ENDPOINTS[match[1]] : undefined
 }
 
-/** A request the Tracking API refuses as a whole, with its HTTP status. */
+/**
+ * A request the Tracking API refuses as a whole: its HTTP status, a machine code and a sentence. The
+ * answer is `{"success": false, "code", "message"}`, the shape Segment's clients read.
+ */
 export class TrackingError extends Error {
   constructor(
     readonly status: number,
+    readonly code: string,
     message: string
   ) {
     super(message)
   }
 }
 
+/** How many refused messages of a batch the answer names; the rest are only counted. */
+export const MAX_REJECTED_LISTED = 10
+
 export interface TrackingRequest {
   writeKey?: string
   events: SegmentEvent[]
-  /** Messages of a batch that were refused, by position, with the reason. */
+  /** The first refused messages of a batch (at most MAX_REJECTED_LISTED), by position, with the reason. */
   rejected: { index: number; reason: string }[]
+  /** How many messages of the batch were refused in all. */
+  rejectedCount: number
+}
+
+export interface ParseOptions {
+  /** The Authorization header: HTTP Basic carries the write key. */
+  authorization?: string
+  /** The client's address, set as `context.ip` on messages that have none. */
+  ip?: string
+  receivedAt?: string
+  /** Checks the write key before any message is looked at; false refuses the request with 401. */
+  acceptWriteKey?: (writeKey: string | undefined) => boolean
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -65,12 +84,21 @@ export function writeKeyOf(authorization: string | undefined, body: unknown): st
 const idOf = (value: unknown) =>
   typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : undefined
 
+/** An IP the client sent: anything but a missing, null or empty `context.ip` is kept as it is. */
+const hasIp = (context: Record<string, unknown>) => context.ip !== undefined && context.ip !== null && context.ip !== ''
+
 /**
  * One message as a Segment event, or the reason it is refused. The envelope objects that actions-core
  * reads (context, properties, traits, integrations) are dropped when they are not objects: actions-core
- * would otherwise fail on them before any mapping runs.
+ * would otherwise fail on them before any mapping runs. `ip` (the connection's address) becomes
+ * `context.ip` when the message has none, as Segment's API does; an IP the client sent is never replaced.
  */
-export function toEvent(message: unknown, type: EventType | undefined, receivedAt: string): SegmentEvent | string {
+export function toEvent(
+  message: unknown,
+  type: EventType | undefined,
+  receivedAt: string,
+  ip?: string
+): SegmentEvent | string {
   if (!isObject(message)) return 'a message must be a JSON object'
   const eventType = type ?? message.type
   if (typeof eventType !== 'string' || !(EVENT_TYPES as readonly string[]).includes(eventType)) {
@@ -88,39 +116,62 @@ export function toEvent(message: unknown, type: EventType | undefined, receivedA
   }
   if (typeof event.messageId !== 'string' || event.messageId === '') event.messageId = `api-${randomUUID()}`
   if (event.timestamp === undefined || event.timestamp === null || event.timestamp === '') event.timestamp = receivedAt
+  if (ip) {
+    const context = (event.context ?? {}) as Record<string, unknown>
+    if (!hasIp(context)) event.context = { ...context, ip }
+  }
   return event as unknown as SegmentEvent
 }
 
-/** Parses the body of a Tracking API request: one message, or `{ batch: [...] }`. */
+/**
+ * Parses the body of a Tracking API request: one message, or `{ batch: [...] }`. The write key is
+ * checked (`acceptWriteKey`) as soon as the body is JSON, before any message is looked at. Of the
+ * refused messages of a batch only the first MAX_REJECTED_LISTED are kept: the answer stays small
+ * however many there are.
+ */
 export function parseTrackingRequest(
   endpoint: EventType | 'batch',
   raw: string,
-  authorization: string | undefined,
-  receivedAt = new Date().toISOString()
+  options: ParseOptions = {}
 ): TrackingRequest {
+  const { authorization, ip, receivedAt = new Date().toISOString(), acceptWriteKey } = options
   let body: unknown
   try {
     body = JSON.parse(raw)
   } catch {
-    throw new TrackingError(400, 'The body is not valid JSON.')
+    throw new TrackingError(400, 'invalid_json', 'The body is not valid JSON.')
   }
-  if (!isObject(body)) throw new TrackingError(400, 'The body must be a JSON object.')
+  if (!isObject(body)) throw new TrackingError(400, 'invalid_request', 'The body must be a JSON object.')
   const writeKey = writeKeyOf(authorization, body)
+  if (acceptWriteKey && !acceptWriteKey(writeKey)) throw invalidWriteKey(writeKey)
   if (endpoint !== 'batch') {
-    const event = toEvent(body, endpoint, receivedAt)
-    if (typeof event === 'string') throw new TrackingError(400, `Invalid ${endpoint} call: ${event}.`)
-    return { writeKey, events: [event], rejected: [] }
+    const event = toEvent(body, endpoint, receivedAt, ip)
+    if (typeof event === 'string') {
+      throw new TrackingError(400, 'invalid_message', `Invalid ${endpoint} call: ${event}.`)
+    }
+    return { writeKey, events: [event], rejected: [], rejectedCount: 0 }
   }
-  if (!Array.isArray(body.batch)) throw new TrackingError(400, 'A batch call needs "batch": a list of messages.')
+  if (!Array.isArray(body.batch)) {
+    throw new TrackingError(400, 'invalid_request', 'A batch call needs "batch": a list of messages.')
+  }
   const events: SegmentEvent[] = []
   const rejected: TrackingRequest['rejected'] = []
+  let rejectedCount = 0
   body.batch.forEach((message, index) => {
-    const event = toEvent(message, undefined, receivedAt)
-    if (typeof event === 'string') rejected.push({ index, reason: event })
-    else events.push(event)
+    const event = toEvent(message, undefined, receivedAt, ip)
+    if (typeof event !== 'string') events.push(event)
+    else if (++rejectedCount <= MAX_REJECTED_LISTED) rejected.push({ index, reason: event })
   })
-  if (events.length === 0 && rejected.length > 0) {
-    throw new TrackingError(400, `No valid message in the batch; message ${rejected[0].index}: ${rejected[0].reason}.`)
+  if (events.length === 0 && rejectedCount > 0) {
+    throw new TrackingError(
+      400,
+      'invalid_message',
+      `No valid message in the batch; message ${rejected[0].index}: ${rejected[0].reason}.`
+    )
   }
-  return { writeKey, events, rejected }
+  return { writeKey, events, rejected, rejectedCount }
 }
+
+/** The 401 of a write key that is missing or not the configured one. */
+export const invalidWriteKey = (writeKey: string | undefined) =>
+  new TrackingError(401, 'invalid_write_key', writeKey ? 'Invalid write key.' : 'A write key is required.')

@@ -12,20 +12,20 @@ let test: TestRuntime | undefined
 
 describe('the Tracking API', () => {
   it.each([
-    ['/v1/track', '{"userId": ', 400, 'The body is not valid JSON.'],
-    ['/v1/track', '[1]', 400, 'The body must be a JSON object.'],
-    ['/v1/track', '{"userId": "u"}', 400, 'Invalid track call: a track call needs an "event" name.'],
-    ['/v1/batch', '{"batch": "no"}', 400, 'A batch call needs "batch": a list of messages.'],
-    ['/v1/nothing', '{}', 404, 'No Tracking API endpoint /v1/nothing.']
-  ])('answers %s with %s and a message for a bad body, and keeps serving', async (path, body, status, message) => {
+    ['/v1/track', '{"userId": ', 400, 'invalid_json', 'The body is not valid JSON.'],
+    ['/v1/track', '[1]', 400, 'invalid_request', 'The body must be a JSON object.'],
+    ['/v1/track', '{"userId": "u"}', 400, 'invalid_message', 'Invalid track call: a track call needs an "event" name.'],
+    ['/v1/batch', '{"batch": "no"}', 400, 'invalid_request', 'A batch call needs "batch": a list of messages.'],
+    ['/v1/nothing', '{}', 404, 'not_found', 'No Tracking API endpoint /v1/nothing.']
+  ])('answers %s with %s and a code for a bad body, and keeps serving', async (path, body, status, code, message) => {
     test = await startTestRuntime()
     const bad = await post(`${test.runtime.url}${path}`, body)
-    expect(bad).toMatchObject({ status, json: { success: false, message } })
+    expect(bad).toMatchObject({ status, json: { success: false, code, message } })
     const good = await post(`${test.runtime.url}/v1/track`, orderCompleted(1))
     expect(good).toMatchObject({ status: 200, json: { success: true } })
   })
 
-  it('takes a batch over 500 KB (analytics-node sends them) and refuses one over 2 MB with 400', async () => {
+  it('takes a batch over 500 KB (analytics-node sends them) and refuses one over 2 MB with 413', async () => {
     test = await startTestRuntime()
     const big = await post(`${test.runtime.url}/v1/batch`, {
       batch: Array.from({ length: 600 }, (_, i) => ({ ...orderCompleted(i), properties: { note: 'x'.repeat(1000) } }))
@@ -37,8 +37,8 @@ describe('the Tracking API', () => {
       properties: { blob: 'x'.repeat(2_200_000) }
     })
     expect(huge).toMatchObject({
-      status: 400,
-      json: { success: false, message: 'The body is larger than 2097152 bytes.' }
+      status: 413,
+      json: { success: false, code: 'payload_too_large', message: 'The body is larger than 2097152 bytes.' }
     })
   })
 

@@ -1,4 +1,11 @@
-import { endpointOf, parseTrackingRequest, toEvent, TrackingError, writeKeyOf } from '../../src/runtime/tracking'
+import {
+  endpointOf,
+  MAX_REJECTED_LISTED,
+  parseTrackingRequest,
+  toEvent,
+  TrackingError,
+  writeKeyOf
+} from '../../src/runtime/tracking'
 
 const NOW = '2026-11-26T10:00:00.000Z'
 
@@ -67,6 +74,26 @@ describe('a message', () => {
     expect(event).not.toHaveProperty('integrations')
   })
 
+  it("gets the connection's IP as context.ip when it has none, and keeps an IP the client sent", () => {
+    const ipOf = (message: object) =>
+      (
+        toEvent({ userId: 'u1', event: 'A', ...message }, 'track', NOW, '198.51.100.4') as {
+          context?: { ip?: unknown }
+        }
+      ).context?.ip
+    expect(ipOf({})).toBe('198.51.100.4')
+    expect(ipOf({ context: { ip: null, userAgent: 'UA' } })).toBe('198.51.100.4')
+    expect(ipOf({ context: { ip: '' } })).toBe('198.51.100.4')
+    expect(ipOf({ context: { ip: '203.0.113.9' } })).toBe('203.0.113.9')
+    expect(ipOf({ context: { ip: '2001:db8::7' } })).toBe('2001:db8::7')
+    expect(
+      toEvent({ userId: 'u1', event: 'A', context: { locale: 'en' } }, 'track', NOW, '198.51.100.4')
+    ).toMatchObject({
+      context: { locale: 'en', ip: '198.51.100.4' }
+    })
+    expect(toEvent({ userId: 'u1', event: 'A' }, 'track', NOW)).not.toHaveProperty('context')
+  })
+
   it.each([
     [[1, 2], undefined, 'a message must be a JSON object'],
     [{ userId: 'u' }, undefined, '"type" must be one of'],
@@ -88,32 +115,81 @@ describe('a request', () => {
           { type: 'track', userId: 'u' }
         ]
       }),
-      undefined,
-      NOW
+      { receivedAt: NOW }
     )
     expect(parsed.events).toHaveLength(1)
     expect(parsed.rejected).toEqual([{ index: 1, reason: 'a track call needs an "event" name' }])
+    expect(parsed.rejectedCount).toBe(1)
+  })
+
+  it('names only the first refused messages of a batch and counts the rest', () => {
+    const batch = [{ type: 'track', userId: 'u', event: 'A' }, ...Array.from({ length: 600_000 }, () => ({}))]
+    const parsed = parseTrackingRequest('batch', JSON.stringify({ batch }), { receivedAt: NOW })
+    expect(parsed.events).toHaveLength(1)
+    expect(parsed.rejectedCount).toBe(600_000)
+    expect(parsed.rejected).toHaveLength(MAX_REJECTED_LISTED)
+    expect(parsed.rejected[0]).toEqual({ index: 1, reason: expect.stringContaining('"type" must be one of') })
+    expect(parsed.rejected[MAX_REJECTED_LISTED - 1].index).toBe(MAX_REJECTED_LISTED)
+  })
+
+  it('sets the IP on every message of a batch that has none', () => {
+    const parsed = parseTrackingRequest(
+      'batch',
+      JSON.stringify({
+        batch: [
+          { type: 'track', userId: 'u', event: 'A' },
+          { type: 'track', userId: 'u', event: 'B', context: { ip: '203.0.113.9' } }
+        ]
+      }),
+      { receivedAt: NOW, ip: '127.0.0.1' }
+    )
+    expect(parsed.events.map((event) => event.context?.ip)).toEqual(['127.0.0.1', '203.0.113.9'])
+  })
+
+  it('checks the write key before it looks at any message', () => {
+    const calls: (string | undefined)[] = []
+    const refuse = (key: string | undefined) => (calls.push(key), false)
+    expect(() =>
+      parseTrackingRequest('batch', '{"writeKey": "wk-1", "batch": [{}]}', { acceptWriteKey: refuse })
+    ).toThrow(expect.objectContaining({ status: 401, code: 'invalid_write_key', message: 'Invalid write key.' }))
+    expect(() => parseTrackingRequest('track', '{}', { acceptWriteKey: refuse })).toThrow(
+      expect.objectContaining({ status: 401, code: 'invalid_write_key', message: 'A write key is required.' })
+    )
+    expect(calls).toEqual(['wk-1', undefined])
   })
 
   it.each([
-    ['not JSON', 'track', '{"userId": ', 'The body is not valid JSON.'],
-    ['an array', 'track', '[]', 'The body must be a JSON object.'],
-    ['a batch without a list', 'batch', '{"batch": {}}', 'A batch call needs "batch": a list of messages.'],
-    ['a batch of invalid messages', 'batch', '{"batch": [{"type": "track"}]}', 'No valid message in the batch'],
+    ['not JSON', 'track', '{"userId": ', 'invalid_json', 'The body is not valid JSON.'],
+    ['an array', 'track', '[]', 'invalid_request', 'The body must be a JSON object.'],
+    [
+      'a batch without a list',
+      'batch',
+      '{"batch": {}}',
+      'invalid_request',
+      'A batch call needs "batch": a list of messages.'
+    ],
+    [
+      'a batch of invalid messages',
+      'batch',
+      '{"batch": [{"type": "track"}]}',
+      'invalid_message',
+      'No valid message in the batch'
+    ],
     [
       'an invalid single call',
       'track',
       '{"anonymousId": "a"}',
+      'invalid_message',
       'Invalid track call: a track call needs an "event" name.'
     ]
-  ] as const)('is refused with 400 when it is %s', (_name, endpoint, raw, message) => {
+  ] as const)('is refused with 400 when it is %s', (_name, endpoint, raw, code, message) => {
     let error: unknown
     try {
-      parseTrackingRequest(endpoint, raw, undefined, NOW)
+      parseTrackingRequest(endpoint, raw, { receivedAt: NOW })
     } catch (caught) {
       error = caught
     }
     expect(error).toBeInstanceOf(TrackingError)
-    expect(error).toMatchObject({ status: 400, message: expect.stringContaining(message) })
+    expect(error).toMatchObject({ status: 400, code, message: expect.stringContaining(message) })
   })
 })
