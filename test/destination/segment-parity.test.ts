@@ -183,6 +183,18 @@ describe('3. Contents: TikTok-shaped contents as sent, else products[], else the
     { product_id: 'sku-7', name: 'Wool Socks', price: 12, quantity: 2, category: 'Accessories', brand: 'Northwind' },
     { id: 'sku-8', name: 'Laces', price: 3 }
   ]
+  /** `products` as TikTok receives them. */
+  const productsAsContents = [
+    {
+      content_id: 'sku-7',
+      content_name: 'Wool Socks',
+      price: 12,
+      quantity: 2,
+      content_category: 'Accessories',
+      brand: 'Northwind'
+    },
+    { content_id: 'sku-8', content_name: 'Laces', price: 3 }
+  ]
 
   it('an order with TikTok-shaped properties.contents sends them as they are, before products[]', async () => {
     const body = await bodyFor(
@@ -220,17 +232,7 @@ describe('3. Contents: TikTok-shaped contents as sent, else products[], else the
   it('an order without them maps properties.products[] as before', async () => {
     const body = await bodyFor(track('Order Completed', { properties: { products, contents: [] } }))
     expect(body.data[0].properties).toEqual({
-      contents: [
-        {
-          content_id: 'sku-7',
-          content_name: 'Wool Socks',
-          price: 12,
-          quantity: 2,
-          content_category: 'Accessories',
-          brand: 'Northwind'
-        },
-        { content_id: 'sku-8', content_name: 'Laces', price: 3 }
-      ],
+      contents: productsAsContents,
       content_type: 'product'
     })
   })
@@ -248,17 +250,7 @@ describe('3. Contents: TikTok-shaped contents as sent, else products[], else the
           event_id: 'm-1',
           user: user1,
           properties: {
-            contents: [
-              {
-                content_id: 'sku-7',
-                content_name: 'Wool Socks',
-                price: 12,
-                quantity: 2,
-                content_category: 'Accessories',
-                brand: 'Northwind'
-              },
-              { content_id: 'sku-8', content_name: 'Laces', price: 3 }
-            ],
+            contents: productsAsContents,
             content_type: 'product',
             value: 27
           }
