@@ -1,33 +1,19 @@
-import { defaultValues } from '@segment/actions-core'
 import type { Preset } from '@segment/actions-core'
-import { fields } from './reportWebEvent/fields'
-import { firstOf, path } from './reportWebEvent/fields/path'
+import { defaultMapping } from './reportWebEvent/fields'
+import { singleProductContents } from './reportWebEvent/fields/properties'
 
-/** A Segment ecommerce product (properties of a product event, or one of `properties.products[]`). */
-const product = {
-  content_id: firstOf('$.product_id', '$.id'),
-  content_name: path('$.name'),
-  content_category: path('$.category'),
-  brand: path('$.brand'),
-  price: path('$.price'),
-  quantity: path('$.quantity')
-}
+/**
+ * What a single-product preset adds to the field defaults: its Contents fall back to the event's own
+ * properties as the product when it has neither `properties.contents` nor `properties.products[]`.
+ */
+const SINGLE_PRODUCT = { contents: singleProductContents }
 
-/** Where a preset reads its Contents from. */
-type Contents = 'none' | 'product' | 'products'
-
-const contentsFrom: Record<Contents, object> = {
-  none: {},
-  product: { contents: { '@arrayPath': ['$.properties', product] } },
-  products: { contents: { '@arrayPath': ['$.properties.products', product] } }
-}
-
-function preset(name: string, subscribe: string, event: string, contents: Contents = 'none'): Preset {
+function preset(name: string, subscribe: string, event: string, extra: object = {}): Preset {
   return {
     name,
     subscribe,
     partnerAction: 'reportWebEvent',
-    mapping: { ...defaultValues(fields), ...contentsFrom[contents], event },
+    mapping: { ...defaultMapping(), ...extra, event },
     type: 'automatic'
   }
 }
@@ -35,18 +21,18 @@ function preset(name: string, subscribe: string, event: string, contents: Conten
 /** The product page's fifteen presets, in its order. */
 export const presets: Preset[] = [
   preset('Download', 'event = "Download Link Clicked"', 'Download'),
-  preset('Add Payment Info', 'event = "Payment Info Entered"', 'AddPaymentInfo', 'products'),
+  preset('Add Payment Info', 'event = "Payment Info Entered"', 'AddPaymentInfo'),
   preset('Contact', 'event = "Callback Started"', 'Contact'),
-  preset('Initiate Checkout', 'event = "Checkout Started"', 'InitiateCheckout', 'products'),
-  preset('Complete Payment', 'event = "Order Completed"', 'CompletePayment', 'products'),
-  preset('Click Button', 'event = "Product Clicked"', 'ClickButton', 'product'),
-  preset('Add to Wishlist', 'event = "Product Added to Wishlist"', 'AddToWishlist', 'product'),
+  preset('Initiate Checkout', 'event = "Checkout Started"', 'InitiateCheckout'),
+  preset('Complete Payment', 'event = "Order Completed"', 'CompletePayment'),
+  preset('Click Button', 'event = "Product Clicked"', 'ClickButton', SINGLE_PRODUCT),
+  preset('Add to Wishlist', 'event = "Product Added to Wishlist"', 'AddToWishlist', SINGLE_PRODUCT),
   preset('Search', 'event = "Products Searched"', 'Search'),
-  preset('View Content', 'event = "Product Viewed"', 'ViewContent', 'product'),
+  preset('View Content', 'event = "Product Viewed"', 'ViewContent', SINGLE_PRODUCT),
   preset('Submit Form', 'event = "Form Submitted"', 'SubmitForm'),
   preset('Subscribe', 'event = "Subscription Created"', 'Subscribe'),
-  preset('Place an Order', 'event = "Order Placed"', 'PlaceAnOrder', 'products'),
+  preset('Place an Order', 'event = "Order Placed"', 'PlaceAnOrder'),
   preset('Page View', 'type="page"', 'PageView'),
   preset('Complete Registration', 'event = "Signed Up"', 'CompleteRegistration'),
-  preset('Add to Cart', 'event = "Product Added"', 'AddToCart', 'product')
+  preset('Add to Cart', 'event = "Product Added"', 'AddToCart', SINGLE_PRODUCT)
 ]

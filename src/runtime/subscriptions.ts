@@ -2,12 +2,13 @@
  * What the runtime sends where: the destination's presets, or the mappings of a mappings file, each a
  * trigger (FQL, matched with @segment/destination-subscriptions) and a Report Web Event mapping.
  */
-import { defaultValues } from '@segment/actions-core'
-import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import { fieldsToJsonSchema, transform, validateSchema } from '@segment/actions-core'
+import type { InputField, JSONObject, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import { readFileSync } from 'node:fs'
 import destination from '../destination'
-import { MAX_EVENTS_PER_REQUEST } from '../destination/tiktok/api'
+import { defaultMapping } from '../destination/reportWebEvent/fields'
+import { triggerProblem } from './trigger'
 
 export const ACTION = 'reportWebEvent'
 /** The product page: one destination instance supports at most 50 mappings. */
@@ -22,81 +23,197 @@ export interface Subscription {
   matches(event: SegmentEvent): boolean
 }
 
-const fields = destination.actions[ACTION].fields
+const fields = destination.actions[ACTION].fields as Record<string, InputField>
 
-function subscription(name: string, subscribe: string, mapping: JSONObject): Subscription {
-  const fql = parseFql(subscribe)
-  if ('error' in fql && fql.error) throw new Error(`trigger "${subscribe}" is not valid FQL: ${fql.error.message}`)
-  return { name, subscribe, mapping, matches: (event) => validate(fql, event) }
+type Trigger = ReturnType<typeof parseFql>
+
+/** The trigger as the matcher reads it, or what is wrong with it in words. */
+function compile(subscribe: string): { fql: Trigger } | { problem: string } {
+  const problem = triggerProblem(subscribe)
+  const fql = problem ? undefined : parseFql(subscribe)
+  if (fql && !('error' in fql && fql.error)) return { fql }
+  return {
+    problem: `trigger \`${subscribe}\`: ${problem ?? `cannot be read (${(fql as { error: Error }).error.message})`}`
+  }
 }
+
+const subscription = (name: string, subscribe: string, fql: Trigger, mapping: JSONObject): Subscription => ({
+  name,
+  subscribe,
+  mapping,
+  matches: (event) => validate(fql, event)
+})
 
 /** The fifteen presets of the destination, as the runtime's default subscriptions. */
 export function presetSubscriptions(): Subscription[] {
-  return (destination.presets ?? []).flatMap((preset) =>
-    preset.type === 'automatic'
-      ? [subscription(preset.name ?? preset.subscribe, preset.subscribe, preset.mapping ?? {})]
-      : []
-  )
+  return (destination.presets ?? []).flatMap((preset) => {
+    if (preset.type !== 'automatic') return []
+    const trigger = compile(preset.subscribe)
+    if ('problem' in trigger) throw new Error(`preset ${preset.name}: ${trigger.problem}`)
+    return [subscription(preset.name ?? preset.subscribe, preset.subscribe, trigger.fql, preset.mapping ?? {})]
+  })
 }
 
-export class MappingsError extends Error {}
+/** A mappings file the runtime cannot start with; `problems` lists every one, each naming its mapping. */
+export class MappingsError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[]
+  ) {
+    super(
+      problems.length === 1
+        ? `${source}: ${problems[0]}`
+        : `${source}: ${problems.length} problems: ${problems.map((problem, i) => `(${i + 1}) ${problem}`).join('; ')}`
+    )
+  }
+}
 
 /**
- * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50). Each mapping is
- * laid over Report Web Event's field defaults, as a new mapping starts in Segment; unknown fields, a
- * missing Event Name, an invalid trigger or a Batch Size over 1,000 are refused with the entry named.
+ * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50), checked whole by
+ * parseMappings.
  */
 export function loadMappingsFile(path: string): Subscription[] {
   let entries: unknown
   try {
     entries = JSON.parse(readFileSync(path, 'utf8'))
   } catch (error) {
-    throw new MappingsError(`MAPPINGS ${path}: cannot read it as JSON (${(error as Error).message})`)
+    throw new MappingsError(`MAPPINGS ${path}`, [`cannot read it as JSON (${(error as Error).message})`])
   }
   return parseMappings(entries, `MAPPINGS ${path}`)
 }
 
+/**
+ * A list of `{ name, subscribe, mapping }` as subscriptions. Each mapping is laid over Report Web
+ * Event's defaults, as a new mapping starts in Segment (see defaultMapping), and checked before
+ * anything starts: its trigger, its fields, its mapping directives, every literal value against the
+ * action's schema as actions-core checks it, and the fields it requires (Event Name; CRM Event Set ID
+ * when Event Source is crm). Every problem of every mapping is reported at once, in a MappingsError.
+ */
 export function parseMappings(entries: unknown, source = 'mappings'): Subscription[] {
   if (!Array.isArray(entries) || entries.length === 0) {
-    throw new MappingsError(`${source}: expected a non-empty JSON list of { name, subscribe, mapping }`)
+    throw new MappingsError(source, ['expected a non-empty JSON list of { name, subscribe, mapping }'])
   }
+  const problems: string[] = []
   if (entries.length > MAX_MAPPINGS) {
-    throw new MappingsError(`${source}: ${entries.length} mappings; one destination supports at most ${MAX_MAPPINGS}`)
+    problems.push(`${entries.length} mappings; one destination supports at most ${MAX_MAPPINGS}`)
   }
   const names = new Set<string>()
-  return entries.map((entry, index) => {
-    const where = `${source}, mapping ${index + 1}`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      throw new MappingsError(`${where}: expected an object { name, subscribe, mapping }`)
-    }
-    const { name, subscribe, mapping } = entry as Record<string, unknown>
-    if (typeof name !== 'string' || !name.trim()) throw new MappingsError(`${where}: "name" must be a non-empty string`)
-    if (names.has(name)) throw new MappingsError(`${where}: the name "${name}" is used twice`)
-    names.add(name)
-    const named = `${where} ("${name}")`
-    if (typeof subscribe !== 'string' || !subscribe.trim()) {
-      throw new MappingsError(`${named}: "subscribe" must be an FQL trigger such as event = "Order Completed"`)
-    }
-    if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
-      throw new MappingsError(`${named}: "mapping" must be an object of Report Web Event fields`)
-    }
-    const unknown = Object.keys(mapping).filter((key) => !(key in fields))
-    if (unknown.length) {
-      throw new MappingsError(`${named}: unknown field(s) ${unknown.join(', ')}; see the field table in README.md`)
-    }
-    const full = { ...defaultValues(fields), ...(mapping as JSONObject) } as JSONObject
-    if (full.event === undefined || full.event === '')
-      throw new MappingsError(`${named}: "mapping.event" (Event Name) is required`)
-    const batchSize = full.batch_size
-    if (typeof batchSize === 'number' && !(batchSize >= 1 && batchSize <= MAX_EVENTS_PER_REQUEST)) {
-      throw new MappingsError(`${named}: "batch_size" must be between 1 and ${MAX_EVENTS_PER_REQUEST}`)
-    }
-    try {
-      return subscription(name, subscribe, full)
-    } catch (error) {
-      throw new MappingsError(`${named}: ${(error as Error).message}`)
-    }
+  const subscriptions = entries.flatMap((entry, index) => {
+    const found: string[] = []
+    const made = parseEntry(entry, names, found)
+    const name = (entry as { name?: unknown } | null)?.name
+    const where = `mapping ${index + 1}${typeof name === 'string' && name.trim() ? ` ("${name}")` : ''}`
+    problems.push(...found.map((problem) => `${where}: ${problem}`))
+    return made ? [made] : []
   })
+  if (problems.length) throw new MappingsError(source, problems)
+  return subscriptions
+}
+
+/** One entry as a subscription, or undefined with its problems added to `problems`. */
+function parseEntry(entry: unknown, names: Set<string>, problems: string[]): Subscription | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+    problems.push('expected an object { name, subscribe, mapping }')
+    return undefined
+  }
+  const { name, subscribe, mapping } = entry as Record<string, unknown>
+  if (typeof name !== 'string' || !name.trim()) problems.push('"name" must be a non-empty string')
+  else if (names.has(name)) problems.push(`the name "${name}" is used twice`)
+  else names.add(name)
+  const trigger = typeof subscribe === 'string' && subscribe.trim() ? compile(subscribe) : undefined
+  if (!trigger) problems.push('"subscribe" must be an FQL trigger such as event = "Order Completed"')
+  else if ('problem' in trigger) problems.push(trigger.problem)
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
+    problems.push('"mapping" must be an object of Report Web Event fields')
+    return undefined
+  }
+  const full = { ...defaultMapping((mapping as JSONObject).event_spec_type), ...(mapping as JSONObject) }
+  problems.push(...mappingProblems(mapping as JSONObject, full))
+  if (problems.length || !trigger || 'problem' in trigger) return undefined
+  return subscription(name as string, subscribe as string, trigger.fql, full)
+}
+
+/** The action's schema as actions-core builds it, less what it requires: requiredProblems says that in words. */
+let literalSchema: ReturnType<typeof fieldsToJsonSchema> | undefined
+function schemaOfValues() {
+  if (!literalSchema) {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    const { required, allOf, ...schema } = fieldsToJsonSchema(fields) as Record<string, unknown>
+    literalSchema = schema as ReturnType<typeof fieldsToJsonSchema>
+  }
+  return literalSchema
+}
+
+/** `/contents/0/price` → `contents[0].price`. */
+const dotted = (pointer: string) =>
+  pointer
+    .split('/')
+    .filter(Boolean)
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i ? `.${part}` : part))
+    .join('')
+
+/** What is wrong with a mapping (`mapping` as written, `full` over the defaults), in words. */
+function mappingProblems(mapping: JSONObject, full: JSONObject): string[] {
+  const problems: string[] = []
+  const unknown = Object.keys(mapping).filter((key) => !(key in fields))
+  if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; see the field table in README.md`)
+  // Each field resolved on an empty event: its directives give nothing, what is written stays.
+  const written: JSONObject = {}
+  for (const [key, value] of Object.entries(full)) {
+    if (!(key in fields)) continue
+    try {
+      Object.assign(written, transform({ [key]: value }, {}))
+    } catch (error) {
+      const errors = Symbol.iterator in (error as object) ? [...(error as Iterable<Error>)] : [error as Error]
+      // Any other error comes from a directive that only resolves on a real event: checked there.
+      if (!errors.every((e) => e.name === 'ValidationError')) continue
+      for (const { message } of errors)
+        problems.push(message.replace(/^\/(\S*)/, (_, at: string) => `"${at.replace(/\//g, '.')}"`))
+    }
+  }
+  try {
+    validateSchema(written, schemaOfValues())
+  } catch (error) {
+    const { errors } = error as { errors?: { pointer: string; message: string }[] }
+    if (!errors) throw error
+    for (const { pointer, message } of errors) problems.push(pointer ? `"${dotted(pointer)}": ${message}` : message)
+  }
+  problems.push(...requiredProblems(full))
+  return problems
+}
+
+const isEmpty = (value: unknown) => value === undefined || value === null || value === ''
+const labelOf = (key: string) => `${fields[key]?.label ?? key} (${key})`
+
+/**
+ * The fields a mapping lacks: those always required, and those required when other fields have a
+ * given value (when those are written in the mapping; a directive is only known on a real event).
+ */
+function requiredProblems(full: JSONObject): string[] {
+  const problems: string[] = []
+  for (const [key, field] of Object.entries(fields)) {
+    if (!isEmpty(full[key]) || !field.required) continue
+    if (field.required === true) {
+      problems.push(`${labelOf(key)} is required`)
+      continue
+    }
+    const { conditions, match = 'all' } = field.required
+    const holds = conditions.map((condition) => {
+      if (!('fieldKey' in condition) || condition.fieldKey.includes('.')) return false
+      const value = full[condition.fieldKey]
+      if (typeof value === 'object' && value !== null) return false // a directive
+      return condition.operator === 'is' ? value === condition.value : value !== condition.value
+    })
+    if (match === 'any' ? holds.some(Boolean) : holds.every(Boolean)) {
+      const when = conditions
+        .map((c) =>
+          'fieldKey' in c ? `${labelOf(c.fieldKey)} ${c.operator === 'is' ? 'is' : 'is not'} ${String(c.value)}` : ''
+        )
+        .join(match === 'any' ? ' or ' : ' and ')
+      problems.push(`${labelOf(key)} is required when ${when}`)
+    }
+  }
+  return problems
 }
 
 /**

@@ -3,6 +3,8 @@
  */
 import { Analytics } from '@segment/analytics-node'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
 import { orderCompleted, waitFor } from './helpers'
@@ -80,6 +82,23 @@ describe('npm start', () => {
 
   it('refuses to start on a bad mappings file, saying why', async () => {
     await expect(startCli({ MAPPINGS: join(ROOT, 'package.json') })).rejects.toThrow(/cannot start reason=.*MAPPINGS/)
+  })
+
+  it('exits 2 on a mappings file with several problems, naming each with its mapping', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mappings-')), 'mappings.json')
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { name: 'CRM leads', subscribe: 'event = "Lead Qualified"', mapping: { event: 'Lead', event_source: 'crm' } },
+        { name: 'Orders', subscribe: 'event = "Order Completed" and', mapping: { event: 'CompletePayment' } }
+      ])
+    )
+    const error = await startCli({ MAPPINGS: file }).catch((caught: Error) => caught)
+    expect(error).toBeInstanceOf(Error)
+    expect(String(error)).toMatch(/^Error: runtime exited with 2: /)
+    expect(String(error)).toContain(
+      `error cannot start reason="MAPPINGS ${file}: 2 problems: (1) mapping 1 (\\"CRM leads\\"): CRM Event Set ID (crm_event_set_id) is required when Event Source (event_source) is crm; (2) mapping 2 (\\"Orders\\"): trigger \`event = \\"Order Completed\\" and\`: \\"and\\" must be followed by a condition, not the end"`
+    )
   })
 
   it('starts in dry-run without credentials and says so', async () => {

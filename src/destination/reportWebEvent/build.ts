@@ -9,7 +9,16 @@ import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
 import { toCountryCode } from './country'
 import { FieldValidationError } from './errors'
 import type { Payload } from './generated-types'
-import { hashCompact, hashEmail, hashExternalId, hashPhone, plainLocation } from './normalize'
+import {
+  clean,
+  hashEmail,
+  hashExternalId,
+  hashName,
+  hashPhone,
+  hashZip,
+  phoneCountry,
+  plainLocation
+} from './normalize'
 import { toUnixSeconds } from './time'
 
 type Plain = Record<string, unknown>
@@ -31,6 +40,10 @@ const text = (value: unknown): string | undefined => {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value)
   return undefined
 }
+
+/** A plain identifier (ttclid, ttp, IP…): text in NFC without invisible characters at its ends. */
+const identifier = (value: unknown): string | undefined =>
+  typeof value === 'string' ? clean(value) || undefined : text(value)
 
 const finite = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined
@@ -62,7 +75,7 @@ const texts = (value: unknown): string[] | undefined => {
 function ttclidFromUrl(url: string | undefined): string | undefined {
   if (!url) return undefined
   try {
-    return new URL(url).searchParams.get('ttclid')?.trim() || undefined
+    return identifier(new URL(url).searchParams.get('ttclid'))
   } catch {
     return undefined
   }
@@ -73,22 +86,24 @@ const countryOf = (country: string | undefined) => toCountryCode(country)?.toLow
 
 function buildUser(payload: Payload): TikTokUser | undefined {
   const address = payload.address ?? {}
-  const phoneCountry = toCountryCode(text(address.country)) ?? toCountryCode(text(payload.default_phone_country))
+  const country =
+    phoneCountry(toCountryCode(text(address.country))) ??
+    phoneCountry(toCountryCode(text(payload.default_phone_country)))
   return compact<TikTokUser>({
     email: hashAll(payload.email, hashEmail),
-    phone: hashAll(payload.phone_number, (phone) => hashPhone(phone, phoneCountry)),
+    phone: hashAll(payload.phone_number, (phone) => hashPhone(phone, country)),
     external_id: hashAll(payload.external_id, hashExternalId),
-    ttclid: text(payload.ttclid) ?? ttclidFromUrl(text(payload.url)),
-    ttp: text(payload.ttp),
-    ip: text(payload.ip),
-    user_agent: text(payload.user_agent),
-    locale: text(payload.locale),
-    first_name: onText(payload.first_name, hashCompact),
-    last_name: onText(payload.last_name, hashCompact),
+    ttclid: identifier(payload.ttclid) ?? ttclidFromUrl(text(payload.url)),
+    ttp: identifier(payload.ttp),
+    ip: identifier(payload.ip),
+    user_agent: identifier(payload.user_agent),
+    locale: identifier(payload.locale),
+    first_name: onText(payload.first_name, hashName),
+    last_name: onText(payload.last_name, hashName),
     city: plainLocation(text(address.city)),
     state: plainLocation(text(address.state)),
     country: countryOf(text(address.country)),
-    zip_code: onText(address.zip_code, hashCompact)
+    zip_code: onText(address.zip_code, hashZip)
   })
 }
 
@@ -147,11 +162,23 @@ function plainValues(object: Plain): Plain {
   return out
 }
 
+/** The values of Content Type TikTok knows. */
+export const CONTENT_TYPES: ReadonlySet<string> = new Set(['product', 'product_group'])
+
+/** Content Type, lowercased, when TikTok knows it; `product` (TikTok's default) otherwise. */
+function contentTypeOf(value: unknown): string {
+  const given = text(value)?.toLowerCase()
+  return given !== undefined && CONTENT_TYPES.has(given) ? given : 'product'
+}
+
 function buildProperties(payload: Payload, source: string): TikTokProperties | undefined {
+  const contents = buildContents(payload.contents)
+  const contentIds = texts(payload.content_ids)
   return compact<TikTokProperties>({
-    contents: buildContents(payload.contents),
-    content_type: text(payload.content_type),
-    content_ids: texts(payload.content_ids),
+    contents,
+    // It says what the contents or content IDs are: without them it means nothing.
+    content_type: contents || contentIds ? contentTypeOf(payload.content_type) : undefined,
+    content_ids: contentIds,
     currency: text(payload.currency)?.toUpperCase(),
     value: finite(payload.value),
     num_items: finite(payload.num_items),

@@ -13,7 +13,7 @@ export type AdditionalFields = 'travel_fields' | 'vehicle_fields'
  */
 export type EventName = string
 /**
- * Any hashed ID that can identify a unique user/session.
+ * Any hashed ID that can identify a unique user/session. TikTok deduplicates the events of the Pixel and of the Events API that share it: by default the `event_id` the site passed to the Pixel (`properties.event_id`), else the message ID.
  */
 export type EventID = string
 /**
@@ -140,9 +140,9 @@ export type ContentIDs = string[]
  */
 export type NumberOfItems = number
 /**
- * Type of the product item. When the `content_id` in the `Contents` field is specified as a `sku_id`, set this field to `product`. When the `content_id` in the `Contents` field is specified as an `item_group_id`, set this field to `product_group`.
+ * Type of the product item. When the `content_id` in the `Contents` field is specified as a `sku_id`, set this field to `product`. When the `content_id` in the `Contents` field is specified as an `item_group_id`, set this field to `product_group`. Sent only with Contents or Content IDs; `product` when empty or another value.
  */
-export type ContentType = 'product' | 'product_group'
+export type ContentType = string
 /**
  * Currency for the value specified as ISO 4217 code.
  */

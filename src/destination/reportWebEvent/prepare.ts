@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../generated-types'
 import type { TikTokEnvelope, TikTokEvent, TikTokUser } from '../tiktok/types'
-import { buildEnvelope, buildEvent } from './build'
+import { buildEnvelope, buildEvent, CONTENT_TYPES } from './build'
 import { CRM, CUSTOM_EVENT_NAME, STANDARD_EVENTS } from './constants'
 import { FieldValidationError, type FieldIssue } from './errors'
 import type { Payload } from './generated-types'
@@ -85,6 +85,13 @@ export function prepareEvent(payload: Payload, settings: Settings, now: number):
       field: 'user',
       message:
         'No identifier TikTok can match (email, phone, external id, ttclid, ttp, or IP address with user agent): the event counts but cannot be attributed to an ad.'
+    })
+  }
+  const contentType = typeof payload.content_type === 'string' ? payload.content_type.trim() : ''
+  if (event?.properties?.content_type && contentType && !CONTENT_TYPES.has(contentType.toLowerCase())) {
+    warnings.push({
+      field: 'content_type',
+      message: `Content Type (content_type) "${contentType.slice(0, 40)}" is neither product nor product_group: product is sent.`
     })
   }
   if (errors.length || !envelope || !event) return { ok: false, errors, warnings }

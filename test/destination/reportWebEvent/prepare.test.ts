@@ -88,4 +88,16 @@ describe('input checks', () => {
       { field: 'currency', message: 'Value (value) is sent without a Currency (currency): TikTok cannot use it.' }
     ])
   })
+
+  it('warn when a content type TikTok does not know is replaced by product, only when it is sent', () => {
+    const contents = [{ content_id: 'sku-1' }]
+    expect(prepare({ contents, content_type: 'Shoes' }).warnings).toEqual([
+      {
+        field: 'content_type',
+        message: 'Content Type (content_type) "Shoes" is neither product nor product_group: product is sent.'
+      }
+    ])
+    expect(prepare({ contents, content_type: 'Product_Group' }).warnings).toEqual([])
+    expect(prepare({ content_type: 'Shoes' }).warnings).toEqual([])
+  })
 })

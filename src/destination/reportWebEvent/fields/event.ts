@@ -1,6 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from '../constants'
-import { path } from './path'
+import { firstOf, path } from './path'
 
 const EVENTS_API_DOCS = 'https://ads.tiktok.com/marketing_api/docs?id=1701890979375106'
 
@@ -36,8 +36,9 @@ export const event: InputField = {
 export const event_id: InputField = {
   label: 'Event ID',
   type: 'string',
-  description: 'Any hashed ID that can identify a unique user/session.',
-  default: path('$.messageId')
+  description:
+    'Any hashed ID that can identify a unique user/session. TikTok deduplicates the events of the Pixel and of the Events API that share it: by default the `event_id` the site passed to the Pixel (`properties.event_id`), else the message ID.',
+  default: firstOf('$.properties.event_id', '$.messageId')
 }
 
 export const timestamp: InputField = {

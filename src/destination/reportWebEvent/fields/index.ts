@@ -1,4 +1,6 @@
-import type { ActionDefinition } from '@segment/actions-core'
+import { defaultValues } from '@segment/actions-core'
+import type { ActionDefinition, JSONObject } from '@segment/actions-core'
+import { TRAVEL_FIELDS, VEHICLE_FIELDS } from '../constants'
 import { batch_keys, batch_size, enable_batching } from './batching'
 import { crm_event_set_id, lead_fields } from './crm'
 import { event, event_id, event_source, event_spec_type, test_event_code, timestamp } from './event'
@@ -54,4 +56,20 @@ export const fields: ActionDefinition<unknown>['fields'] = {
   enable_batching,
   batch_size,
   batch_keys
+}
+
+const everyDefault = defaultValues(fields) as JSONObject
+
+/**
+ * The mapping a new mapping starts from, as Segment gives it: every field's default, except that
+ * the travel and vehicle sub-fields (43 paths, resolved on every event a mapping receives) come only
+ * with the group Additional Fields (`event_spec_type`) asks for. Mappings that ask for neither, the
+ * presets among them, pay nothing for them. An Additional Fields that is itself a mapping directive
+ * can ask for either: both come.
+ */
+export function defaultMapping(eventSpecType?: unknown): JSONObject {
+  const mapping = { ...everyDefault }
+  const fixed = eventSpecType === undefined || typeof eventSpecType === 'string'
+  for (const group of [TRAVEL_FIELDS, VEHICLE_FIELDS]) if (fixed && eventSpecType !== group) delete mapping[group]
+  return mapping
 }

@@ -1,5 +1,5 @@
 import type { InputField } from '@segment/actions-core'
-import { firstOf, path } from './path'
+import { eachOf, firstOf, ifExists, path } from './path'
 
 export const order_id: InputField = {
   label: 'Order ID',
@@ -15,6 +15,29 @@ export const shop_id: InputField = {
   default: path('$.properties.shop_id')
 }
 
+/** A Segment ecommerce product (the properties of a product event, or one of `properties.products[]`). */
+const product = {
+  content_id: firstOf('$.product_id', '$.id'),
+  content_name: path('$.name'),
+  content_category: path('$.category'),
+  brand: path('$.brand'),
+  price: path('$.price'),
+  quantity: path('$.quantity')
+}
+
+const products = eachOf('$.properties.products', product)
+/** TikTok-shaped `properties.contents` as sent, when it is a list with an entry, else `otherwise`. */
+const tiktokContentsElse = (otherwise: object) =>
+  ifExists('$.properties.contents[0]', path('$.properties.contents'), otherwise)
+
+/**
+ * What a single-product event sends: its `contents` or `products[]` when it has a non-empty one, else
+ * itself as the product.
+ */
+export const singleProductContents = tiktokContentsElse(
+  ifExists('$.properties.products[0]', products, eachOf('$.properties', product))
+)
+
 export const contents: InputField = {
   label: 'Contents',
   type: 'object',
@@ -29,7 +52,9 @@ export const contents: InputField = {
     content_id: { label: 'Content ID', description: 'ID of the product item.', type: 'string' },
     content_name: { label: 'Content Name', description: 'Name of the product item.', type: 'string' },
     brand: { label: 'Brand', description: 'Brand name of the product item.', type: 'string' }
-  }
+  },
+  // TikTok-shaped `properties.contents` as sent, else Segment's `properties.products[]`.
+  default: tiktokContentsElse(products)
 }
 
 export const content_ids: InputField = {
@@ -51,13 +76,11 @@ export const num_items: InputField = {
 export const content_type: InputField = {
   label: 'Content Type',
   description:
-    'Type of the product item. When the `content_id` in the `Contents` field is specified as a `sku_id`, set this field to `product`. When the `content_id` in the `Contents` field is specified as an `item_group_id`, set this field to `product_group`.',
+    'Type of the product item. When the `content_id` in the `Contents` field is specified as a `sku_id`, set this field to `product`. When the `content_id` in the `Contents` field is specified as an `item_group_id`, set this field to `product_group`. Sent only with Contents or Content IDs; `product` when empty or another value.',
   type: 'string',
-  choices: [
-    { label: 'product', value: 'product' },
-    { label: 'product_group', value: 'product_group' }
-  ],
-  default: 'product'
+  // Not a choice list: a choice list would make actions-core refuse a whole event whose
+  // properties.content_type TikTok does not know; the builder sends `product` for it instead.
+  default: path('$.properties.content_type')
 }
 
 export const currency: InputField = {

@@ -1,5 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { TRAVEL_FIELDS, WEB } from '../constants'
+import { fromProperties } from './path'
 
 const DATE_FORMATS = 'Accepted formats: YYYYMMDD, YYYY-MM-DD, YYYY-MM-DDThh:mmTZD and YYYY-MM-DDThh:mm:ssTZD.'
 
@@ -88,6 +89,9 @@ export const travel_fields: InputField = {
   additionalProperties: false,
   defaultObjectUI: 'keyvalue',
   properties,
+  // Segment's: each sub-field from the event property of its name. A mapping gets them only when
+  // Additional Fields asks for travel (see defaultMapping).
+  default: fromProperties(Object.keys(properties)),
   depends_on: {
     match: 'all',
     conditions: [

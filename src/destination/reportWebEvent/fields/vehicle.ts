@@ -1,5 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { VEHICLE_FIELDS, WEB } from '../constants'
+import { firstOf, fromProperties } from './path'
 
 const choices = (...values: string[]) => values.map((value) => ({ value, label: value }))
 
@@ -104,6 +105,13 @@ export const vehicle_fields: InputField = {
   additionalProperties: false,
   defaultObjectUI: 'keyvalue',
   properties,
+  // Segment's: each sub-field from the event property of its name, and the drivetrain from
+  // `drive_train` too (Segment's name for it). A mapping gets them only when Additional Fields asks
+  // for vehicle (see defaultMapping).
+  default: {
+    ...fromProperties(Object.keys(properties)),
+    drivetrain: firstOf('$.properties.drivetrain', '$.properties.drive_train')
+  },
   depends_on: {
     match: 'all',
     conditions: [
