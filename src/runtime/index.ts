@@ -38,7 +38,7 @@ export interface RuntimeOptions {
 }
 
 /** Placeholders of dry-run: the stand-in needs a token header; the pixel is the real one when known. */
-const DRY_RUN_TOKEN = 'dry-run'
+const DRY_RUN_TOKEN = 'dry-run-token'
 const DRY_RUN_PIXEL = 'DRY_RUN_PIXEL'
 
 export class Runtime {
