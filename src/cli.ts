@@ -35,6 +35,8 @@ async function main() {
     pixel_code: runtime.settings.pixelCode,
     dead_letter_file: config.deadLetterFile
   })
+  // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
+  log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
   if (mode === 'dry-run') {
     log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
   } else if (!config.writeKey) {
