@@ -202,6 +202,17 @@ describeInBrowser('the settings and event tester page', () => {
     }
   })
 
+  it('says to open the printed URL again when its key is no longer good (a restart makes a new one)', async () => {
+    await page.context().clearCookies()
+    await page.getByLabel('Access Token', { exact: true }).fill('after-restart-token-1234')
+    await page.getByLabel('Pixel Code', { exact: true }).fill('CPIX')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expectVisible(
+      page.getByText('This page lost its admin key (did the runtime restart?): open the URL it printed at start.')
+    )
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+  })
+
   describe('from another origin', () => {
     let evil: Server
     let evilUrl: string
