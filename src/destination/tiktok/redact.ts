@@ -134,7 +134,8 @@ function carries(text: string, needles: Needle[]): boolean {
 export function redact(text: string, secret: string): string {
   if (!secret) return text
   const needles = needlesOf(secret)
-  const spans = occurrences(decode(text), needles)
+  // As written too: a token that itself holds `%41` or `\\` reads otherwise once decoded.
+  const spans = [...occurrences({ text }, needles), ...occurrences(decode(text), needles)]
   const out = spans.length > 0 ? replaceSpans(text, spans) : text
   return carries(out, needles) ? WITHHELD : out
 }

@@ -56,6 +56,12 @@ describe('redact', () => {
     expect(redact(`token ${jsonEscaped(jsonEscaped(TOKEN))}`, TOKEN)).toBe(WITHHELD)
   })
 
+  it('replaces a token that holds escape-like characters itself, as written and decoded', () => {
+    const token = 'tok%41en\\x41&#65;-end'
+    expect(redact(`a ${token} b`, token)).toBe(`a ${REDACTED} b`)
+    expect(redact(`a ${encodeURIComponent(token)} b`, token)).toBe(`a ${REDACTED} b`)
+  })
+
   it('leaves text without the token as it is, escapes included', () => {
     for (const text of ['No permission to operate pixel', 'a\\u0041%41&#65; tok3n-Abc', '', '100% sure & \\done']) {
       expect(redact(text, TOKEN)).toBe(text)
