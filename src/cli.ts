@@ -23,6 +23,22 @@ async function main() {
   } catch (error) {
     return refuse(error)
   }
+  // Before the first line that says it is up: a SIGTERM right after it must drain, not kill.
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping', { signal, pending: runtime.pipeline.pending })
+    runtime.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('stop failed', { reason: (error as Error).message })
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
   const { config } = runtime
   const mode = runtime.mode()
   log.info('listening', {
@@ -42,21 +58,6 @@ async function main() {
   } else if (!config.writeKey) {
     log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
   }
-  let stopping = false
-  const stop = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info('stopping', { signal, pending: runtime.pipeline.pending })
-    runtime.close().then(
-      () => process.exit(0),
-      (error) => {
-        log.error('stop failed', { reason: (error as Error).message })
-        process.exit(1)
-      }
-    )
-  }
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  process.on('SIGINT', () => stop('SIGINT'))
 }
 
 main().catch((error) => {
