@@ -22,7 +22,8 @@ async function main() {
   const browser = await launchChromium(executablePath)
   try {
     const page = await browser.newPage({ viewport: { width: 1100, height: 900 } })
-    await page.goto(`${runtime.url}/`)
+    // As the URL printed at start: the key becomes a cookie and the page redirects to /.
+    await page.goto(`${runtime.url}/?key=${runtime.config.adminKey}`)
     await page.getByLabel('Sample event').selectOption('Complete Payment')
     await page.getByRole('button', { name: 'Preview' }).click()
     await page.locator('#tester-result pre').waitFor()

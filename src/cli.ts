@@ -24,24 +24,7 @@ async function main() {
   } catch (error) {
     return refuse(error)
   }
-  const { config } = runtime
-  const mode = runtime.mode()
-  log.info('listening', {
-    url: runtime.url,
-    pid: process.pid,
-    mode,
-    tracking_api: `${runtime.url}/v1/batch`,
-    subscriptions: `${config.subscriptions.length} from ${config.subscriptionSource}`,
-    tiktok:
-      mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
-    pixel_code: runtime.settings.pixelCode,
-    dead_letter_file: config.deadLetterFile
-  })
-  if (mode === 'dry-run') {
-    log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
-  } else if (!config.writeKey) {
-    log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
-  }
+  // Before the first line that says it is up: a SIGTERM right after it must drain, not kill.
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) return
@@ -57,6 +40,26 @@ async function main() {
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  const { config } = runtime
+  const mode = runtime.mode()
+  log.info('listening', {
+    url: runtime.url,
+    pid: process.pid,
+    mode,
+    tracking_api: `${runtime.url}/v1/batch`,
+    subscriptions: `${config.subscriptions.length} from ${config.subscriptionSource}`,
+    tiktok:
+      mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
+    pixel_code: runtime.settings.pixelCode,
+    dead_letter_file: config.deadLetterFile
+  })
+  // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
+  log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
+  if (mode === 'dry-run') {
+    log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
+  } else if (!config.writeKey) {
+    log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
+  }
 }
 
 main().catch((error) => {

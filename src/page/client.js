@@ -17,6 +17,10 @@
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body || {})
     })
+    if (response.status === 401) {
+      const message = 'This page lost its admin key (did the runtime restart?): open the URL it printed at start.'
+      return { ok: false, answer: { message } }
+    }
     const answer = await response.json().catch(() => ({ message: `The runtime answered HTTP ${response.status}.` }))
     return { ok: response.ok, answer }
   }

@@ -147,3 +147,34 @@ export function renderPage(runtime: Runtime): string {
 </body>
 </html>`
 }
+
+/**
+ * What `GET /` shows without the admin key: how to open the page, nothing else (no settings, no data).
+ * `wrongKey` when a `?key=` was given that is not this runtime's.
+ */
+export function renderKeyPage(wrongKey: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${e(destination.name)} · local runtime</title>
+  <link rel="stylesheet" href="/assets/page.css">
+</head>
+<body>
+  <header>
+    <h1>${e(destination.name)}</h1>
+    <p>Local runtime</p>
+  </header>
+  <main>
+    <section aria-labelledby="key-title">
+      <h2 id="key-title">Open this page with its key</h2>
+      ${wrongKey ? `<p class="bad">That key is not this runtime's. Unless ADMIN_KEY is set, the key changes at each start.</p>` : ''}
+      <p>The settings page and its API need the runtime's admin key. Open the URL the runtime printed when it
+        started, the one ending in <code>/?key=…</code> (the <code>settings page</code> line of its log).
+        With <code>ADMIN_KEY</code> set, open <code>/?key=</code> followed by that key.</p>
+    </section>
+  </main>
+</body>
+</html>`
+}

@@ -1,14 +1,17 @@
 /**
  * The page's HTTP routes: GET / and its two assets, and the /api/ calls the page makes. Requests must
- * name this runtime as their Host (no DNS rebinding) and state-changing ones must come from the page's
- * own origin: no CORS here, and a cross-origin POST is refused with 403.
+ * name this runtime as their Host (no DNS rebinding); the page and every /api/ call need the admin key
+ * (`GET /?key=…` sets it as a cookie, see runtime/admin.ts), else 401; state-changing calls must come
+ * from the page's own origin: no CORS here, and a cross-origin POST is refused with 403.
  */
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
 import type { Route, Runtime } from '../runtime'
+import { ADMIN_KEY_NEEDED, adminCookie, hasAdminKey, sameKey } from '../runtime/admin'
 import { ownHost, readBody, sendJson } from '../runtime/http'
-import { renderPage } from './page'
+import { renderKeyPage, renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
 
 const asset = (name: string) => readFileSync(join(__dirname, name), 'utf8')
@@ -51,14 +54,23 @@ function state(runtime: Runtime) {
 type Handler = (runtime: Runtime, body: Record<string, unknown>) => Promise<[number, unknown]> | [number, unknown]
 
 const API: Record<string, Handler> = {
-  '/api/settings': (runtime, body) => {
+  '/api/settings': async (runtime, body) => {
     const pixelCode = typeof body.pixelCode === 'string' ? body.pixelCode.trim() : ''
     const accessToken = typeof body.accessToken === 'string' ? body.accessToken.trim() : ''
     if (!pixelCode) return [400, { field: 'pixelCode', message: 'Pixel Code is required.' }]
     if (!accessToken && !runtime.settings.accessToken) {
       return [400, { field: 'accessToken', message: 'Access Token is required.' }]
     }
-    runtime.updateSettings(accessToken ? { accessToken, pixelCode } : { pixelCode })
+    if (accessToken && accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
+      return [
+        400,
+        {
+          field: 'accessToken',
+          message: `Access Token must be at least ${MIN_ACCESS_TOKEN_LENGTH} characters: paste the whole token from TikTok.`
+        }
+      ]
+    }
+    await runtime.updateSettings(accessToken ? { accessToken, pixelCode } : { pixelCode })
     return [
       200,
       { ...state(runtime), message: `Saved. ${runtime.mode() === 'live' ? 'Events now go to TikTok.' : ''}`.trim() }
@@ -79,15 +91,29 @@ export function pageRoutes(runtime: Runtime): Route {
       res.end()
       return true
     }
-    const known = pathname === '/' || pathname in ASSETS || pathname === '/api/state' || pathname in API
+    const known = pathname === '/' || pathname in ASSETS || pathname.startsWith('/api/')
     if (!known) return false
     if (!ownHost(runtime, req.headers.host)) {
       sendJson(res, 421, { message: 'This runtime only answers to its own address.' })
       return true
     }
     if (req.method === 'GET' && pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS })
-      res.end(renderPage(runtime))
+      const given = new URL(req.url ?? '/', 'http://runtime.local').searchParams.get('key') ?? undefined
+      if (given !== undefined && sameKey(given, runtime.config.adminKey)) {
+        // The key goes into the cookie and out of the address bar and the history.
+        res.writeHead(303, { location: '/', 'set-cookie': adminCookie(runtime), ...SECURITY_HEADERS })
+        res.end()
+      } else if (given === undefined && hasAdminKey(runtime, req)) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS })
+        res.end(renderPage(runtime))
+      } else {
+        res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS })
+        res.end(renderKeyPage(given !== undefined))
+      }
+    } else if (pathname.startsWith('/api/') && !hasAdminKey(runtime, req)) {
+      sendJson(res, 401, { message: ADMIN_KEY_NEEDED }, { 'www-authenticate': 'Bearer', ...SECURITY_HEADERS })
+    } else if (pathname.startsWith('/api/') && pathname !== '/api/state' && !(pathname in API)) {
+      sendJson(res, 404, { message: `Nothing at ${pathname}.` }, SECURITY_HEADERS)
     } else if (req.method === 'GET' && pathname in ASSETS) {
       res.writeHead(200, { 'content-type': ASSETS[pathname].type, ...SECURITY_HEADERS })
       res.end(ASSETS[pathname].body)

@@ -2,9 +2,12 @@
  * The runtime's configuration, from environment variables (and an optional settings file). Without
  * both an access token and a pixel code it runs in dry-run: nothing leaves the machine.
  */
-import { readFileSync } from 'node:fs'
+import { closeSync, fchmodSync, openSync, readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import type { Settings } from '../destination/generated-types'
+import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
+import { ADMIN_KEY_PATTERN, newAdminKey } from './admin'
 import { loadMappingsFile, presetSubscriptions, type Subscription } from './subscriptions'
 
 export interface RuntimeConfig {
@@ -28,6 +31,10 @@ export interface RuntimeConfig {
   trustProxy: number
   /** REQUEST_TIMEOUT_MS: a request's headers and body must arrive within this, or the connection is closed. */
   requestTimeoutMs: number
+  /** ADMIN_KEY, else random at each start: what the page, its API and /deliveries need (admin.ts). */
+  adminKey: string
+  /** Whether the admin key came from ADMIN_KEY (then the URL printed at start does not show it). */
+  adminKeyFromEnv: boolean
   deadLetterFile: string
   flushIntervalMs: number
   queueLimit: number
@@ -52,13 +59,29 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   return value
 }
 
+/**
+ * The settings file, made private first (mode 0600, whatever it was: it holds the access token).
+ * Errors never quote the file's text.
+ */
 function readSettingsFile(path: string): Partial<Settings> {
-  let parsed: unknown
+  let text: string
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'))
+    const fd = openSync(path, 'r')
+    try {
+      fchmodSync(fd, 0o600)
+      text = readFileSync(fd, 'utf8')
+    } finally {
+      closeSync(fd)
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new ConfigError(`SETTINGS_FILE ${path}: cannot read it as JSON (${(error as Error).message})`)
+    throw new ConfigError(`SETTINGS_FILE ${path}: cannot read it and make it private (${(error as Error).message})`)
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new ConfigError(`SETTINGS_FILE ${path}: not valid JSON`)
   }
   const { accessToken, pixelCode } = (parsed ?? {}) as Record<string, unknown>
   return {
@@ -89,24 +112,66 @@ function requestTimeout(env: NodeJS.ProcessEnv): number {
   return value
 }
 
+/** A token shorter than this is refused: redacting it would mangle every message. Never quotes it. */
+function checkToken(token: string | undefined, source: string): string | undefined {
+  if (token !== undefined && token.length < MIN_ACCESS_TOKEN_LENGTH) {
+    throw new ConfigError(
+      `${source} must be at least ${MIN_ACCESS_TOKEN_LENGTH} characters (it has ${token.length}); paste the whole token from TikTok`
+    )
+  }
+  return token
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost. */
+export function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true
+  const bare = host.replace(/^\[(.*)\]$/, '$1')
+  if (isIP(bare) === 4) return bare.startsWith('127.')
+  if (isIP(bare) !== 6) return false
+  const normal = new URL(`http://[${bare}]`).hostname
+  return normal === '[::1]' || normal.startsWith('[::ffff:7f')
+}
+
+function adminKey(env: NodeJS.ProcessEnv): string {
+  const key = env.ADMIN_KEY
+  if (!key) return newAdminKey()
+  if (!ADMIN_KEY_PATTERN.test(key)) {
+    throw new ConfigError(
+      `ADMIN_KEY must be at least 16 characters, each a letter, a digit or one of - _ . ~ (it has ${key.length} characters)`
+    )
+  }
+  return key
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const settingsFile = env.SETTINGS_FILE || undefined
   const fromFile = settingsFile ? readSettingsFile(settingsFile) : {}
   const mappings = env.MAPPINGS || undefined
+  const host = env.HOST || '127.0.0.1'
+  const writeKey = env.SEGMENT_WRITE_KEY || undefined
+  if (!isLoopback(host) && !writeKey) {
+    throw new ConfigError(
+      `HOST ${host} is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events`
+    )
+  }
   return {
-    host: env.HOST || '127.0.0.1',
+    host,
     port: number(env, 'PORT', 3000),
     settings: {
-      accessToken: env.TIKTOK_ACCESS_TOKEN || fromFile.accessToken,
+      accessToken: env.TIKTOK_ACCESS_TOKEN
+        ? checkToken(env.TIKTOK_ACCESS_TOKEN, 'TIKTOK_ACCESS_TOKEN')
+        : checkToken(fromFile.accessToken, `SETTINGS_FILE ${settingsFile}: accessToken`),
       pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode
     },
     settingsFile,
     apiUrl: env.TIKTOK_API_URL || undefined,
     subscriptions: mappings ? loadMappingsFile(mappings) : presetSubscriptions(),
     subscriptionSource: mappings ?? 'presets',
-    writeKey: env.SEGMENT_WRITE_KEY || undefined,
+    writeKey,
     trustProxy: trustProxy(env),
     requestTimeoutMs: requestTimeout(env),
+    adminKey: adminKey(env),
+    adminKeyFromEnv: Boolean(env.ADMIN_KEY),
     deadLetterFile: env.DEAD_LETTER_FILE || '.runtime/dead-letter.jsonl',
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 20_000, 1),

@@ -1,9 +1,11 @@
 /**
  * The local runtime: a Segment Tracking API that runs the destination's subscriptions through
  * actions-core and delivers to TikTok in batches; in dry-run (no credentials) the bodies go to an
- * embedded TikTok stand-in on loopback and are printed, so nothing leaves the machine.
+ * embedded TikTok stand-in on loopback and are printed, so nothing leaves the machine. The stand-in
+ * runs in dry-run only: it is closed when the runtime goes live.
  */
-import { chmodSync, renameSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { isIPv6, type AddressInfo } from 'node:net'
 import type { Settings } from '../destination/generated-types'
@@ -38,9 +40,36 @@ export interface RuntimeOptions {
   routes?: ((runtime: Runtime) => Route)[]
 }
 
-/** Placeholders of dry-run: the stand-in needs a token header; the pixel is the real one when known. */
-const DRY_RUN_TOKEN = 'dry-run'
+/** Placeholder of dry-run: the pixel is the real one when known. */
 const DRY_RUN_PIXEL = 'DRY_RUN_PIXEL'
+
+/**
+ * Replaces the settings file atomically, never writing through a link: a new file with a random name
+ * in the same directory, created exclusively (O_EXCL fails on anything already there, a symlink
+ * included), mode 0600, synced, then renamed over the file.
+ */
+function writeSettingsFile(file: string, settings: Partial<Settings>): void {
+  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
+  const fd = openSync(
+    temporary,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
+    0o600
+  )
+  let renamed = false
+  try {
+    try {
+      fchmodSync(fd, 0o600)
+      writeFileSync(fd, JSON.stringify(settings, null, 2) + '\n')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, file)
+    renamed = true
+  } finally {
+    if (!renamed) rmSync(temporary, { force: true })
+  }
+}
 
 export class Runtime {
   readonly pipeline: Pipeline
@@ -52,11 +81,15 @@ export class Runtime {
   private readonly deadLetter: DeadLetterFile
   private server?: Server
   private address?: AddressInfo
+  private standIn?: StandIn
+  private standInChange: Promise<void> = Promise.resolve()
+  /** The token of dry-run, random: the stand-in records only bodies sent with it, never a forged one. */
+  private readonly dryRunToken = `dry-run-${randomBytes(16).toString('hex')}`
 
   constructor(
     readonly config: RuntimeConfig,
     readonly log: Log,
-    private readonly standIn: StandIn
+    private readonly openStandIn: (accessToken: string) => Promise<StandIn>
   ) {
     this.current = { ...config.settings }
     this.deadLetter = new DeadLetterFile(config.deadLetterFile, log)
@@ -94,29 +127,48 @@ export class Runtime {
   /** What batches are sent with: the saved settings live, placeholders in dry-run. */
   effectiveSettings(): Settings {
     if (this.mode() === 'live') return this.current as Settings
-    return { accessToken: DRY_RUN_TOKEN, pixelCode: this.current.pixelCode || DRY_RUN_PIXEL }
+    return { accessToken: this.dryRunToken, pixelCode: this.current.pixelCode || DRY_RUN_PIXEL }
   }
 
   /**
    * Saves settings and switches mode. With a settings file, the file (mode 0600) is replaced first,
-   * atomically: if writing fails, nothing changes.
+   * atomically: if writing fails, nothing changes. Going to dry-run starts the stand-in before the
+   * switch; going live closes it after.
    */
-  updateSettings(settings: Partial<Settings>): void {
+  async updateSettings(settings: Partial<Settings>): Promise<void> {
     const next = { ...this.current, ...settings }
     const file = this.config.settingsFile
-    if (file) {
-      const temporary = `${file}.${process.pid}.tmp`
-      writeFileSync(temporary, JSON.stringify(next, null, 2) + '\n', { mode: 0o600 })
-      chmodSync(temporary, 0o600)
-      renameSync(temporary, file)
-    }
+    if (file) writeSettingsFile(file, next)
+    const live = Boolean(next.accessToken && next.pixelCode)
+    if (!live) await this.standInFor('dry-run')
     this.current = next
     this.log.info('settings saved', { mode: this.mode(), pixel_code: this.current.pixelCode })
+    if (live) await this.standInFor('live')
+  }
+
+  /**
+   * The stand-in runs in dry-run only: started for it, closed for live and once the runtime has
+   * stopped (one change at a time).
+   */
+  standInFor(mode: Mode | 'stopped'): Promise<void> {
+    this.standInChange = this.standInChange.then(async () => {
+      if (mode === 'dry-run' && !this.standIn && !this.closing) {
+        this.standIn = await this.openStandIn(this.dryRunToken)
+      } else if (mode !== 'dry-run' && this.standIn) {
+        const standIn = this.standIn
+        this.standIn = undefined
+        await standIn.close()
+      }
+    })
+    return this.standInChange
   }
 
   /** Where requests go: TikTok (or TIKTOK_API_URL) live, the embedded stand-in in dry-run. */
   apiBaseUrl(): string | undefined {
-    return this.mode() === 'live' ? this.config.apiUrl : this.standIn.url
+    if (this.mode() === 'live') return this.config.apiUrl
+    // Never TikTok's own address with the dry-run token: without its stand-in, dry-run sends nothing.
+    if (!this.standIn) throw new Error('dry-run without its stand-in: nothing is sent')
+    return this.standIn.url
   }
 
   remember(delivery: Delivery) {
@@ -161,7 +213,7 @@ export class Runtime {
     this.server?.closeAllConnections()
     await stopped
     await this.executor.close()
-    await this.standIn.close()
+    await this.standInFor('stopped')
     const { counts } = this.pipeline
     this.log.info('stopped', {
       received: counts.received,
@@ -177,14 +229,16 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
   const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
-  const standIn = await startTikTokStandIn({ keepBodies: false, onRequest: ({ body }) => dryRun.onBody?.(body) })
-  const runtime = new Runtime(config, log, standIn)
+  const runtime = new Runtime(config, log, (accessToken) =>
+    startTikTokStandIn({ keepBodies: false, accessToken, onRequest: ({ body }) => dryRun.onBody?.(body) })
+  )
   for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
   dryRun.onBody = (body) => {
     printBody(JSON.stringify(body))
     runtime.remember({ at: new Date().toISOString(), body })
   }
   try {
+    await runtime.standInFor(runtime.mode())
     await runtime.listen()
   } catch (error) {
     await runtime.close()

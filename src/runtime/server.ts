@@ -1,9 +1,10 @@
 /**
- * The runtime's HTTP surface: the Segment Tracking API under /v1/, GET /health and GET /deliveries,
- * then the routes of the floors above (the settings page).
+ * The runtime's HTTP surface: the Segment Tracking API under /v1/, GET /health and GET /deliveries
+ * (admin key needed), then the routes of the floors above (the settings page).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Runtime } from '.'
+import { ADMIN_KEY_NEEDED, hasAdminKey } from './admin'
 import { ownHost, sendJson } from './http'
 import { trackingApi } from './tracking-api'
 
@@ -24,6 +25,8 @@ export async function handle(runtime: Runtime, req: IncomingMessage, res: Server
       // What was sent: no DNS-rebinding page may read it.
       if (!ownHost(runtime, req.headers.host))
         return sendJson(res, 421, { message: 'This runtime only answers to its own address.' })
+      if (!hasAdminKey(runtime, req))
+        return sendJson(res, 401, { message: ADMIN_KEY_NEEDED }, { 'www-authenticate': 'Bearer' })
       return sendJson(res, 200, { mode: runtime.mode(), deliveries: runtime.deliveries })
     }
     for (const route of runtime.routes) {

@@ -1,11 +1,20 @@
 /**
  * A TikTok stand-in on loopback: answers `/open_api/<version>/event/track/` the way Events API 2.0
  * does (HTTP 200 with a `code`), with a configurable latency and scripted answers, and records what
- * it receives. Used by the demo, the benchmark and the end-to-end tests; never by the destination.
+ * it receives. Used by the runtime in dry-run, the demo, the benchmark and the end-to-end tests; never
+ * by the destination. A body past `maxBodyBytes` gets 413 and the connection is closed unread.
  */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { TikTokRequestBody } from '../destination/tiktok/types'
+import { sameKey } from './admin'
+import { MAX_BODY_BYTES } from './http'
 
 export interface StandInAnswer {
   status?: number
@@ -21,6 +30,13 @@ export interface StandInOptions {
   script?: (body: TikTokRequestBody, n: number) => StandInAnswer | undefined
   /** Told of every request to the track endpoint, with the answer it gets. */
   onRequest?: (request: StandInRequest, answer: StandInAnswer) => void
+  /**
+   * The only Access-Token taken: any other gets TikTok's 40105 and is neither kept nor told to
+   * `onRequest` (the runtime's dry-run records only its own bodies). Any token when unset.
+   */
+  accessToken?: string
+  /** Largest request body taken (default: the Tracking API's, 2 MB); past it, 413 and the connection closed. */
+  maxBodyBytes?: number
 }
 
 export interface StandInRequest {
@@ -56,6 +72,13 @@ const headerBytes = (method: string, url: string, rawHeaders: string[]) => {
   return bytes + 2
 }
 
+/** A body too large: 413, then the connection is closed without reading the rest. */
+function refuseTooLarge(req: IncomingMessage, res: ServerResponse, limit: number) {
+  req.pause()
+  res.writeHead(413, { 'content-type': 'application/json', connection: 'close' })
+  res.end(JSON.stringify({ code: 40002, message: `The body is larger than ${limit} bytes.` }), () => req.destroy())
+}
+
 /** TikTok's own refusals that do not depend on the script: no token, or not 1 to 1000 events. */
 function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | undefined): StandInAnswer {
   if (!headers['access-token']) return { body: { code: 40105, message: 'Access token is required' } }
@@ -67,15 +90,22 @@ function standardAnswer(headers: IncomingHttpHeaders, body: TikTokRequestBody | 
 }
 
 export async function startTikTokStandIn(options: StandInOptions = {}, port = 0): Promise<StandIn> {
-  const { latencyMs = 0, keepBodies = true, script, onRequest } = options
+  const { latencyMs = 0, keepBodies = true, script, onRequest, accessToken, maxBodyBytes = MAX_BODY_BYTES } = options
   const requests: StandInRequest[] = []
   const stats: StandInStats = { requests: 0, events: 0, bytes: 0 }
   let requestId = 0
 
   const server: Server = createServer((req, res) => {
+    if (Number(req.headers['content-length']) > maxBodyBytes) return refuseTooLarge(req, res, maxBodyBytes)
     const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= maxBodyBytes) chunks.push(chunk)
+      else if (!res.headersSent) refuseTooLarge(req, res, maxBodyBytes)
+    })
     req.on('end', () => {
+      if (size > maxBodyBytes) return
       const raw = Buffer.concat(chunks)
       if (req.url === STATS_PATH) {
         if (req.method === 'DELETE') Object.assign(stats, { requests: 0, events: 0, bytes: 0 })
@@ -94,6 +124,8 @@ export async function startTikTokStandIn(options: StandInOptions = {}, port = 0)
       let answer: StandInAnswer
       if (req.method !== 'POST' || !TRACK_PATH.test(req.url ?? '')) {
         answer = { status: 404, body: { code: 40400, message: 'Not found' } }
+      } else if (accessToken !== undefined && !sameKey(String(req.headers['access-token'] ?? ''), accessToken)) {
+        answer = { body: { code: 40105, message: 'Access token is invalid or has expired' } }
       } else {
         answer = (body && script?.(body, n)) ?? standardAnswer(req.headers, body)
         const accepted = typeof answer.body === 'object' && (answer.body as { code?: number }).code === 0

@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs'
+import crypto from 'node:crypto'
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -6,12 +7,12 @@ import { join } from 'node:path'
 import { sampleEvents } from '../../src/page/samples'
 import type { StandIn } from '../../src/runtime/standin'
 import { sha } from '../helpers'
-import { post, startTestRuntime, type TestRuntime, startStandIn } from '../runtime/helpers'
+import { post, startTestRuntime, type TestRuntime, startStandIn, withKey } from '../runtime/helpers'
 
 let standIn: StandIn | undefined
 let test: TestRuntime | undefined
 
-const api = (path: string, body: unknown) => post(`${test!.runtime.url}${path}`, body)
+const api = (path: string, body: unknown) => post(`${test!.runtime.url}${path}`, body, withKey(test!.runtime))
 
 /** A raw request with the headers given (fetch would set Host itself). */
 function raw(url: string, method: string, headers: Record<string, string>, body = ''): Promise<number> {
@@ -107,6 +108,75 @@ describe('the page API', () => {
     expect(test.runtime.settings).toEqual({ accessToken: 'file-token-abcdef', pixelCode: 'COTHER' })
   })
 
+  it('refuses an access token shorter than 8 characters, naming the field, and saves nothing', async () => {
+    const settingsFile = join(mkdtempSync(join(tmpdir(), 'settings-')), 'settings.json')
+    test = await startTestRuntime({ SETTINGS_FILE: settingsFile })
+    expect(await api('/api/settings', { accessToken: ' short12 ', pixelCode: 'CPIX' })).toEqual({
+      status: 400,
+      headers: expect.anything(),
+      json: {
+        field: 'accessToken',
+        message: 'Access Token must be at least 8 characters: paste the whole token from TikTok.'
+      }
+    })
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect(() => statSync(settingsFile)).toThrow(/ENOENT/)
+  })
+
+  it('makes a settings file that was readable by others private (0600) at the first save', async () => {
+    const settingsFile = join(mkdtempSync(join(tmpdir(), 'settings-')), 'settings.json')
+    writeFileSync(settingsFile, '{"pixelCode": "COLD"}')
+    chmodSync(settingsFile, 0o644)
+    test = await startTestRuntime({ SETTINGS_FILE: settingsFile })
+    expect(statSync(settingsFile).mode & 0o777).toBe(0o600)
+    chmodSync(settingsFile, 0o644) // loosened again while running: the save replaces the file
+    expect((await api('/api/settings', { accessToken: 'file-token-abcdef', pixelCode: 'CPIX' })).status).toBe(200)
+    expect(statSync(settingsFile).mode & 0o777).toBe(0o600)
+  })
+
+  it('never writes through a link planted where the temporary file used to be, nor leaves one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settings-'))
+    const settingsFile = join(dir, 'settings.json')
+    const target = join(mkdtempSync(join(tmpdir(), 'elsewhere-')), 'authorized_keys')
+    writeFileSync(target, 'untouched\n')
+    const planted = `${settingsFile}.${process.pid}.tmp`
+    symlinkSync(target, planted)
+    test = await startTestRuntime({ SETTINGS_FILE: settingsFile })
+    expect((await api('/api/settings', { accessToken: 'planted-token-abcdef', pixelCode: 'CPIX' })).status).toBe(200)
+    expect(readFileSync(target, 'utf8')).toBe('untouched\n')
+    expect(lstatSync(settingsFile).isFile()).toBe(true)
+    expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual({
+      accessToken: 'planted-token-abcdef',
+      pixelCode: 'CPIX'
+    })
+    expect(readdirSync(dir).sort()).toEqual(['settings.json', `settings.json.${process.pid}.tmp`])
+  })
+
+  it('creates its temporary file exclusively: a link planted at that very name makes the save fail, unwritten', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settings-'))
+    const settingsFile = join(dir, 'settings.json')
+    const target = join(mkdtempSync(join(tmpdir(), 'elsewhere-')), 'target')
+    writeFileSync(target, 'untouched\n')
+    test = await startTestRuntime({ SETTINGS_FILE: settingsFile })
+    // The random part of the name, made predictable here to plant the link at the exact name.
+    const randomBytes = crypto.randomBytes
+    const spy = jest
+      .spyOn(crypto, 'randomBytes')
+      .mockImplementation(((size: number) => (size === 8 ? Buffer.alloc(8, 0xab) : randomBytes(size))) as never)
+    try {
+      symlinkSync(target, `${settingsFile}.${'ab'.repeat(8)}.tmp`)
+      const saved = await api('/api/settings', { accessToken: 'planted-token-abcdef', pixelCode: 'CPIX' })
+      expect(saved.status).toBe(500)
+      expect(spy).toHaveBeenCalledWith(8)
+    } finally {
+      spy.mockRestore()
+    }
+    expect(readFileSync(target, 'utf8')).toBe('untouched\n')
+    expect(() => lstatSync(settingsFile)).toThrow(/ENOENT/)
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect(test.logs.join('\n')).not.toContain('planted-token-abcdef')
+  })
+
   it('leaves the settings unchanged when the settings file cannot be written', async () => {
     const missing = join(mkdtempSync(join(tmpdir(), 'settings-')), 'no-such-dir', 'settings.json')
     test = await startTestRuntime({ SETTINGS_FILE: missing })
@@ -120,25 +190,121 @@ describe('the page API', () => {
     test = await startTestRuntime()
     const url = `${test.runtime.url}/api/settings`
     const host = new URL(test.runtime.url).host
-    const body = JSON.stringify({ accessToken: 'x-token', pixelCode: 'X' })
-    expect(
-      await raw(url, 'POST', { host, origin: 'https://evil.example', 'content-type': 'application/json' }, body)
-    ).toBe(403)
-    expect(
-      await raw(url, 'POST', { host, 'sec-fetch-site': 'cross-site', 'content-type': 'application/json' }, body)
-    ).toBe(403)
-    expect(await raw(url, 'POST', { host: 'evil.example', 'content-type': 'application/json' }, body)).toBe(421)
-    expect(await raw(`${test.runtime.url}/`, 'GET', { host: `attacker.example:${new URL(url).port}` })).toBe(421)
-    expect(await raw(url, 'POST', { host, 'content-type': 'text/plain' }, body)).toBe(415)
+    const body = JSON.stringify({ accessToken: 'x-token-123', pixelCode: 'X' })
+    // With the key too: the key does not make a cross-origin request acceptable.
+    const key = withKey(test.runtime)
+    const json = { ...key, 'content-type': 'application/json' }
+    expect(await raw(url, 'POST', { host, origin: 'https://evil.example', ...json }, body)).toBe(403)
+    expect(await raw(url, 'POST', { host, 'sec-fetch-site': 'cross-site', ...json }, body)).toBe(403)
+    expect(await raw(url, 'POST', { host: 'evil.example', ...json }, body)).toBe(421)
+    expect(await raw(`${test.runtime.url}/`, 'GET', { host: `attacker.example:${new URL(url).port}`, ...key })).toBe(
+      421
+    )
+    expect(await raw(url, 'POST', { host, ...key, 'content-type': 'text/plain' }, body)).toBe(415)
     expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
   })
 
   it('serves the page with a strict content security policy', async () => {
     test = await startTestRuntime()
-    const response = await fetch(`${test.runtime.url}/`)
+    const response = await fetch(`${test.runtime.url}/`, { headers: withKey(test.runtime) })
+    expect(response.status).toBe(200)
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'")
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
     const html = await response.text()
     expect(html).toContain('<label for="setting-accessToken">Access Token</label>')
+  })
+})
+
+describe('the admin key', () => {
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`${test!.runtime.url}${path}`, { headers, redirect: 'manual' })
+
+  it('GET /?key=… sets an HttpOnly, SameSite=Strict cookie and redirects to / without the key', async () => {
+    test = await startTestRuntime()
+    const key = test.runtime.config.adminKey
+    const port = new URL(test.runtime.url).port
+    const login = await get(`/?key=${key}`)
+    expect(login.status).toBe(303)
+    expect(login.headers.get('location')).toBe('/')
+    expect(login.headers.get('set-cookie')).toBe(`tiktok_runtime_key_${port}=${key}; HttpOnly; SameSite=Strict; Path=/`)
+    expect(login.headers.get('referrer-policy')).toBe('no-referrer')
+    const page = await get('/', { cookie: `other=1; tiktok_runtime_key_${port}=${key}` })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<label for="setting-accessToken">Access Token</label>')
+  })
+
+  it('without it, GET / says how to open the page and shows no settings; a wrong key is told so', async () => {
+    test = await startTestRuntime({ TIKTOK_PIXEL_CODE: 'CSECRETPIXEL' })
+    const key = test.runtime.config.adminKey
+    const cases: [string, Record<string, string>][] = [
+      ['/', {}],
+      ['/', { cookie: `tiktok_runtime_key_1=${key}` }], // another port's cookie
+      ['/', { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` }],
+      [`/?key=${key.slice(0, -1)}`, {}]
+    ]
+    for (const [path, headers] of cases) {
+      const response = await get(path, headers)
+      expect(response.status).toBe(401)
+      expect(response.headers.get('set-cookie')).toBeNull()
+      expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+      const html = await response.text()
+      expect(html).toContain('<h2 id="key-title">Open this page with its key</h2>')
+      expect(html).toContain('/?key=…')
+      expect(html).not.toContain('CSECRETPIXEL')
+      expect(html).not.toContain('setting-accessToken')
+      expect(html).not.toContain(key)
+      expect(html.includes("That key is not this runtime's.")).toBe(path !== '/')
+    }
+  })
+
+  it('every /api/ route and /deliveries answer 401 without it, and take it as a Bearer token or the cookie', async () => {
+    test = await startTestRuntime()
+    const key = test.runtime.config.adminKey
+    const port = new URL(test.runtime.url).port
+    const routes: [string, string][] = [
+      ['GET', '/api/state'],
+      ['POST', '/api/settings'],
+      ['POST', '/api/test-connection'],
+      ['POST', '/api/preview'],
+      ['POST', '/api/send-test'],
+      ['POST', '/api/anything-else'],
+      ['GET', '/deliveries']
+    ]
+    const call = (method: string, path: string, headers: Record<string, string>) =>
+      fetch(`${test!.runtime.url}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: method === 'POST' ? JSON.stringify({ accessToken: 'intruder-token-1234', pixelCode: 'EVIL' }) : undefined
+      })
+    for (const [method, path] of routes) {
+      const refused: Record<string, string>[] = [
+        {},
+        { authorization: 'Bearer wrong-key-0123456789abcdef' },
+        { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` },
+        { cookie: `tiktok_runtime_key_${port}=${key}x` }
+      ]
+      for (const headers of refused) {
+        const response = await call(method, path, headers)
+        expect([path, response.status]).toEqual([path, 401])
+        expect(response.headers.get('www-authenticate')).toBe('Bearer')
+        expect(await response.json()).toEqual({
+          message:
+            'This needs the admin key: open the page with the URL the runtime printed at start (…/?key=…), or send Authorization: Bearer <key>.'
+        })
+      }
+    }
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect((await call('GET', '/api/state', { authorization: `Bearer ${key}` })).status).toBe(200)
+    expect((await call('GET', '/deliveries', { cookie: `tiktok_runtime_key_${port}=${key}` })).status).toBe(200)
+    expect((await call('POST', '/api/anything-else', { authorization: `Bearer ${key}` })).status).toBe(404)
+    // The Tracking API and /health do not need it.
+    expect((await call('GET', '/health', {})).status).toBe(200)
+    expect((await post(`${test.runtime.url}/v1/track`, { userId: 'u', event: 'Signed Up' })).status).toBe(200)
+  })
+
+  it('ADMIN_KEY replaces the random key', async () => {
+    test = await startTestRuntime({ ADMIN_KEY: 'my-own-admin-key-0001' })
+    expect((await get('/api/state', { authorization: 'Bearer my-own-admin-key-0001' })).status).toBe(200)
+    expect((await get('/?key=my-own-admin-key-0001')).status).toBe(303)
   })
 })

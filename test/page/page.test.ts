@@ -8,7 +8,8 @@ import destination from '../../src'
 import { sampleEvents } from '../../src/page/samples'
 import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
 import { sha } from '../helpers'
-import { startTestRuntime, type TestRuntime } from '../runtime/helpers'
+import { startTestRuntime, type TestRuntime, withKey } from '../runtime/helpers'
+import type { Runtime } from '../../src/runtime'
 import { browserSuite, launchChromium } from './browser'
 
 const { describeInBrowser, executablePath } = browserSuite()
@@ -29,7 +30,7 @@ describeInBrowser('the settings and event tester page', () => {
     standIn = await startTikTokStandIn()
     test = await startTestRuntime({ TIKTOK_API_URL: standIn.url })
     page = await browser.newPage()
-    await page.goto(`${test.runtime.url}/`)
+    await logIn(page, test.runtime)
   })
   afterEach(async () => {
     await page?.close()
@@ -81,10 +82,10 @@ describeInBrowser('the settings and event tester page', () => {
     await test.runtime.close()
     test = await startTestRuntime({
       TIKTOK_API_URL: standIn.url,
-      TIKTOK_ACCESS_TOKEN: 'tok',
+      TIKTOK_ACCESS_TOKEN: 'tok-4f4f4f4f',
       TIKTOK_PIXEL_CODE: 'CPIX'
     })
-    await page.goto(`${test.runtime.url}/`)
+    await logIn(page, test.runtime)
     await page.getByRole('button', { name: 'Test connection' }).click()
     await expectVisible(
       page.getByText('TikTok did not accept this Access Token for Pixel Code CPIX: No permission to operate pixel')
@@ -138,6 +139,80 @@ describeInBrowser('the settings and event tester page', () => {
     expect(await page.evaluate(() => (window as unknown as { __injected?: boolean }).__injected)).toBeUndefined()
   })
 
+  it('logs in with the key of the URL printed at start: the key goes into an HttpOnly cookie, out of the address bar', async () => {
+    const context = await browser.newContext()
+    const fresh = await context.newPage()
+    try {
+      const response = await fresh.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
+      expect(response?.status()).toBe(200)
+      expect(fresh.url()).toBe(`${test.runtime.url}/`)
+      await expectVisible(fresh.getByLabel('Access Token', { exact: true }))
+      expect(await fresh.evaluate(() => document.cookie)).toBe('')
+      const cookies = await context.cookies()
+      expect(cookies).toEqual([
+        expect.objectContaining({
+          name: `tiktok_runtime_key_${new URL(test.runtime.url).port}`,
+          value: test.runtime.config.adminKey,
+          httpOnly: true,
+          sameSite: 'Strict',
+          path: '/',
+          expires: -1
+        })
+      ])
+      expect(await fresh.evaluate(() => fetch('/api/state').then((answer) => answer.status))).toBe(200)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('without the key, the page shows how to open it and nothing else, and its API answers 401', async () => {
+    await test.runtime.updateSettings({ pixelCode: 'CSECRETPIXEL' })
+    const context = await browser.newContext()
+    const stranger = await context.newPage()
+    try {
+      for (const url of [`${test.runtime.url}/`, `${test.runtime.url}/?key=not-the-key-0123456789`]) {
+        const response = await stranger.goto(url)
+        expect(response?.status()).toBe(401)
+        await expectVisible(stranger.getByRole('heading', { name: 'Open this page with its key' }))
+        expect(await stranger.locator('form, input, table, textarea, button').count()).toBe(0)
+        const html = await stranger.content()
+        expect(html).not.toContain('CSECRETPIXEL')
+        expect(html).not.toContain(test.runtime.config.adminKey)
+      }
+      await expectVisible(stranger.getByText("That key is not this runtime's."))
+      expect(await context.cookies()).toEqual([])
+      const statuses = await stranger.evaluate(async () => {
+        const post = (path: string, body: object) =>
+          fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        return Promise.all([
+          fetch('/api/state').then((answer) => answer.status),
+          fetch('/deliveries').then((answer) => answer.status),
+          post('/api/settings', { accessToken: 'stolen-token-1234', pixelCode: 'EVIL' }).then(
+            (answer) => answer.status
+          ),
+          post('/api/test-connection', {}).then((answer) => answer.status),
+          post('/api/preview', { event: '{}' }).then((answer) => answer.status),
+          post('/api/send-test', { event: '{}', testEventCode: 'T' }).then((answer) => answer.status)
+        ])
+      })
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 401])
+      expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: 'CSECRETPIXEL' })
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('says to open the printed URL again when its key is no longer good (a restart makes a new one)', async () => {
+    await page.context().clearCookies()
+    await page.getByLabel('Access Token', { exact: true }).fill('after-restart-token-1234')
+    await page.getByLabel('Pixel Code', { exact: true }).fill('CPIX')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await expectVisible(
+      page.getByText('This page lost its admin key (did the runtime restart?): open the URL it printed at start.')
+    )
+    expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+  })
+
   describe('from another origin', () => {
     let evil: Server
     let evilUrl: string
@@ -175,7 +250,8 @@ describeInBrowser('the settings and event tester page', () => {
       expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
       const direct = await fetch(target, {
         method: 'POST',
-        headers: { origin: evilUrl.replace(/\/$/, ''), 'content-type': 'application/json' },
+        // With the key: the Origin check refuses it all the same.
+        headers: { ...withKey(test.runtime), origin: evilUrl.replace(/\/$/, ''), 'content-type': 'application/json' },
         body: JSON.stringify({ accessToken: 'stolen', pixelCode: 'EVIL' })
       })
       expect(direct.status).toBe(403)
@@ -184,6 +260,12 @@ describeInBrowser('the settings and event tester page', () => {
     })
   })
 })
+
+/** Opens the page the way the URL printed at start does: `/?key=…`, redirected to `/`. */
+async function logIn(page: Page, runtime: Runtime) {
+  await page.goto(`${runtime.url}/?key=${runtime.config.adminKey}`)
+  expect(page.url()).toBe(`${runtime.url}/`)
+}
 
 async function expectVisible(locator: ReturnType<Page['locator']>) {
   await locator.first().waitFor({ state: 'visible', timeout: 5000 })

@@ -50,6 +50,9 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
   return { runtime, logs, printed, deadLetterFile }
 }
 
+/** The header that carries the runtime's admin key, for its page API and /deliveries. */
+export const withKey = (runtime: Runtime) => ({ authorization: `Bearer ${runtime.config.adminKey}` })
+
 export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(url, {
     method: 'POST',

@@ -101,6 +101,46 @@ describe('npm start', () => {
     )
   })
 
+  it('prints the page URL with the admin key once, on one line of its own, and the key opens the page', async () => {
+    const { url, stderr } = await startCli({})
+    await waitFor(() => stderr.some((line) => line.includes(' info settings page ')))
+    const line = stderr.find((candidate) => candidate.includes(' info settings page '))!
+    const pageUrl = JSON.parse(line.split(' url=')[1]) as string
+    const key = new URL(pageUrl).searchParams.get('key')!
+    expect(pageUrl).toBe(`${url}/?key=${key}`)
+    expect(key).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect((await fetch(`${url}/deliveries`)).status).toBe(401)
+    expect((await fetch(`${url}/deliveries`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
+    const login = await fetch(pageUrl, { redirect: 'manual' })
+    expect(login.status).toBe(303)
+    child!.kill('SIGTERM')
+    await new Promise((resolve) => child!.once('exit', resolve))
+    expect(stderr.filter((candidate) => candidate.includes(key))).toEqual([line])
+  })
+
+  it('does not print a key set with ADMIN_KEY', async () => {
+    const { url, stderr } = await startCli({ ADMIN_KEY: 'my-own-admin-key-0001' })
+    await waitFor(() => stderr.some((line) => line.includes(' info settings page ')))
+    expect(stderr.join('\n')).toContain(` info settings page url="${url}/?key=<ADMIN_KEY>"`)
+    expect(stderr.join('\n')).not.toContain('my-own-admin-key-0001')
+  })
+
+  it.each([
+    [
+      { TIKTOK_ACCESS_TOKEN: 'abc1234', TIKTOK_PIXEL_CODE: 'PIX' },
+      'TIKTOK_ACCESS_TOKEN must be at least 8 characters (it has 7); paste the whole token from TikTok'
+    ],
+    [
+      { HOST: '0.0.0.0' },
+      'HOST 0.0.0.0 is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events'
+    ]
+  ])('refuses to start (exit 2) on %j, saying why', async (env, reason) => {
+    const refused = startCli(env)
+    await expect(refused).rejects.toThrow(`runtime exited with 2: `)
+    await expect(refused).rejects.toThrow(`cannot start reason=${JSON.stringify(reason)}`)
+    await expect(refused).rejects.not.toThrow('abc1234')
+  })
+
   it('starts in dry-run without credentials and says so', async () => {
     const { stderr } = await startCli({ TIKTOK_ACCESS_TOKEN: '', TIKTOK_PIXEL_CODE: '' })
     await waitFor(() => stderr.some((line) => line.includes('nothing leaves this machine')))

@@ -3,7 +3,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StandIn } from '../../src/runtime/standin'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn } from './helpers'
+import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn, withKey } from './helpers'
 
 const TOKEN = 'server-test-token-9f9f9f'
 
@@ -137,7 +137,7 @@ describe('the Tracking API', () => {
       req.end()
     })
     expect(status).toBe(421)
-    expect((await fetch(`${test.runtime.url}/deliveries`)).status).toBe(200)
+    expect((await fetch(`${test.runtime.url}/deliveries`, { headers: withKey(test.runtime) })).status).toBe(200)
   })
 
   it('answers GET /health with the mode and counts', async () => {
@@ -162,7 +162,7 @@ describe('secrets and PII', () => {
     await waitFor(() => test!.runtime.pipeline.counts.delivered === 1)
     const pages = [
       await (await fetch(`${test.runtime.url}/health`)).text(),
-      await (await fetch(`${test.runtime.url}/deliveries`)).text()
+      await (await fetch(`${test.runtime.url}/deliveries`, { headers: withKey(test.runtime) })).text()
     ]
     await test.runtime.close()
     const everything = [...test.logs, ...pages].join('\n')

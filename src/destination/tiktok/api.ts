@@ -12,7 +12,10 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
+import { MIN_ACCESS_TOKEN_LENGTH, redact, redactDeep } from './redact'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
+
+export { MIN_ACCESS_TOKEN_LENGTH }
 
 export const API_VERSION = 'v1.3'
 export const DEFAULT_BASE_URL = 'https://business-api.tiktok.com'
@@ -79,9 +82,15 @@ function parseBody(text: string): unknown {
   }
 }
 
+/**
+ * TikTok's answer with the access token taken out of everything kept: the JSON is parsed first, so a
+ * token TikTok JSON-escaped is compared decoded, then every string of it is redacted (see redact.ts);
+ * the raw text, kept when the answer is not JSON, is redacted in its written form.
+ */
 function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
+  const parsed = parseBody(raw)
+  const body = parsed === undefined ? undefined : redactDeep(parsed, secret)
   const text = redact(raw, secret)
-  const body = parseBody(text)
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
   const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text
@@ -92,11 +101,6 @@ function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
     requestId: typeof envelope?.request_id === 'string' ? envelope.request_id : undefined,
     body: body ?? text.slice(0, MAX_MESSAGE)
   }
-}
-
-/** The access token never leaves this module inside a message, whatever TikTok echoes. */
-function redact(text: string, secret: string): string {
-  return secret ? text.split(secret).join('[access token]') : text
 }
 
 const describe = (answer: TikTokAnswer) =>
@@ -158,6 +162,14 @@ export async function trySendEvents(
     return {
       ok: false,
       error: new InvalidAuthenticationError('Access Token (accessToken) is missing from the settings.')
+    }
+  }
+  if (accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
+    return {
+      ok: false,
+      error: new InvalidAuthenticationError(
+        `Access Token (accessToken) must be at least ${MIN_ACCESS_TOKEN_LENGTH} characters; paste the whole token from TikTok.`
+      )
     }
   }
   const secret = accessToken

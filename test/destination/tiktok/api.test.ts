@@ -6,7 +6,14 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import nock from 'nock'
-import { eventTrackUrl, rejectedRow, trySendEvents, sendEvents } from '../../../src/destination/tiktok/api'
+import {
+  deliverEvents,
+  eventTrackUrl,
+  rejectedRow,
+  sendEvents,
+  testConnection,
+  trySendEvents
+} from '../../../src/destination/tiktok/api'
 import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
 import { SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
@@ -159,6 +166,17 @@ describe('the answer table', () => {
     const outcome = await trySendEvents(request, body, '')
     expect(outcome).toMatchObject({ ok: false, error: expect.any(InvalidAuthenticationError) })
   })
+
+  it('refuses to send with an access token shorter than 8 characters, naming the field', async () => {
+    const scope = answer(200, { code: 0, message: 'OK' })
+    const outcome = await trySendEvents(request, body, 'short12')
+    if (outcome.ok) throw new Error('expected a refusal')
+    expect(outcome.error).toBeInstanceOf(InvalidAuthenticationError)
+    expect(outcome.error.message).toBe(
+      'Access Token (accessToken) must be at least 8 characters; paste the whole token from TikTok.'
+    )
+    expect(scope.isDone()).toBe(false)
+  })
 })
 
 describe('rejectedRow', () => {
@@ -188,5 +206,56 @@ describe('eventTrackUrl', () => {
   it('takes its scheme and host from TIKTOK_API_URL, keeping the path', () => {
     process.env.TIKTOK_API_URL = 'http://127.0.0.1:4010/'
     expect(eventTrackUrl()).toBe('http://127.0.0.1:4010/open_api/v1.3/event/track/')
+  })
+})
+
+describe("the access token in TikTok's answer, in any encoding", () => {
+  const token = SETTINGS.accessToken
+  const escaped = [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
+  const forms: [string, number, string][] = [
+    ['as sent', 200, JSON.stringify({ code: 40001, message: `token ${token} is invalid`, request_id: 'r1' })],
+    ['JSON-escaped', 200, `{"code":40001,"message":"token ${escaped} is invalid","request_id":"r1"}`],
+    ['in a key and a request_id', 200, `{"code":40001,"message":"no","request_id":"${escaped}","data":{"${token}":1}}`],
+    [
+      'URL-encoded',
+      200,
+      JSON.stringify({ code: 40001, message: `see /x?t=${encodeURIComponent(token).replace(/-/g, '%2D')}` })
+    ],
+    ['base64', 200, JSON.stringify({ code: 40001, message: `Basic ${Buffer.from(`:${token}`).toString('base64')}` })],
+    ['JSON-escaped in a body that is not JSON', 502, `<p>upstream said {"message":"${escaped}"</p>`],
+    ['JSON-escaped twice', 200, JSON.stringify({ code: 40001, message: `token ${escaped} is invalid` })]
+  ]
+
+  it.each(forms)('%s: the error, the answer kept and each status are free of it', async (_form, status, reply) => {
+    const everything: unknown[] = []
+    answer(status, reply, { 'content-type': 'text/plain' })
+    const outcome = await trySendEvents(request, body, token)
+    everything.push(outcome.ok ? 'delivered' : outcome.error.message, outcome.answer)
+    answer(status, reply, { 'content-type': 'text/plain' })
+    everything.push(await deliverEvents(request, body, body.data, token))
+    answer(status, reply, { 'content-type': 'text/plain' })
+    everything.push(await testConnection(request, SETTINGS.pixelCode, token).catch((error: Error) => error.message))
+    const text = JSON.stringify(everything)
+    expect(text).toMatch(/\[access token\]|\[withheld: it held the access token\]/)
+    expect(text).not.toContain(token)
+    expect(text).not.toContain(escaped)
+    expect(text).not.toContain(JSON.stringify(escaped).slice(1, -1))
+    expect(text).not.toContain(Buffer.from(`:${token}`).toString('base64').slice(2, -2))
+  })
+
+  it("keeps TikTok's message readable around the redacted token", async () => {
+    answer(200, `{"code":40001,"message":"token ${escaped} is invalid","request_id":"r7"}`)
+    const error = await failure()
+    expect(error.message).toBe(
+      'TikTok refused the access token (code 40001): token [access token] is invalid (request_id r7)'
+    )
+  })
+
+  it('keeps it out of a network error message too', async () => {
+    nock(TIKTOK).post(TRACK_PATH).replyWithError(`connect refused for ${escaped} and ${token}`)
+    const error = await failure()
+    expect(error.message).toMatch(
+      /^Could not reach TikTok: .*connect refused for \[access token\] and \[access token\]$/
+    )
   })
 })

@@ -1,0 +1,109 @@
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ConfigError, configFromEnv, isLoopback } from '../../src/runtime/config'
+
+const settingsFile = (content: string, mode = 0o644) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'settings.json')
+  writeFileSync(file, content)
+  chmodSync(file, mode)
+  return file
+}
+
+/** The ConfigError configFromEnv throws for these variables (its message). */
+function refusal(env: Record<string, string>): string {
+  try {
+    configFromEnv(env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError)
+    return (error as Error).message
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('the access token at start', () => {
+  it('is refused from TIKTOK_ACCESS_TOKEN when shorter than 8 characters, without quoting it', () => {
+    const message = refusal({ TIKTOK_ACCESS_TOKEN: 'abc1234', TIKTOK_PIXEL_CODE: 'CPIX' })
+    expect(message).toBe(
+      'TIKTOK_ACCESS_TOKEN must be at least 8 characters (it has 7); paste the whole token from TikTok'
+    )
+    expect(configFromEnv({ TIKTOK_ACCESS_TOKEN: 'abcd1234' }).settings.accessToken).toBe('abcd1234')
+  })
+
+  it('is refused from the settings file when shorter than 8 characters, naming the file and the field', () => {
+    const file = settingsFile(JSON.stringify({ accessToken: 'tiny', pixelCode: 'CPIX' }))
+    expect(refusal({ SETTINGS_FILE: file })).toBe(
+      `SETTINGS_FILE ${file}: accessToken must be at least 8 characters (it has 4); paste the whole token from TikTok`
+    )
+  })
+})
+
+describe('the settings file at start', () => {
+  it.each([
+    ['0644', 0o644],
+    ['0666', 0o666],
+    ['0755', 0o755],
+    ['0400', 0o400]
+  ])('is made private (0600) whatever its mode was (%s)', (_mode, mode) => {
+    const file = settingsFile(JSON.stringify({ accessToken: 'file-token-1234', pixelCode: 'CPIX' }), mode)
+    expect(configFromEnv({ SETTINGS_FILE: file }).settings).toEqual({
+      accessToken: 'file-token-1234',
+      pixelCode: 'CPIX'
+    })
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+  })
+
+  it('that is not JSON is refused without quoting what it holds', () => {
+    const file = settingsFile('{"accessToken": secret-token-abcdef')
+    const message = refusal({ SETTINGS_FILE: file })
+    expect(message).toBe(`SETTINGS_FILE ${file}: not valid JSON`)
+  })
+
+  it('may be missing: then it is created at the first save', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'settings.json')
+    expect(configFromEnv({ SETTINGS_FILE: file }).settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+  })
+})
+
+describe('the admin key', () => {
+  it('is random at each start, 43 URL-safe characters, unless ADMIN_KEY is set', () => {
+    const first = configFromEnv({})
+    const second = configFromEnv({})
+    expect(first.adminKey).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(second.adminKey).not.toBe(first.adminKey)
+    expect(first.adminKeyFromEnv).toBe(false)
+    const set = configFromEnv({ ADMIN_KEY: 'my-own-admin-key-0001' })
+    expect(set).toMatchObject({ adminKey: 'my-own-admin-key-0001', adminKeyFromEnv: true })
+  })
+
+  it.each(['short-key', 'a key with spaces in it', 'semi;colon=and,comma+plus'])(
+    'ADMIN_KEY "%s" is refused, without quoting it',
+    (key) => {
+      const message = refusal({ ADMIN_KEY: key })
+      expect(message).toBe(
+        `ADMIN_KEY must be at least 16 characters, each a letter, a digit or one of - _ . ~ (it has ${key.length} characters)`
+      )
+    }
+  )
+})
+
+describe('HOST', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])(
+    '%s is loopback',
+    (host) => {
+      expect(isLoopback(host)).toBe(true)
+      expect(configFromEnv({ HOST: host }).host).toBe(host)
+    }
+  )
+
+  it.each(['0.0.0.0', '::', '192.168.1.20', '10.0.0.1', 'my-laptop.local', '::ffff:10.0.0.1', '128.0.0.1'])(
+    '%s is not loopback: refused without SEGMENT_WRITE_KEY, taken with it',
+    (host) => {
+      expect(isLoopback(host)).toBe(false)
+      expect(refusal({ HOST: host })).toBe(
+        `HOST ${host} is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events`
+      )
+      expect(configFromEnv({ HOST: host, SEGMENT_WRITE_KEY: 'write-key' }).host).toBe(host)
+    }
+  )
+})
