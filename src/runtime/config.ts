@@ -4,10 +4,12 @@
  */
 import { closeSync, fchmodSync, openSync, readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { Settings } from '../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
 import { ADMIN_KEY_PATTERN, newAdminKey } from './admin'
+import type { Synchronous } from './queue/sqlite'
 import { loadMappingsFile, presetSubscriptions, type Subscription } from './subscriptions'
 
 export interface RuntimeConfig {
@@ -35,12 +37,17 @@ export interface RuntimeConfig {
   adminKey: string
   /** Whether the admin key came from ADMIN_KEY (then the URL printed at start does not show it). */
   adminKeyFromEnv: boolean
+  /** DATA_DIR: where the embedded queue (queue.db) and the dead-letter file live; created 0700. */
+  dataDir: string
+  /** SQLITE_SYNCHRONOUS: FULL (survives a machine crash) or NORMAL (survives a process crash). */
+  sqliteSynchronous: Synchronous
   deadLetterFile: string
   flushIntervalMs: number
   queueLimit: number
-  maxAttempts: number
   retryBaseMs: number
   retryMaxMs: number
+  retryBudgetMs: number
+  authRetryMs: number
   maxInFlight: number
   /** Delivery threads (0: deliver in the main thread). */
   workers: number
@@ -143,7 +150,16 @@ function adminKey(env: NodeJS.ProcessEnv): string {
   return key
 }
 
+const HOUR = 3_600_000
+
+function synchronous(env: NodeJS.ProcessEnv): Synchronous {
+  const raw = (env.SQLITE_SYNCHRONOUS || 'FULL').toUpperCase()
+  if (raw === 'FULL' || raw === 'NORMAL') return raw
+  throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL; got "${env.SQLITE_SYNCHRONOUS}"`)
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const dataDir = env.DATA_DIR || '.runtime'
   const settingsFile = env.SETTINGS_FILE || undefined
   const fromFile = settingsFile ? readSettingsFile(settingsFile) : {}
   const mappings = env.MAPPINGS || undefined
@@ -172,15 +188,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     requestTimeoutMs: requestTimeout(env),
     adminKey: adminKey(env),
     adminKeyFromEnv: Boolean(env.ADMIN_KEY),
-    deadLetterFile: env.DEAD_LETTER_FILE || '.runtime/dead-letter.jsonl',
+    dataDir,
+    sqliteSynchronous: synchronous(env),
+    deadLetterFile: env.DEAD_LETTER_FILE || join(dataDir, 'dead-letter.jsonl'),
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
-    queueLimit: number(env, 'QUEUE_LIMIT', 20_000, 1),
-    maxAttempts: number(env, 'MAX_ATTEMPTS', 8, 1),
+    queueLimit: number(env, 'QUEUE_LIMIT', 1_000_000, 1),
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),
-    retryMaxMs: number(env, 'RETRY_MAX_MS', 30_000),
+    retryMaxMs: number(env, 'RETRY_MAX_MS', 60_000),
+    retryBudgetMs: number(env, 'RETRY_BUDGET_MS', 12 * HOUR),
+    authRetryMs: number(env, 'AUTH_RETRY_MS', 60_000, 1),
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
     workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
-    shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
+    shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
     keepDeliveries: number(env, 'KEEP_DELIVERIES', 100)
   }
 }

@@ -1,63 +1,91 @@
 /**
- * Events whose delivery failed for good, appended as JSON lines: the Segment event as received, the
- * mapping, the status and the reason. The file holds the events as they came in (PII included, as in
- * your Segment data), so it is created readable by its owner only (mode 0600). Replay: fix the cause,
- * then post the events back to /v1/batch (README shows how).
+ * Where events go when their delivery failed for good: one JSON line per event and mapping, with the
+ * Segment event as received, the status and the reason, so that they can be replayed once the cause
+ * is fixed (`tiktok-conversions replay`). The file holds events as they came in, PII included: it is
+ * forced to mode 0600 at every write, whatever it was, and never written through a link.
+ *
+ * A write never throws: it resolves false (and logs what was not written, never the events) when the
+ * records could not be made durable, and the caller keeps the events queued.
  */
-import type { SegmentEvent } from '@segment/actions-core'
-import { appendFileSync, mkdirSync } from 'node:fs'
-import { appendFile, mkdir } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Log } from './log'
+import { privateDir, privateFile } from './queue/sqlite'
 
-export interface DeadLetterEntry {
+export interface DeadLetterRecord {
   at: string
   mapping: string
   status: number
   reason: string
   attempts: number
-  event: SegmentEvent
+  /** The Segment event as received, JSON text. */
+  event: string
+  /** True when the event could not be stored whole (nested too deep): parts of it are cut. */
+  cut?: boolean
 }
 
-export class DeadLetterFile {
-  private writing: Promise<void> = Promise.resolve()
+export interface DeadLetterSink {
+  /** Where records go, for logs and /health. */
+  readonly where: string
+  /** Throws, for a clear refusal to start, when records could not be written. */
+  check(): Promise<void>
+  /** Resolves true once the records are durable; false, logged, when they are not. Never rejects. */
+  append(records: DeadLetterRecord[]): Promise<boolean>
+}
+
+/** A record as one JSON line; the event's own JSON text goes in as it is (it is never parsed again). */
+export function recordLine(record: DeadLetterRecord): string {
+  const { event, ...rest } = record
+  const head = JSON.stringify({ ...rest, event: null })
+  return `${head.slice(0, -'null}'.length)}${event}}`
+}
+
+export class DeadLetterFile implements DeadLetterSink {
+  private writing: Promise<unknown> = Promise.resolve()
 
   constructor(
-    readonly path: string,
+    readonly where: string,
     private readonly log: Log
   ) {}
 
-  /** Creates the file (mode 0600) if need be; throws, for a clear refusal to start, when it cannot. */
-  checkWritable(): void {
-    mkdirSync(dirname(this.path), { recursive: true })
-    appendFileSync(this.path, '', { mode: 0o600 })
+  async check(): Promise<void> {
+    privateDir(dirname(this.where))
+    privateFile(this.where)
   }
 
-  /**
-   * Appends the entries in order; resolves once they are on disk. A write that fails is logged with
-   * what was lost (mapping, count, reason; never the events) and does not stop later writes.
-   */
-  append(entries: DeadLetterEntry[]): Promise<void> {
-    if (entries.length === 0) return this.writing
-    const lines = entries.map((entry) => JSON.stringify(entry)).join('\n') + '\n'
-    this.writing = this.writing.then(async () => {
+  append(records: DeadLetterRecord[]): Promise<boolean> {
+    if (records.length === 0) return Promise.resolve(true)
+    const written = this.writing.then(() => this.write(records))
+    this.writing = written
+    return written
+  }
+
+  private async write(records: DeadLetterRecord[]): Promise<boolean> {
+    try {
+      const text = records.map(recordLine).join('\n') + '\n'
+      await mkdir(dirname(this.where), { recursive: true, mode: 0o700 })
+      const file = await open(
+        this.where,
+        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+        0o600
+      )
       try {
-        await mkdir(dirname(this.path), { recursive: true })
-        await appendFile(this.path, lines, { mode: 0o600 })
-      } catch (error) {
-        this.log.error('dead-letter write failed: events lost', {
-          file: this.path,
-          events: entries.length,
-          mapping: entries[0].mapping,
-          reason: entries[0].reason,
-          error: (error as Error).message
-        })
+        await file.chmod(0o600)
+        await file.writeFile(text)
+        await file.sync()
+      } finally {
+        await file.close()
       }
-    })
-    return this.writing
-  }
-
-  flush(): Promise<void> {
-    return this.writing
+      return true
+    } catch (error) {
+      this.log.error('dead-letter write failed: the events stay queued', {
+        file: this.where,
+        events: records.length,
+        mapping: records[0].mapping,
+        error: (error as Error).message
+      })
+      return false
+    }
   }
 }

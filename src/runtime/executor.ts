@@ -2,6 +2,10 @@
  * Where batches run through actions-core: in this thread, or in a pool of worker threads, each with
  * its own `Destination`, so that the Tracking API keeps answering while batches are mapped, hashed
  * and sent, and delivery uses more than one core. The plugin is stateless: any thread can run any batch.
+ *
+ * Events travel as the JSON text they are stored as, and are parsed in the thread that runs them: a
+ * message between threads is a few strings, never an object graph to clone (an event nested 5,000
+ * levels deep overflows the structured clone).
  */
 import { Destination } from '@segment/actions-core'
 import type { JSONObject, Logger, SegmentEvent } from '@segment/actions-core'
@@ -22,7 +26,8 @@ export interface EventStatus {
 export interface BatchTask {
   /** The subscription's mapping. */
   mapping: JSONObject
-  events: SegmentEvent[]
+  /** The Segment events, JSON text each. */
+  events: string[]
   settings: Settings
   /** Scheme and host to send to (the dry-run stand-in, TIKTOK_API_URL, or TikTok when undefined). */
   apiBaseUrl?: string
@@ -35,6 +40,7 @@ export interface BatchOutcome {
 }
 
 export interface Executor {
+  /** Resolves with one status per event; rejects when the batch as a whole could not run. */
   run(task: BatchTask): Promise<BatchOutcome>
   /** Aborts the requests in flight (shutdown deadline): their events get a retryable failure. */
   abort(): void
@@ -64,10 +70,11 @@ export function inThreadExecutor(): Executor {
   return {
     async run({ mapping, events, settings, apiBaseUrl }) {
       const warnings: string[] = []
+      const parsed = events.map((text) => JSON.parse(text) as SegmentEvent)
       // performBatch reads the URL synchronously as it starts, before anything else runs here.
       setApiBaseUrl(apiBaseUrl)
       const statuses = await runtime.executeBatch(ACTION, {
-        events,
+        events: parsed,
         mapping,
         settings,
         logger: collectWarnings(warnings),
@@ -105,10 +112,13 @@ function startWorker(): Worker {
   return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(file)})`, { eval: true })
 }
 
+/** A thread that stops is replaced, at most this often: a thread that cannot start is not restarted in a loop. */
+const RESTART_GAP_MS = 1_000
+
 /**
- * Runs batches in `threads` worker threads, each batch in the least busy one. A thread that dies fails
- * its batches (their events are retried) and the rest run in this thread: delivery never waits on a
- * thread that is gone.
+ * Runs batches in `threads` worker threads, each batch in the least busy one. A thread that stops
+ * fails its batches (the pipeline sends their events again, in smaller batches) and is replaced; while
+ * no thread is up, batches run in this thread.
  */
 export function workerExecutor(threads: number, onFailure: (reason: string) => void = () => undefined): Executor {
   const tasks = new Map<number, Task>()
@@ -116,17 +126,27 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
   const fallback = inThreadExecutor()
   let next = 0
   let closing = false
+  let lastRestart = 0
   const busy = (worker: Worker) => [...tasks.values()].filter((task) => task.worker === worker).length
-  const fail = (worker: Worker, reason: string) => {
+
+  function fail(worker: Worker, reason: string) {
     if (!workers.delete(worker)) return
     for (const [id, task] of tasks) {
       if (task.worker !== worker) continue
       tasks.delete(id)
       task.reject(new Error(`the delivery thread stopped: ${reason}`))
     }
-    if (!closing) onFailure(reason)
+    if (closing) return
+    onFailure(reason)
+    const wait = Math.max(0, lastRestart + RESTART_GAP_MS - Date.now())
+    setTimeout(() => {
+      if (closing || workers.size >= threads) return
+      lastRestart = Date.now()
+      add()
+    }, wait).unref()
   }
-  for (let i = 0; i < threads; i++) {
+
+  function add() {
     const worker = startWorker()
     workers.add(worker)
     worker.on('message', ({ id, outcome, error }: Reply) => {
@@ -139,6 +159,8 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
     worker.on('exit', (code) => fail(worker, `exit code ${code}`))
     worker.unref()
   }
+
+  for (let i = 0; i < threads; i++) add()
   return {
     run(task) {
       if (workers.size === 0) return fallback.run(task)

@@ -12,10 +12,13 @@ import type { Settings } from '../destination/generated-types'
 import { startTikTokStandIn, type StandIn } from './standin'
 import type { TikTokRequestBody } from '../destination/tiktok/types'
 import { ConfigError, type RuntimeConfig } from './config'
-import { DeadLetterFile } from './deadletter'
+import { DeadLetterFile, type DeadLetterSink } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
+import { createMetrics, type RuntimeMetrics } from './metrics'
 import { Pipeline, type BatchSummary } from './pipeline'
+import { SqliteStore } from './queue/sqlite'
+import type { DeliveryStore } from './queue/store'
 import { answerClientError } from './http'
 import { handle } from './server'
 
@@ -38,6 +41,8 @@ export interface RuntimeOptions {
   printBody?: (line: string) => void
   /** Routes of the floors above (the settings page), made for this runtime. */
   routes?: ((runtime: Runtime) => Route)[]
+  /** Where the queue and the dead-letter records live; the embedded SQLite and file by default. */
+  storage?: (config: RuntimeConfig, log: Log) => Promise<Storage> | Storage
 }
 
 /** Placeholder of dry-run: the pixel is the real one when known. */
@@ -71,14 +76,33 @@ function writeSettingsFile(file: string, settings: Partial<Settings>): void {
   }
 }
 
+/** Where a runtime keeps what it accepted: the durable queue and the dead-letter sink. */
+export interface Storage {
+  store: DeliveryStore
+  deadLetter: DeadLetterSink
+}
+
+/** The embedded default: SQLite and a dead-letter file in DATA_DIR. */
+export function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
+  try {
+    return {
+      store: new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }),
+      deadLetter: new DeadLetterFile(config.deadLetterFile, log)
+    }
+  } catch (error) {
+    throw new ConfigError(`DATA_DIR ${config.dataDir}: cannot open the queue (${(error as Error).message})`)
+  }
+}
+
 export class Runtime {
   readonly pipeline: Pipeline
+  readonly metrics: RuntimeMetrics
   readonly deliveries: Delivery[] = []
   readonly routes: Route[] = []
   closing = false
   private current: Partial<Settings>
   private readonly executor: Executor
-  private readonly deadLetter: DeadLetterFile
+  private inFlight = 0
   private server?: Server
   private address?: AddressInfo
   private standIn?: StandIn
@@ -89,10 +113,14 @@ export class Runtime {
   constructor(
     readonly config: RuntimeConfig,
     readonly log: Log,
-    private readonly openStandIn: (accessToken: string) => Promise<StandIn>
+    private readonly openStandIn: (accessToken: string) => Promise<StandIn>,
+    readonly storage: Storage
   ) {
     this.current = { ...config.settings }
-    this.deadLetter = new DeadLetterFile(config.deadLetterFile, log)
+    this.metrics = createMetrics(() => {
+      const health = this.pipeline.health()
+      return { inFlight: this.inFlight, held: health.held === true, degraded: health.status !== 'ok' }
+    })
     this.executor =
       config.workers > 0
         ? workerExecutor(config.workers, (reason) =>
@@ -101,13 +129,31 @@ export class Runtime {
         : inThreadExecutor()
     this.pipeline = new Pipeline({
       ...config,
-      executor: this.executor,
+      executor: this.countingInFlight(this.executor),
+      store: storage.store,
+      deadLetter: storage.deadLetter,
+      metrics: this.metrics,
       settings: () => this.effectiveSettings(),
       apiBaseUrl: () => this.apiBaseUrl(),
-      deadLetter: this.deadLetter,
       log,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
+  }
+
+  /** The executor, counting the batches in flight for /metrics. */
+  private countingInFlight(executor: Executor): Executor {
+    return {
+      run: async (task) => {
+        this.inFlight++
+        try {
+          return await executor.run(task)
+        } finally {
+          this.inFlight--
+        }
+      },
+      abort: () => executor.abort(),
+      close: () => executor.close()
+    }
   }
 
   get url(): string {
@@ -144,6 +190,8 @@ export class Runtime {
     this.current = next
     this.log.info('settings saved', { mode: this.mode(), pixel_code: this.current.pixelCode })
     if (live) await this.standInFor('live')
+    // A hold on TikTok's refusal of the old settings ends: the queued events go with the new ones.
+    this.pipeline.resume()
   }
 
   /**
@@ -178,11 +226,9 @@ export class Runtime {
 
   async listen(): Promise<void> {
     try {
-      this.deadLetter.checkWritable()
+      await this.storage.deadLetter.check()
     } catch (error) {
-      throw new ConfigError(
-        `DEAD_LETTER_FILE ${this.config.deadLetterFile} is not writable: ${(error as Error).message}`
-      )
+      throw new ConfigError(`dead-letter ${this.storage.deadLetter.where} is not writable: ${(error as Error).message}`)
     }
     // A request's headers and body must arrive within REQUEST_TIMEOUT_MS (30 s at most), checked every
     // second at most: a client sending a byte at a time cannot hold a connection for minutes.
@@ -214,13 +260,15 @@ export class Runtime {
     await stopped
     await this.executor.close()
     await this.standInFor('stopped')
-    const { counts } = this.pipeline
+    const { counts, pending } = this.pipeline
+    await this.storage.store.close()
     this.log.info('stopped', {
       received: counts.received,
       delivered: counts.delivered,
       dead_lettered: counts.deadLettered,
       skipped: counts.skipped,
-      unmatched: counts.unmatched
+      unmatched: counts.unmatched,
+      still_queued: pending
     })
   }
 }
@@ -229,8 +277,13 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
   const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
-  const runtime = new Runtime(config, log, (accessToken) =>
-    startTikTokStandIn({ keepBodies: false, accessToken, onRequest: ({ body }) => dryRun.onBody?.(body) })
+  const storage = options.storage ? await options.storage(config, log) : embeddedStorage(config, log)
+  const runtime = new Runtime(
+    config,
+    log,
+    (accessToken) =>
+      startTikTokStandIn({ keepBodies: false, accessToken, onRequest: ({ body }) => dryRun.onBody?.(body) }),
+    storage
   )
   for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
   dryRun.onBody = (body) => {

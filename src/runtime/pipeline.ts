@@ -1,37 +1,61 @@
 /**
- * Events on their way to TikTok: queued per subscription and batch key, sent through actions-core's
- * `Destination.executeBatch` (so through the action's `performBatch`) when a batch is full or at each
- * flush tick, retried with exponential backoff and jitter when TikTok's answer is retryable, and
- * dead-lettered with the reason when it is not. Memory is bounded: past `queueLimit` pending events,
- * `accept` refuses. Every accepted event ends delivered or dead-lettered; `drain` gets there on shutdown.
+ * Events on their way to TikTok. `accept` routes a request's events to the subscriptions whose
+ * trigger they match and writes the deliveries to the durable queue (one transaction) before the
+ * Tracking API answers. The delivery loop reads them back into a bounded window in memory, queued per
+ * subscription and batch key, and sends them through actions-core's `Destination.executeBatch` (so the
+ * action's `performBatch`) when a batch is full or at each flush tick.
+ *
+ * What becomes of each event is decided by its own status:
+ * - delivered: removed from the queue;
+ * - refused for good (an invalid event): written to the dead-letter sink with the reason, then removed;
+ * - retryable (TikTok busy or failing, not reached): sent again with exponential backoff and jitter
+ *   until the retry budget (time since its first failure, hours by default) runs out, then dead-lettered;
+ * - TikTok refused the token or the pixel: nothing is lost and no attempt counts; delivery is held,
+ *   tried again every AUTH_RETRY_MS and at once when settings are saved.
+ * A batch that fails as a whole (it cannot be mapped, a thread dies on it) is split in halves until
+ * the event at fault is alone; that one is dead-lettered with the reason, the others go on.
+ *
+ * Every accepted event ends delivered or dead-lettered; a stop only interrupts, and what is not sent
+ * by the deadline stays in the queue for the next start.
  */
 import { transform } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../destination/generated-types'
 import { batch_keys } from '../destination/reportWebEvent/fields/batching'
 import { requestSize } from '../destination/tiktok/api'
-import type { RuntimeConfig } from './config'
-import type { DeadLetterEntry, DeadLetterFile } from './deadletter'
-import type { EventStatus, Executor } from './executor'
+import type { DeadLetterRecord, DeadLetterSink } from './deadletter'
+import type { BatchTask, EventStatus, Executor } from './executor'
 import type { Log } from './log'
+import type { RuntimeMetrics } from './metrics'
+import type { DeliveryStore, NewDelivery, StoredDelivery } from './queue/store'
+import { safeJson } from './safe-json'
 import { integrationEnabled, type Subscription } from './subscriptions'
 
-/** The runtime's settings of queues, batches and retries (see config.ts). */
-export type PipelineTuning = Pick<
-  RuntimeConfig,
-  'flushIntervalMs' | 'queueLimit' | 'maxAttempts' | 'retryBaseMs' | 'retryMaxMs' | 'maxInFlight'
->
+export interface PipelineTuning {
+  flushIntervalMs: number
+  /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
+  queueLimit: number
+  retryBaseMs: number
+  retryMaxMs: number
+  /** How long a delivery is retried after its first retryable failure before it is dead-lettered. */
+  retryBudgetMs: number
+  /** While TikTok refuses the token or pixel, how often one batch tries again. */
+  authRetryMs: number
+  maxInFlight: number
+}
 
 export interface PipelineOptions extends PipelineTuning {
   /** Runs a batch through actions-core's Destination (in this thread or in worker threads). */
   executor: Executor
+  store: DeliveryStore
+  deadLetter: DeadLetterSink
   subscriptions: Subscription[]
   /** The settings to send with, read at each batch (they can change while running). */
   settings: () => Settings
   /** Where to send, read at each batch: the dry-run stand-in, TIKTOK_API_URL, or TikTok. */
   apiBaseUrl: () => string | undefined
-  deadLetter: DeadLetterFile
   log: Log
+  metrics: RuntimeMetrics
   /** Told of every batch once its statuses are known. */
   onBatch?: (summary: BatchSummary) => void
 }
@@ -42,30 +66,53 @@ export interface BatchSummary {
   events: number
   delivered: number
   retrying: number
+  held: number
   deadLettered: number
   statuses: Record<string, number>
   latencyMs: number
   reason?: string
 }
 
-interface Item {
-  event: SegmentEvent
-  attempts: number
+/** What /health says of delivery. */
+export interface DeliveryHealth {
+  status: 'ok' | 'degraded'
+  reason?: string
+  /** True while TikTok refuses the token or pixel and delivery is held. */
+  held?: boolean
 }
+
+/** Refused because the queue is full: the Tracking API answers 429 with this Retry-After. */
+export class QueueFullError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number
+  ) {
+    super(message)
+  }
+}
+
+/** A request with more deliveries than the queue can ever hold: 413, no retry can help. */
+export class TooLargeError extends Error {}
+
+/** The queue could not store the request (disk full, store unreachable): 503, the client retries. */
+export class StoreUnavailableError extends Error {}
+
+/** The runtime is stopping: 503, the client retries (with another instance, or after the restart). */
+export class StoppingError extends Error {}
 
 interface Queue {
   key: string
   subscription: Subscription
   batchSize: number
-  items: Item[]
+  items: StoredDelivery[]
   due: boolean
 }
 
-/** Refused because the queue holds `queueLimit` events: the Tracking API answers 429. */
-export class QueueFullError extends Error {}
-
 const isRetryable = (status: number) => status === 408 || status === 429 || status >= 500
-const messageOf = (status: EventStatus) => status.errormessage
+const isAuthRefusal = (status: number) => status === 401 || status === 403
+/** How many deliveries the loop keeps in memory per batch that may be in flight. */
+const WINDOW_BATCHES = 3
+const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 export class Pipeline {
   readonly counts = {
@@ -81,83 +128,202 @@ export class Pipeline {
     batches: 0
   }
   private readonly queues = new Map<string, Queue>()
-  private readonly retries = new Set<{ timer: NodeJS.Timeout; fire: () => void }>()
+  private readonly bySubscription: Map<string, Subscription>
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
-  private aborted = false
+  /** Deliveries waiting for their next attempt (nextAt in the future). */
+  private delayed: { subscription: Subscription; item: StoredDelivery }[] = []
+  private delayTimer?: NodeJS.Timeout
+  private wakeTimer?: NodeJS.Timeout
   private readonly ticker: NodeJS.Timeout
-  private pendingItems = 0
+  /** Deliveries read from the store and not yet settled: queued, delayed or in flight. */
+  private holding = 0
   private inFlight = 0
+  private reading = false
+  /** The store may hold deliveries not read yet. */
+  private unread = true
   private draining = false
+  private aborted = false
   private idle: (() => void)[] = []
+  /** Retryable failures in a row, and the pause they impose on every new batch. */
+  private failures = 0
+  private pausedUntil = 0
+  private lastFailure?: string
+  /** TikTok refused the token or pixel: nothing is sent but one probe every authRetryMs. */
+  private hold?: { reason: string; since: number; probeAt: number; probing: boolean }
+  /** Deliveries settled per second, smoothed: how fast the queue drains, for Retry-After. */
+  private drainRate = 0
+  private settledSinceTick = 0
+  private lastTick = Date.now()
+  private depthEstimate = 0
+  private reported = { skipped: 0, unmatched: 0 }
+  private readonly window: number
 
   constructor(private readonly options: PipelineOptions) {
+    this.bySubscription = new Map(options.subscriptions.map((subscription) => [subscription.name, subscription]))
+    this.window = Math.max(1, options.maxInFlight) * WINDOW_BATCHES * 1000
     this.ticker = setInterval(() => this.tick(), options.flushIntervalMs)
     this.ticker.unref()
+    void this.refreshDepth().then(() => this.pump())
   }
 
-  /** Events accepted and not yet delivered or dead-lettered (queued, in flight or waiting to retry). */
+  /** Deliveries accepted and not yet delivered or dead-lettered (in the store, any runtime's for a shared one). */
   get pending(): number {
-    return this.pendingItems
+    return this.depthEstimate
+  }
+
+  /** How delivery goes: degraded (with the reason) while TikTok refuses or fails, else ok. */
+  health(): DeliveryHealth {
+    if (this.hold) return { status: 'degraded', reason: this.hold.reason, held: true }
+    if (this.failures > 0) return { status: 'degraded', reason: this.lastFailure }
+    return { status: 'ok' }
   }
 
   /**
-   * Routes events to the subscriptions whose trigger they match. Throws QueueFullError, taking none of
-   * them, when the deliveries they make would pass the queue limit.
+   * Routes events to the subscriptions whose trigger they match and stores the deliveries durably:
+   * when this resolves, the events are accepted. Throws TooLargeError, QueueFullError,
+   * StoreUnavailableError or StoppingError, having accepted none of them.
    */
-  accept(events: SegmentEvent[]): void {
-    if (this.draining) throw new QueueFullError('The runtime is shutting down.')
+  async accept(events: SegmentEvent[]): Promise<void> {
+    if (this.draining) throw new StoppingError('The runtime is shutting down; retry later.')
     const { subscriptions, queueLimit } = this.options
-    const routes = events.map((event) =>
-      integrationEnabled(event) ? subscriptions.filter((subscription) => subscription.matches(event)) : undefined
-    )
-    const deliveries = routes.reduce((sum, route) => sum + (route?.length ?? 0), 0)
-    if (this.pendingItems + deliveries > queueLimit) {
-      throw new QueueFullError(`The queue holds ${this.pendingItems} events (limit ${queueLimit}); retry later.`)
+    const now = Date.now()
+    const deliveries: NewDelivery[] = []
+    const poison: DeadLetterRecord[] = []
+    let skipped = 0
+    let unmatched = 0
+    for (const event of events) {
+      if (!integrationEnabled(event)) {
+        skipped++
+        continue
+      }
+      const route = subscriptions.filter((subscription) => subscription.matches(event))
+      if (route.length === 0) {
+        unmatched++
+        continue
+      }
+      let text: string | undefined
+      let why = ''
+      try {
+        text = JSON.stringify(event)
+      } catch (error) {
+        why = describeError(error)
+      }
+      for (const subscription of route) {
+        if (text === undefined) {
+          poison.push({
+            at: new Date(now).toISOString(),
+            mapping: subscription.name,
+            status: 400,
+            reason: `the event cannot be stored as JSON (${why}): it is nested too deeply or too large; written here with the deepest parts cut`,
+            attempts: 0,
+            event: safeJson(event),
+            cut: true
+          })
+        } else {
+          deliveries.push({
+            subscription: subscription.name,
+            batchKey: this.batchKey(subscription, event),
+            event: text,
+            receivedAt: now
+          })
+        }
+      }
     }
-    events.forEach((event, i) => {
-      const route = routes[i]
-      this.counts.received++
-      if (!route) this.counts.skipped++
-      else if (route.length === 0) this.counts.unmatched++
-      for (const subscription of route ?? []) this.enqueue(subscription, [{ event, attempts: 0 }])
-    })
-    this.counts.queued += deliveries
-    this.pendingItems += deliveries
+    if (deliveries.length > queueLimit) {
+      throw new TooLargeError(
+        `This request makes ${deliveries.length} deliveries; the queue holds at most ${queueLimit} (QUEUE_LIMIT): send smaller batches.`
+      )
+    }
+    if (this.depthEstimate + deliveries.length > queueLimit) {
+      throw new QueueFullError(
+        `The queue holds ${this.depthEstimate} deliveries (limit ${queueLimit}); retry later.`,
+        this.retryAfter(this.depthEstimate + deliveries.length - queueLimit)
+      )
+    }
+    try {
+      await this.options.store.append(deliveries)
+    } catch (error) {
+      this.options.log.error('queue write failed: request refused', { reason: describeError(error) })
+      throw new StoreUnavailableError('The runtime could not store the events; retry later.')
+    }
+    if (poison.length && !(await this.options.deadLetter.append(poison))) {
+      // The others are stored; the client's retry brings them again with the same messageId (TikTok keeps one).
+      throw new StoreUnavailableError('The runtime could not store every event; retry later.')
+    }
+    const { metrics } = this.options
+    this.counts.received += events.length
+    this.counts.skipped += skipped
+    this.counts.unmatched += unmatched
+    this.counts.queued += deliveries.length
+    this.counts.deadLettered += poison.length
+    this.depthEstimate += deliveries.length
+    metrics.received.inc(events.length)
+    metrics.skipped.inc(skipped)
+    metrics.unmatched.inc(unmatched)
+    metrics.queued.inc(deliveries.length)
+    for (const record of poison) {
+      metrics.deadLettered.inc({ mapping: record.mapping })
+      this.options.log.error('dead-lettered', { mapping: record.mapping, events: 1, reason: record.reason })
+    }
+    this.unread = true
     this.pump()
   }
 
-  /** Stops intake, sends everything pending (retries included, without waiting out their backoff) and
-   * resolves when nothing is left. Past `deadlineMs`, what is left is dead-lettered with that reason. */
+  /** Settings were saved: a hold on TikTok's refusal of the token ends, and delivery goes on at once. */
+  resume(): void {
+    if (this.hold)
+      this.options.log.info('delivery resumes: settings saved', { held_since: new Date(this.hold.since).toISOString() })
+    this.hold = undefined
+    this.failures = 0
+    this.pausedUntil = 0
+    this.pump()
+  }
+
+  /**
+   * Stops intake and delivers what it can until `deadlineMs`: queues that are not full go at once.
+   * Then nothing new starts, requests in flight are aborted, and what is not delivered stays queued.
+   */
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true
     clearInterval(this.ticker)
-    for (const retry of [...this.retries]) retry.fire()
+    for (const queue of this.queues.values()) queue.due = true
     this.pump()
-    const done = this.whenIdle()
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)))
-    if ((await Promise.race([done, late])) === 'late') {
+    if ((await Promise.race([this.whenIdle(), late])) === 'late') {
       this.aborted = true
       this.options.executor.abort()
-      for (const retry of [...this.retries]) retry.fire()
-      const left = [...this.queues.values()]
-      this.queues.clear()
-      const reason = 'not delivered before the shutdown deadline'
-      await Promise.all(left.map((queue) => this.deadLetter(queue.subscription, queue.items, 0, reason, true)))
-      await done
+      await this.whenNothingInFlight()
     }
     clearTimeout(timer)
+    clearTimeout(this.delayTimer)
+    clearTimeout(this.wakeTimer)
     this.reportUnrouted()
-    await this.options.deadLetter.flush()
   }
 
+  /** Resolves when nothing is in flight and nothing more can be sent now (or, once aborted, when nothing is in flight). */
   private whenIdle(): Promise<void> {
-    if (this.pendingItems === 0 && this.inFlight === 0) return Promise.resolve()
+    if (this.isIdle()) return Promise.resolve()
     return new Promise((resolve) => this.idle.push(resolve))
   }
 
+  private whenNothingInFlight(): Promise<void> {
+    return this.whenIdle()
+  }
+
+  /** Nothing may be sent now: TikTok refuses the token, or its failures impose a pause. */
+  private blocked(): boolean {
+    return this.hold !== undefined || Date.now() < this.pausedUntil
+  }
+
+  private isIdle(): boolean {
+    if (this.inFlight > 0 || this.reading) return false
+    if (this.aborted || this.blocked()) return true
+    return !this.unread && ![...this.queues.values()].some((queue) => queue.items.length > 0)
+  }
+
   private checkIdle() {
-    if (this.pendingItems === 0 && this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve()
+    if (this.idle.length && this.isIdle()) for (const resolve of this.idle.splice(0)) resolve()
   }
 
   private batchKey(subscription: Subscription, event: SegmentEvent): string {
@@ -180,25 +346,37 @@ export class Pipeline {
     }
   }
 
-  private enqueue(subscription: Subscription, items: Item[], front = false): Queue {
-    const key = `${subscription.name}\u0000${this.batchKey(subscription, items[0].event)}`
-    let queue = this.queues.get(key)
-    if (!queue) {
-      queue = { key, subscription, batchSize: requestSize(subscription.mapping.batch_size), items: [], due: false }
-      this.queues.set(key, queue)
+  /**
+   * Seconds a client should wait: how long the queue takes to drain the excess at its recent pace.
+   * Without a pace yet, 1 s while delivery is healthy, 30 s while TikTok refuses or fails.
+   */
+  private retryAfter(excess: number): number {
+    if (this.drainRate >= 0.5) return Math.min(300, Math.max(1, Math.ceil(excess / this.drainRate)))
+    return this.health().status === 'ok' ? 1 : 30
+  }
+
+  private async refreshDepth() {
+    try {
+      const { depth, oldestReceivedAt } = await this.options.store.stats()
+      this.depthEstimate = depth
+      this.options.metrics.setQueue(depth, oldestReceivedAt)
+    } catch (error) {
+      this.options.log.warn('queue stats unavailable', { reason: describeError(error) })
     }
-    if (front) queue.items.unshift(...items)
-    else queue.items.push(...items)
-    return queue
   }
 
   private tick() {
+    const now = Date.now()
+    const seconds = Math.max(0.001, (now - this.lastTick) / 1000)
+    this.drainRate = 0.7 * this.drainRate + 0.3 * (this.settledSinceTick / seconds)
+    this.settledSinceTick = 0
+    this.lastTick = now
     for (const queue of this.queues.values()) queue.due = true
+    this.unread = true
     this.reportUnrouted()
+    void this.refreshDepth()
     this.pump()
   }
-
-  private reported = { skipped: 0, unmatched: 0 }
 
   /** Events left undelivered on purpose are said too: one line per tick when there are new ones. */
   private reportUnrouted() {
@@ -214,152 +392,382 @@ export class Pipeline {
     })
   }
 
+  /** Reads what the store has into the window, when there is room. */
+  private fill() {
+    if (this.reading || !this.unread || this.aborted || this.holding >= this.window) return
+    this.reading = true
+    const asked = this.window - this.holding
+    this.options.store.read(asked).then(
+      (items) => {
+        this.reading = false
+        this.unread = items.length === asked
+        this.place(items)
+        this.pump()
+        this.checkIdle()
+      },
+      (error) => {
+        this.reading = false
+        this.options.log.error('queue read failed', { reason: describeError(error) })
+        this.checkIdle()
+      }
+    )
+  }
+
+  /** Read deliveries go to their queue, or wait for their next attempt. */
+  private place(items: StoredDelivery[]) {
+    const now = Date.now()
+    const unknown: StoredDelivery[] = []
+    for (const item of items) {
+      const subscription = this.bySubscription.get(item.subscription)
+      if (!subscription) {
+        unknown.push(item)
+        continue
+      }
+      this.holding++
+      if (item.nextAt > now) this.delay(subscription, item)
+      else this.enqueue(subscription, [item])
+    }
+    if (unknown.length) {
+      // Queued under a mapping that the current MAPPINGS no longer has: nothing can send them.
+      const bySubscription = new Map<string, StoredDelivery[]>()
+      for (const item of unknown)
+        bySubscription.set(item.subscription, [...(bySubscription.get(item.subscription) ?? []), item])
+      for (const [name, group] of bySubscription) {
+        const reason = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
+        void this.deadLetter(name, group, 400, reason).then((written) => {
+          if (written) this.options.log.error('dead-lettered', { mapping: name, events: group.length, reason })
+        })
+      }
+    }
+  }
+
+  private enqueue(subscription: Subscription, items: StoredDelivery[], front = false) {
+    const batchKey = items[0].batchKey
+    const key = `${subscription.name}\u0000${batchKey}`
+    let queue = this.queues.get(key)
+    if (!queue) {
+      queue = {
+        key,
+        subscription,
+        batchSize: requestSize(subscription.mapping.batch_size),
+        items: [],
+        due: this.draining
+      }
+      this.queues.set(key, queue)
+    }
+    if (front) queue.items.unshift(...items)
+    else queue.items.push(...items)
+  }
+
+  private delay(subscription: Subscription, item: StoredDelivery) {
+    this.delayed.push({ subscription, item })
+    this.armDelayTimer()
+  }
+
+  private armDelayTimer() {
+    clearTimeout(this.delayTimer)
+    if (this.delayed.length === 0 || this.aborted) return
+    const next = Math.min(...this.delayed.map(({ item }) => item.nextAt))
+    this.delayTimer = setTimeout(() => this.releaseDelayed(), Math.max(0, next - Date.now()))
+    this.delayTimer.unref()
+  }
+
+  private releaseDelayed() {
+    const now = Date.now()
+    const due = this.delayed.filter(({ item }) => item.nextAt <= now)
+    this.delayed = this.delayed.filter(({ item }) => item.nextAt > now)
+    for (const { subscription, item } of due) {
+      this.enqueue(subscription, [item], true)
+      this.queues.get(`${subscription.name}\u0000${item.batchKey}`)!.due = true
+    }
+    this.armDelayTimer()
+    this.pump()
+  }
+
+  /** Wakes the loop when a pause ends. */
+  private wakeAt(time: number) {
+    clearTimeout(this.wakeTimer)
+    this.wakeTimer = setTimeout(() => this.pump(), Math.max(0, time - Date.now()))
+    this.wakeTimer.unref()
+  }
+
   /** Starts batches while there is room in flight: full queues first come, due ones at each tick. */
   private pump() {
-    // Past the shutdown deadline nothing new starts: what is left is dead-lettered.
+    this.fill()
     while (!this.aborted && this.inFlight < this.options.maxInFlight) {
+      const now = Date.now()
+      if (this.hold) {
+        if (this.hold.probing) break
+        if (now < this.hold.probeAt) {
+          this.wakeAt(this.hold.probeAt)
+          break
+        }
+      } else if (now < this.pausedUntil) {
+        this.wakeAt(this.pausedUntil)
+        break
+      }
       const queue = [...this.queues.values()].find(
-        (candidate) =>
-          candidate.items.length >= candidate.batchSize ||
-          ((candidate.due || this.draining) && candidate.items.length > 0)
+        (candidate) => candidate.items.length >= candidate.batchSize || (candidate.due && candidate.items.length > 0)
       )
-      if (!queue) return
+      if (!queue) break
       const items = queue.items.splice(0, queue.batchSize)
       // Round robin: the queue goes to the back; an empty one is forgotten.
       this.queues.delete(queue.key)
       if (queue.items.length) this.queues.set(queue.key, queue)
+      if (this.hold) this.hold.probing = true
       this.inFlight++
       void this.deliver(queue.subscription, items)
         .catch((error) => {
-          this.options.log.error('batch failed', { mapping: queue.subscription.name, reason: (error as Error).message })
+          this.options.log.error('batch failed', { mapping: queue.subscription.name, reason: describeError(error) })
         })
         .finally(() => {
           this.inFlight--
+          if (this.hold) this.hold.probing = false
           this.pump()
           this.checkIdle()
         })
     }
+    this.checkIdle()
   }
 
-  private async deliver(subscription: Subscription, items: Item[]) {
+  /** Runs a batch; one that fails as a whole is split until the event at fault is alone. */
+  private async deliver(subscription: Subscription, items: StoredDelivery[]): Promise<void> {
     const started = Date.now()
-    let statuses: EventStatus[]
-    let warnings: string[] = []
+    let task: BatchTask
     try {
-      ;({ statuses, warnings } = await this.options.executor.run({
+      task = {
         mapping: subscription.mapping,
         events: items.map((item) => item.event),
         settings: this.options.settings(),
         apiBaseUrl: this.options.apiBaseUrl()
-      }))
+      }
     } catch (error) {
-      const errormessage = `the destination failed: ${(error as Error).message}`
-      statuses = items.map(() => ({ status: 500, errortype: 'UNKNOWN_ERROR', errormessage }))
+      const errormessage = `not sent: ${describeError(error)}`
+      return this.settle(
+        subscription,
+        items,
+        items.map(() => ({ status: 503, errormessage })),
+        [],
+        started
+      )
     }
+    let statuses: EventStatus[]
+    let warnings: string[] = []
+    try {
+      ;({ statuses, warnings } = await this.options.executor.run(task))
+    } catch (error) {
+      const why = describeError(error)
+      if (this.aborted)
+        return this.settle(
+          subscription,
+          items,
+          items.map(() => ({ status: 503, errormessage: why })),
+          [],
+          started
+        )
+      if (items.length === 1) {
+        return this.settle(
+          subscription,
+          items,
+          [{ status: 400, errormessage: `the destination failed on this event: ${why}` }],
+          [],
+          started
+        )
+      }
+      this.options.log.warn('batch failed as a whole: sending it again in halves to find the event at fault', {
+        mapping: subscription.name,
+        events: items.length,
+        reason: why
+      })
+      const half = Math.ceil(items.length / 2)
+      await this.deliver(subscription, items.slice(0, half))
+      await this.deliver(subscription, items.slice(half))
+      return
+    }
+    await this.settle(subscription, items, statuses, warnings, started)
+  }
+
+  private async settle(
+    subscription: Subscription,
+    items: StoredDelivery[],
+    statuses: EventStatus[],
+    warnings: string[],
+    started: number
+  ) {
+    const now = Date.now()
+    const { retryBudgetMs, metrics, log } = this.options
     this.counts.batches++
-    const delivered: Item[] = []
-    const retry: Item[] = []
-    const failed: { item: Item; status: number; reason: string }[] = []
+    const delivered: StoredDelivery[] = []
+    const retry: StoredDelivery[] = []
+    const held: StoredDelivery[] = []
+    const failed: { item: StoredDelivery; status: number; reason: string }[] = []
     const tally: Record<string, number> = {}
     items.forEach((item, i) => {
       const status = statuses[i] ?? { status: 500, errormessage: 'no status for this event' }
       tally[status.status] = (tally[status.status] ?? 0) + 1
-      item.attempts++
+      const reason = status.errormessage ?? `status ${status.status}`
       if (status.status === 200) delivered.push(item)
-      else if (isRetryable(status.status) && item.attempts < this.options.maxAttempts && !this.aborted) retry.push(item)
-      else {
-        const reason = messageOf(status) ?? `status ${status.status}`
-        failed.push({ item, status: status.status, reason: retryable(status.status, item.attempts, reason) })
-      }
+      else if (this.aborted && isRetryable(status.status))
+        held.push(item) // stays queued as it was
+      else if (isAuthRefusal(status.status)) held.push(item)
+      else if (isRetryable(status.status)) {
+        const firstFailedAt = item.firstFailedAt ?? now
+        const attempts = item.attempts + 1
+        if (now - firstFailedAt >= retryBudgetMs) {
+          failed.push({
+            item: { ...item, attempts },
+            status: status.status,
+            reason: `gave up after ${attempts} attempts in ${duration(now - firstFailedAt)}: ${reason}`
+          })
+        } else {
+          retry.push({ ...item, attempts, firstFailedAt, lastError: reason, nextAt: now + this.backoff(attempts) })
+        }
+      } else failed.push({ item, status: status.status, reason })
     })
-    this.pendingItems -= delivered.length
+    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
+    const authReason = items.some((_, i) => isAuthRefusal(statuses[i]?.status ?? 0))
+
+    // The outcome for the loop: a hold on TikTok's refusal, a pause on its failures, both lifted by a delivery.
+    if (delivered.length > 0) {
+      if (this.hold)
+        log.info('delivery resumes: TikTok accepted a batch again', {
+          held_since: new Date(this.hold.since).toISOString()
+        })
+      this.hold = undefined
+      this.failures = 0
+      this.pausedUntil = 0
+      this.lastFailure = undefined
+    }
+    if (authReason && !this.aborted) {
+      const reason = `TikTok refuses the access token or pixel: ${firstProblem ?? 'unauthorized'}; delivery is held (events stay queued), tried again every ${duration(this.options.authRetryMs)} and when settings are saved`
+      if (!this.hold) log.error('delivery held', { mapping: subscription.name, reason })
+      this.hold = { reason, since: this.hold?.since ?? now, probeAt: now + this.options.authRetryMs, probing: false }
+    } else if (retry.length > 0 && delivered.length === 0) {
+      this.failures++
+      this.pausedUntil = now + this.backoff(this.failures)
+      this.lastFailure = `TikTok failed or could not be reached: ${firstProblem ?? 'retryable failure'}; retrying (events stay queued up to ${duration(retryBudgetMs)})`
+    }
+
+    // Durable outcome first, then what is in memory.
+    const deadLettered = await this.deadLetterGroups(subscription, failed, retry)
+    try {
+      await this.options.store.remove(delivered)
+      await this.options.store.reschedule(retry)
+    } catch (error) {
+      log.error('queue update failed: these events may be sent again', {
+        mapping: subscription.name,
+        reason: describeError(error)
+      })
+    }
+    this.holding -= delivered.length
+    this.settledSinceTick += delivered.length
+    this.depthEstimate -= delivered.length
     this.counts.delivered += delivered.length
-    const firstProblem = statuses.map(messageOf).find((message) => message !== undefined)
+    this.counts.retried += retry.length
+    metrics.delivered.inc({ mapping: subscription.name }, delivered.length)
+    metrics.retries.inc({ mapping: subscription.name }, retry.length)
+    metrics.batchSeconds.observe((now - started) / 1000)
+    for (const item of retry) this.delay(subscription, item)
+    if (held.length) {
+      if (this.aborted) this.holding -= held.length
+      else this.enqueue(subscription, held, true)
+    }
+
     const summary: BatchSummary = {
-      at: new Date().toISOString(),
+      at: new Date(now).toISOString(),
       mapping: subscription.name,
       events: items.length,
       delivered: delivered.length,
       retrying: retry.length,
-      deadLettered: failed.length,
+      held: held.length,
+      deadLettered,
       statuses: tally,
-      latencyMs: Date.now() - started,
+      latencyMs: now - started,
       reason: firstProblem
     }
-    const level = failed.length ? 'error' : retry.length || warnings.length ? 'warn' : 'info'
-    this.options.log[level]('batch', {
+    const level = deadLettered ? 'error' : retry.length || held.length || warnings.length ? 'warn' : 'info'
+    log[level]('batch', {
       mapping: subscription.name,
       events: items.length,
       delivered: delivered.length,
       retrying: retry.length || undefined,
-      dead_lettered: failed.length || undefined,
+      held: held.length || undefined,
+      dead_lettered: deadLettered || undefined,
       status: Object.entries(tally)
         .map(([status, count]) => (Object.keys(tally).length > 1 ? `${status}:${count}` : status))
         .join(','),
-      attempt: Math.max(...items.map((item) => item.attempts)),
+      attempt: Math.max(...items.map((item) => item.attempts)) + 1,
       latency_ms: summary.latencyMs,
       reason: firstProblem,
-      dead_letter_file: failed.length ? this.options.deadLetter.path : undefined,
+      dead_letter: deadLettered ? this.options.deadLetter.where : undefined,
       warnings: warnings.length ? warnings.join('; ') : undefined
     })
     this.options.onBatch?.(summary)
-    if (retry.length) this.scheduleRetry(subscription, retry)
-    await Promise.all(
-      groupByReason(failed).map(([reason, status, group]) => this.deadLetter(subscription, group, status, reason))
-    )
   }
 
-  private scheduleRetry(subscription: Subscription, items: Item[]) {
-    this.counts.retried += items.length
-    const attempt = Math.max(...items.map((item) => item.attempts))
-    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** (attempt - 1))
-    const wait = this.draining ? Math.min(ceiling, 1000) : ceiling
-    const delay = wait / 2 + Math.random() * (wait / 2) // exponential backoff, "equal jitter"
-    const retry = {
-      timer: setTimeout(() => retry.fire(), delay),
-      fire: () => {
-        clearTimeout(retry.timer)
-        if (!this.retries.delete(retry)) return
-        this.enqueue(subscription, items, true).due = true
-        this.pump()
+  /** Dead-letters the refused events, grouped by reason; those whose record could not be written are retried. */
+  private async deadLetterGroups(
+    subscription: Subscription,
+    failed: { item: StoredDelivery; status: number; reason: string }[],
+    retry: StoredDelivery[]
+  ): Promise<number> {
+    const groups = new Map<string, { status: number; reason: string; items: StoredDelivery[] }>()
+    for (const { item, status, reason } of failed) {
+      const key = `${status} ${reason}`
+      const group = groups.get(key) ?? { status, reason, items: [] }
+      group.items.push(item)
+      groups.set(key, group)
+    }
+    let written = 0
+    for (const { status, reason, items } of groups.values()) {
+      if (await this.deadLetter(subscription.name, items, status, reason)) {
+        written += items.length
+        this.holding -= items.length
+      } else {
+        const now = Date.now()
+        for (const item of items)
+          retry.push({ ...item, firstFailedAt: item.firstFailedAt ?? now, nextAt: now + this.options.retryMaxMs })
       }
     }
-    this.retries.add(retry)
+    return written
   }
 
-  /** Writes the items to the dead-letter file; `log` for those no batch line speaks of. */
-  private async deadLetter(subscription: Subscription, items: Item[], status: number, reason: string, log = false) {
-    if (!items.length) return
-    this.pendingItems -= items.length
-    this.counts.deadLettered += items.length
+  /**
+   * Writes the records, then removes the deliveries from the queue; counts change only once the
+   * records are written. False when they could not be (the deliveries stay queued).
+   */
+  private async deadLetter(mapping: string, items: StoredDelivery[], status: number, reason: string): Promise<boolean> {
+    if (!items.length) return true
     const at = new Date().toISOString()
-    const entries: DeadLetterEntry[] = items.map((item) => ({
-      at,
-      mapping: subscription.name,
-      status,
-      reason,
-      attempts: item.attempts,
-      event: item.event
-    }))
-    if (log) {
-      this.options.log.error('dead-lettered', { mapping: subscription.name, events: items.length, reason })
+    const written = await this.options.deadLetter.append(
+      items.map((item) => ({ at, mapping, status, reason, attempts: item.attempts, event: item.event }))
+    )
+    if (!written) return false
+    try {
+      await this.options.store.remove(items)
+    } catch (error) {
+      this.options.log.error('queue update failed: dead-lettered events may be sent again', {
+        mapping,
+        reason: describeError(error)
+      })
     }
-    await this.options.deadLetter.append(entries)
-    this.checkIdle()
+    this.settledSinceTick += items.length
+    this.depthEstimate -= items.length
+    this.counts.deadLettered += items.length
+    this.options.metrics.deadLettered.inc({ mapping }, items.length)
+    return true
+  }
+
+  /** Exponential backoff with "equal jitter", from retryBaseMs up to retryMaxMs. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.retryMaxMs, this.options.retryBaseMs * 2 ** Math.min(30, attempt - 1))
+    return ceiling / 2 + Math.random() * (ceiling / 2)
   }
 }
 
-function retryable(status: number, attempts: number, reason: string) {
-  return isRetryable(status) ? `gave up after ${attempts} attempt(s): ${reason}` : reason
-}
-
-function groupByReason(failed: { item: Item; status: number; reason: string }[]): [string, number, Item[]][] {
-  const groups = new Map<string, [string, number, Item[]]>()
-  for (const { item, status, reason } of failed) {
-    const key = `${status} ${reason}`
-    const group = groups.get(key) ?? [reason, status, []]
-    group[2].push(item)
-    groups.set(key, group)
-  }
-  return [...groups.values()]
+function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`
+  return `${Math.round(ms / 3_600_000)} h`
 }

@@ -14,12 +14,23 @@ export async function handle(runtime: Runtime, req: IncomingMessage, res: Server
   try {
     if (pathname.startsWith('/v1/')) return await trackingApi(runtime, req, res, pathname)
     if (req.method === 'GET' && pathname === '/health') {
+      // 200 while the runtime takes events, even when TikTok refuses or fails (status degraded, with
+      // the reason): events are safe in the queue. 503 only while stopping.
+      const delivery = runtime.pipeline.health()
       return sendJson(res, runtime.closing ? 503 : 200, {
-        status: runtime.closing ? 'closing' : 'ok',
+        status: runtime.closing ? 'closing' : delivery.status,
+        reason: runtime.closing ? undefined : delivery.reason,
         mode: runtime.mode(),
+        queue: runtime.storage.store.description,
         pending: runtime.pipeline.pending,
         counts: runtime.pipeline.counts
       })
+    }
+    if (req.method === 'GET' && pathname === '/metrics') {
+      const { registry } = runtime.metrics
+      res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
+      res.end(await registry.metrics())
+      return
     }
     if (req.method === 'GET' && pathname === '/deliveries') {
       // What was sent: no DNS-rebinding page may read it.

@@ -14,7 +14,7 @@ import { isIP } from 'node:net'
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Runtime } from '.'
 import { BodyAbortedError, readBody, sendJson } from './http'
-import { QueueFullError } from './pipeline'
+import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from './pipeline'
 import { endpointOf, invalidWriteKey, parseTrackingRequest, TrackingError, writeKeyOf } from './tracking'
 
 /**
@@ -53,8 +53,7 @@ function fail(
   sendJson(res, status, { success: false, code, message }, { ...CORS, ...headers })
 }
 
-/** How long a client should wait before it retries a 429 (queue full) or a 503 (stopping), in seconds. */
-const RETRY_AFTER_FULL = '1'
+/** How long a client should wait before it retries a 503 (stopping, queue unavailable), in seconds. */
 const RETRY_AFTER_STOPPING = '5'
 
 /** Paths quoted in a message are cut: an answer stays small whatever the request line was. */
@@ -66,12 +65,15 @@ export async function trackingApi(runtime: Runtime, req: IncomingMessage, res: S
   } catch (error) {
     if (error instanceof BodyAbortedError || res.destroyed) return
     if (error instanceof TrackingError) return fail(res, error.status, error.code, error.message, closeIfUnread(req))
+    if (error instanceof StoppingError) {
+      return fail(res, 503, 'shutting_down', error.message, { 'retry-after': RETRY_AFTER_STOPPING })
+    }
     if (error instanceof QueueFullError) {
-      return runtime.closing
-        ? fail(res, 503, 'shutting_down', 'The runtime is shutting down; retry later.', {
-            'retry-after': RETRY_AFTER_STOPPING
-          })
-        : fail(res, 429, 'rate_limited', error.message, { 'retry-after': RETRY_AFTER_FULL })
+      return fail(res, 429, 'rate_limited', error.message, { 'retry-after': String(error.retryAfterSeconds) })
+    }
+    if (error instanceof TooLargeError) return fail(res, 413, 'payload_too_large', error.message)
+    if (error instanceof StoreUnavailableError) {
+      return fail(res, 503, 'queue_unavailable', error.message, { 'retry-after': RETRY_AFTER_STOPPING })
     }
     runtime.log.error('request failed', { path: quote(pathname), reason: (error as Error).message })
     if (!res.headersSent) fail(res, 500, 'internal_error', 'The runtime failed on this request.')
@@ -119,9 +121,9 @@ async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse
   sendJson(res, 200, { success: true, rejected: parsed.rejected, rejectedCount: parsed.rejectedCount }, CORS)
 }
 
-/** The one place where events enter the queue. */
+/** The one place where events enter the queue: durable when this resolves. */
 async function intake(runtime: Runtime, events: SegmentEvent[]): Promise<void> {
-  runtime.pipeline.accept(events)
+  await runtime.pipeline.accept(events)
 }
 
 const digest = (text: string) => createHash('sha256').update(text).digest()

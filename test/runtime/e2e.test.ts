@@ -88,7 +88,7 @@ describe('the runtime, end to end', () => {
         return undefined
       }
     })
-    test = await live(standIn.url, { MAX_ATTEMPTS: '20' })
+    test = await live(standIn.url)
     const ids = await sendWithAnalyticsNode(test.runtime, 1000)
     await waitFor(() => standIn!.stats.events >= 1000, 20_000)
     await test.runtime.close()
@@ -104,7 +104,7 @@ describe('the runtime, end to end', () => {
 
   it('dead-letters events TikTok refuses for good, with the reason, in a file only its owner reads', async () => {
     standIn = await startStandIn({
-      script: () => ({ body: { code: 40001, message: 'No permission to operate pixel' } })
+      script: () => ({ body: { code: 40002, message: 'Invalid parameter: event_source_id is not a pixel' } })
     })
     test = await live(standIn.url)
     await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1), orderCompleted(2)] })
@@ -116,19 +116,27 @@ describe('the runtime, end to end', () => {
       .split('\n')
       .map((line) => JSON.parse(line))
     expect(lines).toHaveLength(2)
-    expect(lines[0]).toMatchObject({ mapping: 'Complete Payment', status: 401, event: { messageId: 'msg-1' } })
-    expect(lines[0].reason).toContain('No permission to operate pixel')
+    expect(lines[0]).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
+    expect(lines[0].reason).toContain('event_source_id is not a pixel')
     expect(statSync(test.deadLetterFile).mode & 0o777).toBe(0o600)
     expect(test.logs.find((line) => line.includes(' error batch '))).toMatch(/dead_lettered=2 .*reason=/)
   })
 
-  it('dead-letters what TikTok never accepted when the shutdown deadline passes', async () => {
+  it('keeps what TikTok has not taken by the shutdown deadline queued, and delivers it after the restart', async () => {
     standIn = await startStandIn({ script: () => ({ status: 503, body: 'down' }) })
     test = await live(standIn.url, { SHUTDOWN_TIMEOUT_MS: '300', RETRY_BASE_MS: '1000' })
     await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1)] })
+    await waitFor(() => standIn!.stats.requests > 0)
     await test.runtime.close()
-    expect(test.runtime.pipeline.counts).toMatchObject({ queued: 1, delivered: 0, deadLettered: 1 })
-    expect(JSON.parse(readFileSync(test.deadLetterFile, 'utf8')).reason).toMatch(/shutdown deadline|gave up/)
+    expect(test.runtime.pipeline.counts).toMatchObject({ queued: 1, delivered: 0, deadLettered: 0 })
+    expect(test.logs.find((line) => line.includes(' info stopped '))).toMatch(/ still_queued=1$/)
+    expect(readFileSync(test.deadLetterFile, 'utf8')).toBe('')
+
+    const healthy = await startStandIn()
+    const again = await live(healthy.url, { DATA_DIR: test.dataDir })
+    await waitFor(() => healthy.stats.events === 1)
+    expect(healthy.requests[0].body.data[0]).toMatchObject({ event: 'CompletePayment', event_id: 'msg-1' })
+    await waitFor(() => again.runtime.pipeline.pending === 0)
   })
 
   it('in dry-run, prints the bodies it would send and sends nothing', async () => {

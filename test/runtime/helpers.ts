@@ -27,18 +27,24 @@ export interface TestRuntime {
   /** Every dry-run body line it printed. */
   printed: string[]
   deadLetterFile: string
+  /** The runtime's DATA_DIR (its queue), a new temporary folder unless the test gave one. */
+  dataDir: string
 }
 
 /** A runtime on an ephemeral loopback port, configured like `npm start` with these variables; closed after the test. */
 export async function startTestRuntime(env: Record<string, string | undefined> = {}): Promise<TestRuntime> {
   const logs: string[] = []
   const printed: string[] = []
-  const deadLetterFile = join(mkdtempSync(join(tmpdir(), 'tiktok-runtime-')), 'dead-letter.jsonl')
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tiktok-runtime-'))
+  const deadLetterFile = env.DEAD_LETTER_FILE ?? join(dataDir, 'dead-letter.jsonl')
   const config = configFromEnv({
     PORT: '0',
+    DATA_DIR: dataDir,
     DEAD_LETTER_FILE: deadLetterFile,
     RETRY_BASE_MS: '20',
     RETRY_MAX_MS: '200',
+    // Fast durability for tests: kill -9 safety is what they check, not power loss.
+    SQLITE_SYNCHRONOUS: 'NORMAL',
     ...env
   })
   const runtime = await startRuntime(config, {
@@ -47,7 +53,7 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
     printBody: (line) => printed.push(line)
   })
   started.push(runtime)
-  return { runtime, logs, printed, deadLetterFile }
+  return { runtime, logs, printed, deadLetterFile, dataDir }
 }
 
 /** The header that carries the runtime's admin key, for its page API and /deliveries. */

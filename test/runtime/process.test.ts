@@ -25,7 +25,7 @@ function startCli(
   const stderr: string[] = []
   child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', DEAD_LETTER_FILE: '/tmp/tiktok-process-test.jsonl', ...env },
+    env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'tiktok-process-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   const exit = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)))
@@ -67,7 +67,7 @@ describe('npm start', () => {
   it('drains and stops when SIGTERM goes to npm (npm start execs the runtime)', async () => {
     const npm = spawn('npm', ['start', '--silent'], {
       cwd: ROOT,
-      env: { ...process.env, PORT: '0', DEAD_LETTER_FILE: '/tmp/tiktok-npm-start-test.jsonl' },
+      env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'tiktok-npm-start-')) },
       stdio: ['ignore', 'ignore', 'pipe']
     })
     const stderr: string[] = []

@@ -30,15 +30,26 @@ describe.each([
   ['base64-encoded', 200, `{"code":40001,"message":"Authorization: ${base64}"}`],
   ['JSON-escaped in an answer that is not JSON', 401, `<html>{"message":"${escaped}"</html>`]
 ])('TikTok echoing the token %s', (_form, status, answer) => {
-  it('never shows it: log lines, dead-letter reasons, /deliveries, Test connection', async () => {
-    const standIn = await startStandIn({ script: () => ({ status, body: answer }) })
+  it('never shows it: log lines, /health, dead-letter reasons, /deliveries, Test connection', async () => {
+    // First TikTok refuses the token (delivery is held, the reason is logged and on /health), then it
+    // refuses the events for good with the same echo (they are dead-lettered with the reason).
+    const forGood =
+      status === 401 ? { status: 400, body: answer } : { status, body: answer.replace(/"code":\d+/, '"code":40002') }
+    const standIn = await startStandIn({ script: (_body, n) => (n === 0 ? { status, body: answer } : forGood) })
     const test = await startTestRuntime({
       TIKTOK_ACCESS_TOKEN: TOKEN,
       TIKTOK_PIXEL_CODE: 'CPIX',
-      TIKTOK_API_URL: standIn.url
+      TIKTOK_API_URL: standIn.url,
+      AUTH_RETRY_MS: '300'
     })
     const { runtime } = test
     await post(`${runtime.url}/v1/batch`, { batch: [orderCompleted(1), orderCompleted(2)] })
+    await waitFor(() => runtime.pipeline.health().status === 'degraded')
+    const health = await (await fetch(`${runtime.url}/health`)).text()
+    expect(JSON.parse(health)).toMatchObject({
+      status: 'degraded',
+      reason: expect.stringMatching(/^TikTok refuses the access token/)
+    })
     await waitFor(() => runtime.pipeline.counts.deadLettered === 2)
     const connection = await post(`${runtime.url}/api/test-connection`, {}, withKey(runtime))
     const deliveries = await (await fetch(`${runtime.url}/deliveries`, { headers: withKey(runtime) })).text()
@@ -52,8 +63,9 @@ describe.each([
     for (const { reason } of deadLetters)
       expect(reason).toMatch(/\[access token\]|\[withheld: it held the access token\]/)
     expect(connection.json.ok).toBe(false)
-    expect(connection.json.message).toMatch(/^TikTok did not accept this Access Token for Pixel Code CPIX: /)
+    expect(connection.json.message).toMatch(/^TikTok did not accept /)
     const everything = [
+      health,
       ...test.logs,
       readFileSync(test.deadLetterFile, 'utf8'),
       deliveries,

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -68,14 +68,27 @@ describe('the Tracking API', () => {
     )
   })
 
-  it('answers 429 with Retry-After past the queue limit instead of growing without end', async () => {
+  it('answers 429 with Retry-After past the queue limit, and 413 to a request larger than the limit', async () => {
+    // Nothing drains (no flush for a minute): the client is told to wait, not to hammer.
     test = await startTestRuntime({ QUEUE_LIMIT: '3', FLUSH_INTERVAL_MS: '60000' })
     const batch = (ids: number[]) => ({ batch: ids.map(orderCompleted) })
     expect((await post(`${test.runtime.url}/v1/batch`, batch([1, 2]))).status).toBe(200)
     const full = await post(`${test.runtime.url}/v1/batch`, batch([3, 4]))
-    expect(full.status).toBe(429)
-    expect(full.headers.get('retry-after')).toBe('1')
-    expect(full.json.message).toMatch(/queue holds 2 events \(limit 3\)/)
+    expect(full).toMatchObject({
+      status: 429,
+      json: { success: false, code: 'rate_limited', message: 'The queue holds 2 deliveries (limit 3); retry later.' }
+    })
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
+    // No retry can make 4 deliveries fit a queue of 3: a final answer, so the client does not loop.
+    const never = await post(`${test.runtime.url}/v1/batch`, batch([5, 6, 7, 8]))
+    expect(never).toMatchObject({
+      status: 413,
+      json: {
+        success: false,
+        code: 'payload_too_large',
+        message: 'This request makes 4 deliveries; the queue holds at most 3 (QUEUE_LIMIT): send smaller batches.'
+      }
+    })
     expect(test.runtime.pipeline.pending).toBe(2)
   })
 
@@ -89,10 +102,10 @@ describe('the Tracking API', () => {
       ])
     )
     test = await startTestRuntime({ MAPPINGS: mappings, QUEUE_LIMIT: '3', FLUSH_INTERVAL_MS: '60000' })
-    const full = await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1), orderCompleted(2)] })
+    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(1))).status).toBe(200)
+    expect(test.runtime.pipeline.pending).toBe(2)
+    const full = await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(2)] })
     expect(full.status).toBe(429)
-    expect(test.runtime.pipeline.pending).toBe(0)
-    expect((await post(`${test.runtime.url}/v1/track`, orderCompleted(3))).status).toBe(200)
     expect(test.runtime.pipeline.pending).toBe(2)
   })
 
@@ -153,13 +166,19 @@ describe('secrets and PII', () => {
     standIn = await startStandIn({
       script: (_body, n) => (n === 0 ? { body: { code: 40105, message: `token ${TOKEN} expired` } } : undefined)
     })
-    test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
+    test = await startTestRuntime({
+      TIKTOK_ACCESS_TOKEN: TOKEN,
+      TIKTOK_PIXEL_CODE: 'PIX',
+      TIKTOK_API_URL: standIn.url,
+      AUTH_RETRY_MS: '50'
+    })
     await post(`${test.runtime.url}/v1/batch`, {
       batch: [orderCompleted(1), { ...orderCompleted(2), event: 'Bad Name!', properties: { currency: 'nope' } }]
     })
-    await waitFor(() => test!.runtime.pipeline.pending === 0)
-    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(3)] })
+    // Held on the refusal, then delivered once TikTok takes the token.
     await waitFor(() => test!.runtime.pipeline.counts.delivered === 1)
+    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(3)] })
+    await waitFor(() => test!.runtime.pipeline.counts.delivered === 2)
     const pages = [
       await (await fetch(`${test.runtime.url}/health`)).text(),
       await (await fetch(`${test.runtime.url}/deliveries`, { headers: withKey(test.runtime) })).text()
@@ -179,22 +198,32 @@ describe('the dead-letter file', () => {
     const blocker = join(mkdtempSync(join(tmpdir(), 'dead-letter-')), 'a-file')
     writeFileSync(blocker, '')
     await expect(startTestRuntime({ DEAD_LETTER_FILE: join(blocker, 'dead-letter.jsonl') })).rejects.toThrow(
-      /DEAD_LETTER_FILE .* is not writable/
+      /dead-letter .*dead-letter\.jsonl is not writable/
     )
   })
 
-  it('failing to take a write is logged with what was lost, and the runtime goes on', async () => {
-    standIn = await startStandIn({ script: () => ({ body: { code: 40001, message: 'No permission' } }) })
+  it('failing to take a write keeps the events queued until it can, and the runtime goes on', async () => {
+    standIn = await startStandIn({
+      script: () => ({ body: { code: 40002, message: 'Batch.0.event: Not a valid event' } })
+    })
     test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
     rmSync(test.deadLetterFile)
     mkdirSync(test.deadLetterFile) // appending to a directory fails
     await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(1)] })
     await waitFor(() => test!.logs.some((line) => line.includes('dead-letter write failed')))
     expect(test.logs.find((line) => line.includes('dead-letter write failed'))).toMatch(
-      /error dead-letter write failed: events lost file=.* events=1 mapping="Complete Payment" reason=/
+      /error dead-letter write failed: the events stay queued file=.* events=1 mapping="Complete Payment" error=/
     )
-    await post(`${test.runtime.url}/v1/batch`, { batch: [orderCompleted(2)] })
-    await waitFor(() => test!.logs.filter((line) => line.includes('dead-letter write failed')).length === 2)
-    expect(test.runtime.pipeline.counts).toMatchObject({ deadLettered: 2, delivered: 0 })
+    expect(test.runtime.pipeline.counts).toMatchObject({ deadLettered: 0, delivered: 0 })
+    expect(test.runtime.pipeline.pending).toBe(1)
+    // Once the file can be written, the next attempt writes the record: nothing was lost meanwhile.
+    rmSync(test.deadLetterFile, { recursive: true })
+    await waitFor(() => test!.runtime.pipeline.counts.deadLettered === 1)
+    expect(test.runtime.pipeline.pending).toBe(0)
+    const [record] = readFileSync(test.deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(record).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
   })
 })

@@ -195,7 +195,7 @@ describe('error answers', () => {
     expect(answers.get).toMatchObject({ status: 405, json: { code: 'method_not_allowed' } })
     expect(answers.accepted).toMatchObject({ status: 200, json: { success: true } })
     expect(answers.full).toMatchObject({ status: 429, json: { code: 'rate_limited' } })
-    expect(answers.full.headers.get('retry-after')).toBe('1')
+    expect(Number(answers.full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1)
     for (const answer of Object.values(answers).filter((answer) => answer.status !== 200)) {
       expect(answer.json).toEqual({ success: false, code: expect.any(String), message: expect.any(String) })
     }

@@ -1,0 +1,94 @@
+/**
+ * `GET /metrics`: the runtime in Prometheus's text format (prom-client), one registry per runtime.
+ * Counts and times only: mapping names are the only labels, never an event's value.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface RuntimeMetrics {
+  readonly registry: Registry
+  received: Counter
+  skipped: Counter
+  unmatched: Counter
+  queued: Counter
+  delivered: Counter<'mapping'>
+  deadLettered: Counter<'mapping'>
+  retries: Counter<'mapping'>
+  batchSeconds: Histogram
+  /** The queue's depth and its oldest delivery's reception time (ms), as the store last said. */
+  setQueue(depth: number, oldestReceivedAt: number | undefined): void
+}
+
+const PREFIX = 'tiktok_conversions_'
+
+/**
+ * The runtime's metrics. `state` is read at each scrape: batches in flight and whether delivery is held
+ * or degraded.
+ */
+export function createMetrics(state: () => { inFlight: number; held: boolean; degraded: boolean }): RuntimeMetrics {
+  const registry = new Registry()
+  const counter = (name: string, help: string) => new Counter({ name: PREFIX + name, help, registers: [registry] })
+  const perMapping = (name: string, help: string) =>
+    new Counter({ name: PREFIX + name, help, labelNames: ['mapping'] as const, registers: [registry] })
+  let depth = 0
+  let oldest: number | undefined
+  new Gauge({
+    name: `${PREFIX}queue_depth`,
+    help: 'Deliveries accepted and not yet delivered or dead-lettered (queued, in flight, waiting to retry).',
+    registers: [registry],
+    collect() {
+      this.set(depth)
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}queue_oldest_pending_age_seconds`,
+    help: 'Age of the oldest delivery still queued (0 when the queue is empty).',
+    registers: [registry],
+    collect() {
+      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}batches_in_flight`,
+    help: 'Batches being sent to TikTok now.',
+    registers: [registry],
+    collect() {
+      this.set(state().inFlight)
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}delivery_held`,
+    help: '1 while TikTok refuses the access token or pixel and delivery is held, else 0.',
+    registers: [registry],
+    collect() {
+      this.set(state().held ? 1 : 0)
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}delivery_degraded`,
+    help: '1 while deliveries fail (held, or TikTok failing or unreachable), else 0.',
+    registers: [registry],
+    collect() {
+      this.set(state().degraded ? 1 : 0)
+    }
+  })
+  return {
+    registry,
+    received: counter('events_received_total', 'Messages the Tracking API accepted.'),
+    skipped: counter('events_skipped_total', 'Accepted messages whose integrations object turns the destination off.'),
+    unmatched: counter('events_unmatched_total', 'Accepted messages that no subscription trigger matches.'),
+    queued: counter('deliveries_queued_total', 'Deliveries (an event for one subscription) written to the queue.'),
+    delivered: perMapping('deliveries_delivered_total', 'Deliveries TikTok accepted.'),
+    deadLettered: perMapping('deliveries_dead_lettered_total', 'Deliveries written to the dead-letter file or stream.'),
+    retries: perMapping('delivery_retries_total', 'Deliveries scheduled for another attempt after a retryable answer.'),
+    batchSeconds: new Histogram({
+      name: `${PREFIX}batch_duration_seconds`,
+      help: 'Time from sending a batch to knowing every status of it.',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers: [registry]
+    }),
+    setQueue(newDepth, oldestReceivedAt) {
+      depth = newDepth
+      oldest = oldestReceivedAt
+    }
+  }
+}

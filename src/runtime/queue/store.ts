@@ -1,0 +1,60 @@
+/**
+ * The durable queue behind the runtime: where an accepted event waits, for each subscription it
+ * matched, until TikTok takes it or it is dead-lettered. The embedded default is SQLite in DATA_DIR
+ * (sqlite.ts); several runtimes share one queue in Redis Streams (redis.ts). The pipeline only sees
+ * this interface.
+ */
+
+/** One delivery as accepted: a Segment event for one subscription. */
+export interface NewDelivery {
+  /** The subscription (preset or mapping) name. */
+  subscription: string
+  /** Events that differ in it never share a request (event source, CRM event set, test event code). */
+  batchKey: string
+  /** The Segment event as received, JSON text. */
+  event: string
+  /** When the Tracking API accepted it, in ms. */
+  receivedAt: number
+}
+
+/** A delivery as stored, with what its attempts so far left. */
+export interface StoredDelivery extends NewDelivery {
+  /** The store's id (SQLite row id, Redis stream id). */
+  id: string
+  /** Attempts that ended with a retryable answer. */
+  attempts: number
+  /** When the first retryable answer came, in ms: the retry budget runs from it. */
+  firstFailedAt?: number
+  /** Not to be sent before this time, in ms (0: now). */
+  nextAt: number
+  /** The last retryable answer, for the dead-letter record if the budget runs out. */
+  lastError?: string
+}
+
+export interface StoreStats {
+  /** Deliveries waiting, in flight or waiting to retry (for a shared store: every runtime's). */
+  depth: number
+  /** The oldest of them, received at (ms). */
+  oldestReceivedAt?: number
+}
+
+export interface DeliveryStore {
+  /** What the runtime logs and /health shows about where events wait. */
+  readonly description: string
+  /** Stores the deliveries of one request, all or none; resolves once they are durable. */
+  append(deliveries: NewDelivery[]): Promise<void>
+  /**
+   * Up to `max` deliveries for this runtime to send, oldest first, none it already holds: once read,
+   * a delivery is this runtime's until it is removed or rescheduled (or, in a shared store, until this
+   * runtime stops answering and another one claims it).
+   */
+  read(max: number): Promise<StoredDelivery[]>
+  /** Delivered, or dead-lettered (after the record was written): gone for good. */
+  remove(deliveries: StoredDelivery[]): Promise<void>
+  /** To be sent again later: attempts, first failure and next time are kept across restarts. */
+  reschedule(deliveries: StoredDelivery[]): Promise<void>
+  /** Handed back without an attempt (a stop, an auth hold): another read may take them. */
+  release(deliveries: StoredDelivery[]): Promise<void>
+  stats(): Promise<StoreStats>
+  close(): Promise<void>
+}
