@@ -15,6 +15,7 @@ import { ConfigError, type RuntimeConfig } from './config'
 import { DeadLetterFile } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
+import { MatchKeyTally } from './match-keys'
 import { Pipeline, type BatchSummary } from './pipeline'
 import { answerClientError } from './http'
 import { handle } from './server'
@@ -75,6 +76,8 @@ export class Runtime {
   readonly pipeline: Pipeline
   readonly deliveries: Delivery[] = []
   readonly routes: Route[] = []
+  /** Per mapping, how many of the last delivered events carried each match key (counts only). */
+  readonly matchKeys = new MatchKeyTally()
   closing = false
   private current: Partial<Settings>
   private readonly executor: Executor
@@ -106,6 +109,7 @@ export class Runtime {
       apiBaseUrl: () => this.apiBaseUrl(),
       deadLetter: this.deadLetter,
       log,
+      matchKeys: this.matchKeys,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
   }

@@ -14,6 +14,7 @@ import type { RuntimeConfig } from './config'
 import type { DeadLetterEntry, DeadLetterFile } from './deadletter'
 import type { EventStatus, Executor } from './executor'
 import type { Log } from './log'
+import type { MatchKeyCounts, MatchKeyTally } from './match-keys'
 import { integrationEnabled, type Subscription } from './subscriptions'
 
 /** The runtime's settings of queues, batches and retries (see config.ts). */
@@ -34,6 +35,8 @@ export interface PipelineOptions extends PipelineTuning {
   log: Log
   /** Told of every batch once its statuses are known. */
   onBatch?: (summary: BatchSummary) => void
+  /** Given each batch's match key counts, with the subscription's name. */
+  matchKeys?: MatchKeyTally
 }
 
 export interface BatchSummary {
@@ -245,8 +248,9 @@ export class Pipeline {
     const started = Date.now()
     let statuses: EventStatus[]
     let warnings: string[] = []
+    let matchKeys: MatchKeyCounts | undefined
     try {
-      ;({ statuses, warnings } = await this.options.executor.run({
+      ;({ statuses, warnings, matchKeys } = await this.options.executor.run({
         mapping: subscription.mapping,
         events: items.map((item) => item.event),
         settings: this.options.settings(),
@@ -303,6 +307,7 @@ export class Pipeline {
       warnings: warnings.length ? warnings.join('; ') : undefined
     })
     this.options.onBatch?.(summary)
+    if (matchKeys) this.options.matchKeys?.add(subscription.name, matchKeys)
     if (retry.length) this.scheduleRetry(subscription, retry)
     await Promise.all(
       groupByReason(failed).map(([reason, status, group]) => this.deadLetter(subscription, group, status, reason))
