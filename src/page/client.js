@@ -3,6 +3,7 @@
 'use strict'
 ;(function () {
   const $ = (id) => document.getElementById(id)
+  const LOST_KEY = 'This page lost its admin key (did the runtime restart?): open the URL it printed at start.'
 
   function element(tag, text, className) {
     const node = document.createElement(tag)
@@ -17,10 +18,7 @@
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body || {})
     })
-    if (response.status === 401) {
-      const message = 'This page lost its admin key (did the runtime restart?): open the URL it printed at start.'
-      return { ok: false, answer: { message } }
-    }
+    if (response.status === 401) return { ok: false, answer: { message: LOST_KEY } }
     const answer = await response.json().catch(() => ({ message: `The runtime answered HTTP ${response.status}.` }))
     return { ok: response.ok, answer }
   }
@@ -105,6 +103,7 @@
 
   $('preview').addEventListener('click', async () => {
     const { ok, answer } = await call('/api/preview', { event: $('event').value })
+    refreshMatchKeys()
     if (!ok) return showPreview({ message: answer.message || 'Preview failed.' })
     showPreview(answer)
   })
@@ -116,9 +115,58 @@
       event: $('event').value,
       testEventCode: $('test-event-code').value
     })
+    refreshMatchKeys()
     box.replaceChildren()
     if (!ok) return box.append(element('p', answer.message, 'bad'))
     for (const result of answer.results)
       box.append(element('p', `${result.mapping}: ${result.message}`, result.ok ? 'ok' : 'bad'))
   })
+
+  // Match keys: per mapping, the share of its last delivered events that carried each key (counts only).
+  const plural = (count, noun) => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`
+
+  function showMatchKeys(answer) {
+    const box = $('match-keys')
+    box.replaceChildren()
+    if (answer.message) box.append(element('p', answer.message, answer.mappings ? undefined : 'bad'))
+    for (const mapping of answer.mappings || []) {
+      const block = element('div', undefined, 'match-keys')
+      block.append(element('h3', mapping.mapping))
+      block.append(element('p', `Out of ${plural(mapping.events, 'delivered event')}.`, 'help'))
+      const labels = element('tr')
+      const shares = element('tr')
+      for (const share of mapping.shares) {
+        const label = element('th', share.label)
+        label.scope = 'col'
+        labels.append(label)
+        shares.append(element('td', `${share.percent}% (${share.count} of ${mapping.events})`))
+      }
+      const head = element('thead')
+      const body = element('tbody')
+      head.append(labels)
+      body.append(shares)
+      const table = element('table')
+      table.append(head, body)
+      block.append(table)
+      block.append(element('p', mapping.advice, 'advice'))
+      box.append(block)
+    }
+  }
+
+  // The latest answer wins: refreshes that cross on the way back do not overwrite a newer one.
+  let matchKeysAsked = 0
+  async function refreshMatchKeys() {
+    const asked = ++matchKeysAsked
+    let answer
+    try {
+      const response = await fetch('/api/match-keys')
+      answer = response.status === 401 ? { message: LOST_KEY } : await response.json()
+    } catch {
+      answer = { message: 'Could not reach the runtime.' }
+    }
+    if (asked === matchKeysAsked) showMatchKeys(answer)
+  }
+
+  $('match-keys-refresh').addEventListener('click', () => refreshMatchKeys())
+  refreshMatchKeys()
 })()

@@ -101,6 +101,20 @@ function eventTester(): string {
   </section>`
 }
 
+function matchKeysPanel(runtime: Runtime): string {
+  return `
+  <section aria-labelledby="match-keys-title">
+    <h2 id="match-keys-title">Match keys</h2>
+    <p>What TikTok can match your events on. For each mapping, over its last ${runtime.matchKeys.size.toLocaleString('en-US')}
+      events delivered (in dry-run too; a Preview does not count), the share that carried each key. Only counts are kept,
+      never a value.</p>
+    <div class="actions">
+      <button type="button" id="match-keys-refresh">Refresh</button>
+    </div>
+    <div id="match-keys" role="region" aria-live="polite" aria-label="Match keys by mapping"></div>
+  </section>`
+}
+
 function fieldsReference(): string {
   const shown = Object.entries(action.fields).filter(([, field]) => !field.unsafe_hidden)
   const rows = shown
@@ -141,6 +155,7 @@ export function renderPage(runtime: Runtime): string {
     ${settingsForm(runtime)}
     ${presetsTable(runtime)}
     ${eventTester()}
+    ${matchKeysPanel(runtime)}
     ${fieldsReference()}
   </main>
   <script type="application/json" id="samples">${scriptJson(sampleEvents)}</script>

@@ -11,6 +11,7 @@ import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
 import type { Route, Runtime } from '../runtime'
 import { ADMIN_KEY_NEEDED, adminCookie, hasAdminKey, sameKey } from '../runtime/admin'
 import { ownHost, readBody, sendJson } from '../runtime/http'
+import { matchKeysAnswer } from './match-keys'
 import { renderKeyPage, renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
 
@@ -49,6 +50,12 @@ function state(runtime: Runtime) {
     pixelCode: runtime.settings.pixelCode ?? '',
     accessTokenSet: Boolean(runtime.settings.accessToken)
   }
+}
+
+/** What the page reads: the runtime's state, and what TikTok can match per mapping (counts only). */
+const GET_API: Record<string, (runtime: Runtime) => unknown> = {
+  '/api/state': state,
+  '/api/match-keys': matchKeysAnswer
 }
 
 type Handler = (runtime: Runtime, body: Record<string, unknown>) => Promise<[number, unknown]> | [number, unknown]
@@ -112,13 +119,13 @@ export function pageRoutes(runtime: Runtime): Route {
       }
     } else if (pathname.startsWith('/api/') && !hasAdminKey(runtime, req)) {
       sendJson(res, 401, { message: ADMIN_KEY_NEEDED }, { 'www-authenticate': 'Bearer', ...SECURITY_HEADERS })
-    } else if (pathname.startsWith('/api/') && pathname !== '/api/state' && !(pathname in API)) {
+    } else if (pathname.startsWith('/api/') && !(pathname in GET_API) && !(pathname in API)) {
       sendJson(res, 404, { message: `Nothing at ${pathname}.` }, SECURITY_HEADERS)
     } else if (req.method === 'GET' && pathname in ASSETS) {
       res.writeHead(200, { 'content-type': ASSETS[pathname].type, ...SECURITY_HEADERS })
       res.end(ASSETS[pathname].body)
-    } else if (req.method === 'GET' && pathname === '/api/state') {
-      sendJson(res, 200, state(runtime), SECURITY_HEADERS)
+    } else if (req.method === 'GET' && pathname in GET_API) {
+      sendJson(res, 200, GET_API[pathname](runtime), SECURITY_HEADERS)
     } else if (req.method === 'POST' && pathname in API) {
       if (!sameOrigin(req)) {
         sendJson(res, 403, { message: 'Cross-origin requests are refused.' }, SECURITY_HEADERS)

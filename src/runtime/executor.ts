@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads'
 import destination from '../destination'
 import type { Settings } from '../destination/generated-types'
 import { setApiBaseUrl } from '../destination/tiktok/api'
+import { countMatchKeys, type MatchKeyCounts } from './match-keys'
 import { ACTION } from './subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
@@ -37,6 +38,8 @@ export interface BatchOutcome {
   statuses: EventStatus[]
   /** Warnings the action logged for this batch. */
   warnings: string[]
+  /** How many delivered events carried each match key: numbers only, never a value. */
+  matchKeys?: MatchKeyCounts
 }
 
 export interface Executor {
@@ -86,7 +89,8 @@ export function inThreadExecutor(): Executor {
           errortype: 'errortype' in status ? status.errortype : undefined,
           errormessage: 'errormessage' in status ? status.errormessage : undefined
         })),
-        warnings
+        warnings,
+        matchKeys: countMatchKeys(statuses)
       }
     },
     abort() {

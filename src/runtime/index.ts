@@ -15,6 +15,7 @@ import { ConfigError, type RuntimeConfig } from './config'
 import { DeadLetterFile, type DeadLetterSink } from './deadletter'
 import { inThreadExecutor, workerExecutor, type Executor } from './executor'
 import { createLog, type Log } from './log'
+import { MatchKeyTally } from './match-keys'
 import { createMetrics, type RuntimeMetrics } from './metrics'
 import { Pipeline, type BatchSummary } from './pipeline'
 import { SqliteStore } from './queue/sqlite'
@@ -99,6 +100,8 @@ export class Runtime {
   readonly metrics: RuntimeMetrics
   readonly deliveries: Delivery[] = []
   readonly routes: Route[] = []
+  /** Per mapping, how many of the last delivered events carried each match key (counts only). */
+  readonly matchKeys = new MatchKeyTally()
   closing = false
   private current: Partial<Settings>
   private readonly executor: Executor
@@ -136,6 +139,7 @@ export class Runtime {
       settings: () => this.effectiveSettings(),
       apiBaseUrl: () => this.apiBaseUrl(),
       log,
+      matchKeys: this.matchKeys,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
   }

@@ -26,6 +26,7 @@ import { requestSize } from '../destination/tiktok/api'
 import type { DeadLetterRecord, DeadLetterSink } from './deadletter'
 import type { BatchTask, EventStatus, Executor } from './executor'
 import type { Log } from './log'
+import type { MatchKeyCounts, MatchKeyTally } from './match-keys'
 import type { RuntimeMetrics } from './metrics'
 import type { DeliveryStore, NewDelivery, StoredDelivery } from './queue/store'
 import { safeJson } from './safe-json'
@@ -58,6 +59,8 @@ export interface PipelineOptions extends PipelineTuning {
   metrics: RuntimeMetrics
   /** Told of every batch once its statuses are known. */
   onBatch?: (summary: BatchSummary) => void
+  /** Counts, per mapping, which match keys the delivered events carried (the page's Match keys panel). */
+  matchKeys?: MatchKeyTally
 }
 
 export interface BatchSummary {
@@ -553,8 +556,9 @@ export class Pipeline {
     }
     let statuses: EventStatus[]
     let warnings: string[] = []
+    let matchKeys: MatchKeyCounts | undefined
     try {
-      ;({ statuses, warnings } = await this.options.executor.run(task))
+      ;({ statuses, warnings, matchKeys } = await this.options.executor.run(task))
     } catch (error) {
       const why = describeError(error)
       if (this.aborted)
@@ -584,6 +588,7 @@ export class Pipeline {
       await this.deliver(subscription, items.slice(half))
       return
     }
+    if (matchKeys) this.options.matchKeys?.add(subscription.name, matchKeys)
     await this.settle(subscription, items, statuses, warnings, started)
   }
 
@@ -602,6 +607,8 @@ export class Pipeline {
     const held: StoredDelivery[] = []
     const failed: { item: StoredDelivery; status: number; reason: string }[] = []
     const tally: Record<string, number> = {}
+    // The events of a batch that must be tried again go back together, so they make one batch again.
+    const retryAt = now + this.backoff(Math.max(...items.map((item) => item.attempts)) + 1)
     items.forEach((item, i) => {
       const status = statuses[i] ?? { status: 500, errormessage: 'no status for this event' }
       tally[status.status] = (tally[status.status] ?? 0) + 1
@@ -620,7 +627,7 @@ export class Pipeline {
             reason: `gave up after ${attempts} attempts in ${duration(now - firstFailedAt)}: ${reason}`
           })
         } else {
-          retry.push({ ...item, attempts, firstFailedAt, lastError: reason, nextAt: now + this.backoff(attempts) })
+          retry.push({ ...item, attempts, firstFailedAt, lastError: reason, nextAt: retryAt })
         }
       } else failed.push({ item, status: status.status, reason })
     })

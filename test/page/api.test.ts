@@ -263,6 +263,7 @@ describe('the admin key', () => {
     const port = new URL(test.runtime.url).port
     const routes: [string, string][] = [
       ['GET', '/api/state'],
+      ['GET', '/api/match-keys'],
       ['POST', '/api/settings'],
       ['POST', '/api/test-connection'],
       ['POST', '/api/preview'],
@@ -295,6 +296,7 @@ describe('the admin key', () => {
     }
     expect(test.runtime.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
     expect((await call('GET', '/api/state', { authorization: `Bearer ${key}` })).status).toBe(200)
+    expect((await call('GET', '/api/match-keys', { cookie: `tiktok_runtime_key_${port}=${key}` })).status).toBe(200)
     expect((await call('GET', '/deliveries', { cookie: `tiktok_runtime_key_${port}=${key}` })).status).toBe(200)
     expect((await call('POST', '/api/anything-else', { authorization: `Bearer ${key}` })).status).toBe(404)
     // The Tracking API and /health do not need it.

@@ -9,6 +9,7 @@ import { buildEnvelope, buildEvent, CONTENT_TYPES } from './build'
 import { CRM, CUSTOM_EVENT_NAME, STANDARD_EVENTS } from './constants'
 import { FieldValidationError, type FieldIssue } from './errors'
 import type { Payload } from './generated-types'
+import { matchKeysOf } from './match-keys'
 
 const STANDARD = new Set<string>(STANDARD_EVENTS)
 /** Deprecated by TikTok; still accepted until 2027. */
@@ -57,10 +58,7 @@ function checkValues(payload: Payload, errors: FieldIssue[], warnings: FieldIssu
 
 /** True when TikTok can match the user: email, phone, external id, ttclid, ttp, or IP and user agent. */
 function hasMatchKey(user: TikTokUser | undefined): boolean {
-  if (!user) return false
-  return Boolean(
-    user.email || user.phone || user.external_id || user.ttclid || user.ttp || (user.ip && user.user_agent)
-  )
+  return matchKeysOf(user).length > 0
 }
 
 export function prepareEvent(payload: Payload, settings: Settings, now: number): Prepared {
