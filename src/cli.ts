@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 /**
- * `npm start`: the local runtime on 127.0.0.1:$PORT (default 3000). Dry-run until it has a TikTok
- * access token and pixel code; SIGTERM and SIGINT stop intake, deliver what is pending and exit 0.
+ * `npm start` and the `tiktok-conversions` bin: the local runtime on 127.0.0.1:$PORT (default 3000).
+ * Dry-run until it has a TikTok access token and pixel code; SIGTERM and SIGINT stop intake, deliver
+ * what they can by SHUTDOWN_TIMEOUT_MS and exit 0 (the rest stays queued for the next start).
+ *
+ * `tiktok-conversions replay FILE [--url URL]`: sends a dead-letter file's events back through the
+ * runtime at URL (default http://$HOST:$PORT), with SEGMENT_WRITE_KEY when it is set.
  */
 import { configFromEnv, ConfigError } from './runtime/config'
 import { pageRoutes } from './page/routes'
 import { startRuntime } from './runtime'
 import { createLog } from './runtime/log'
+import { ReplayError, replayFile } from './runtime/replay'
 import { MappingsError } from './runtime/subscriptions'
 
 async function main() {
@@ -62,7 +67,35 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+async function replay(args: string[]) {
+  const log = createLog()
+  const at = args.indexOf('--url')
+  const url = at >= 0 ? args[at + 1] : `http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000}`
+  const file = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--url')
+  if (!file || !url) {
+    log.error('usage: tiktok-conversions replay FILE [--url http://127.0.0.1:3000]')
+    process.exit(2)
+  }
+  const result = await replayFile(file, {
+    url,
+    writeKey: process.env.SEGMENT_WRITE_KEY || undefined,
+    say: (line) => log.info(line)
+  })
+  log.info('replay done', {
+    replayed: result.replayed,
+    duplicates: result.duplicates || undefined,
+    not_replayable: result.notReplayable || undefined,
+    left: result.left
+  })
+  process.exit(result.left ? 1 : 0)
+}
+
+const [command, ...rest] = process.argv.slice(2)
+;(command === 'replay' ? replay(rest) : main()).catch((error) => {
+  if (error instanceof ReplayError) {
+    createLog().error('replay failed', { reason: error.message })
+    process.exit(1)
+  }
   process.stderr.write(`${(error as Error).stack ?? error}\n`)
   process.exit(1)
 })

@@ -34,11 +34,21 @@ export interface DeadLetterSink {
   append(records: DeadLetterRecord[]): Promise<boolean>
 }
 
-/** A record as one JSON line; the event's own JSON text goes in as it is (it is never parsed again). */
+/**
+ * A record as one JSON line. The event's own JSON text goes in as it is (never serialized again: it may
+ * be nested deeper than JSON.stringify manages); a text that is not JSON (a damaged queue entry) goes
+ * in as a string, so that every line stays JSON.
+ */
 export function recordLine(record: DeadLetterRecord): string {
   const { event, ...rest } = record
-  const head = JSON.stringify({ ...rest, event: null })
-  return `${head.slice(0, -'null}'.length)}${event}}`
+  let asJson = true
+  try {
+    JSON.parse(event)
+  } catch {
+    asJson = false
+  }
+  const head = JSON.stringify({ ...rest, ...(asJson ? {} : { eventNotJson: true }), event: null })
+  return `${head.slice(0, -'null}'.length)}${asJson ? event : JSON.stringify(event)}}`
 }
 
 export class DeadLetterFile implements DeadLetterSink {

@@ -156,6 +156,8 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
     worker.on('message', ({ id, outcome, error }: Reply) => {
       const task = tasks.get(id)
       tasks.delete(id)
+      // An idle thread does not keep the process alive; one with a batch does, until its answer is in.
+      if (busy(worker) === 0) worker.unref()
       if (outcome) task?.resolve(outcome)
       else task?.reject(new Error(error ?? 'the delivery thread failed'))
     })
@@ -172,6 +174,7 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
       const id = next++
       return new Promise((resolve, reject) => {
         tasks.set(id, { worker, resolve, reject })
+        worker.ref()
         worker.postMessage({ id, task })
       })
     },

@@ -120,10 +120,13 @@ export class Runtime {
     readonly storage: Storage
   ) {
     this.current = { ...config.settings }
-    this.metrics = createMetrics(() => {
-      const health = this.pipeline.health()
-      return { inFlight: this.inFlight, held: health.held === true, degraded: health.status !== 'ok' }
-    })
+    this.metrics = createMetrics(
+      () => {
+        const health = this.pipeline.health()
+        return { inFlight: this.inFlight, held: health.held === true, degraded: health.status !== 'ok' }
+      },
+      () => storage.store.stats()
+    )
     this.executor =
       config.workers > 0
         ? workerExecutor(config.workers, (reason) =>

@@ -3,6 +3,7 @@
  * Counts and times only: mapping names are the only labels, never an event's value.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { StoreStats } from './queue/store'
 
 export interface RuntimeMetrics {
   readonly registry: Registry
@@ -14,37 +15,40 @@ export interface RuntimeMetrics {
   deadLettered: Counter<'mapping'>
   retries: Counter<'mapping'>
   batchSeconds: Histogram
-  /** The queue's depth and its oldest delivery's reception time (ms), as the store last said. */
-  setQueue(depth: number, oldestReceivedAt: number | undefined): void
 }
 
 const PREFIX = 'tiktok_conversions_'
 
 /**
- * The runtime's metrics. `state` is read at each scrape: batches in flight and whether delivery is held
- * or degraded.
+ * The runtime's metrics. `state` and `queue` are read at each scrape: batches in flight, whether
+ * delivery is held or degraded, and the queue's depth and oldest delivery (from the store itself).
  */
-export function createMetrics(state: () => { inFlight: number; held: boolean; degraded: boolean }): RuntimeMetrics {
+export function createMetrics(
+  state: () => { inFlight: number; held: boolean; degraded: boolean },
+  queue: () => Promise<StoreStats>
+): RuntimeMetrics {
   const registry = new Registry()
   const counter = (name: string, help: string) => new Counter({ name: PREFIX + name, help, registers: [registry] })
   const perMapping = (name: string, help: string) =>
     new Counter({ name: PREFIX + name, help, labelNames: ['mapping'] as const, registers: [registry] })
-  let depth = 0
-  let oldest: number | undefined
+  // One read of the store per scrape, shared by the two queue gauges.
+  let scrape: Promise<StoreStats> | undefined
+  const stats = () => (scrape ??= queue().finally(() => setImmediate(() => (scrape = undefined))))
   new Gauge({
     name: `${PREFIX}queue_depth`,
     help: 'Deliveries accepted and not yet delivered or dead-lettered (queued, in flight, waiting to retry).',
     registers: [registry],
-    collect() {
-      this.set(depth)
+    async collect() {
+      this.set((await stats()).depth)
     }
   })
   new Gauge({
     name: `${PREFIX}queue_oldest_pending_age_seconds`,
     help: 'Age of the oldest delivery still queued (0 when the queue is empty).',
     registers: [registry],
-    collect() {
-      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
+    async collect() {
+      const { oldestReceivedAt } = await stats()
+      this.set(oldestReceivedAt === undefined ? 0 : Math.max(0, (Date.now() - oldestReceivedAt) / 1000))
     }
   })
   new Gauge({
@@ -85,10 +89,6 @@ export function createMetrics(state: () => { inFlight: number; held: boolean; de
       help: 'Time from sending a batch to knowing every status of it.',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
       registers: [registry]
-    }),
-    setQueue(newDepth, oldestReceivedAt) {
-      depth = newDepth
-      oldest = oldestReceivedAt
-    }
+    })
   }
 }

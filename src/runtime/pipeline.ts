@@ -360,9 +360,7 @@ export class Pipeline {
 
   private async refreshDepth() {
     try {
-      const { depth, oldestReceivedAt } = await this.options.store.stats()
-      this.depthEstimate = depth
-      this.options.metrics.setQueue(depth, oldestReceivedAt)
+      this.depthEstimate = (await this.options.store.stats()).depth
     } catch (error) {
       this.options.log.warn('queue stats unavailable', { reason: describeError(error) })
     }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -225,5 +225,61 @@ describe('the dead-letter file', () => {
       .split('\n')
       .map((line) => JSON.parse(line))
     expect(record).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
+  })
+})
+
+describe('GET /metrics', () => {
+  it('counts what was received, queued, delivered and dead-lettered, in Prometheus text', async () => {
+    standIn = await startStandIn()
+    test = await startTestRuntime({ TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: 'PIX', TIKTOK_API_URL: standIn.url })
+    const refused = { ...orderCompleted(3), properties: { ...orderCompleted(3).properties, currency: 'dollars' } }
+    await post(`${test.runtime.url}/v1/batch`, {
+      batch: [orderCompleted(1), orderCompleted(2), refused, { type: 'track', userId: 'u', event: 'Nothing Maps This' }]
+    })
+    await waitFor(() => test!.runtime.pipeline.pending === 0 && test!.runtime.pipeline.counts.deadLettered === 1)
+    const response = await fetch(`${test.runtime.url}/metrics`)
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/)
+    const text = await response.text()
+    for (const line of [
+      'tiktok_conversions_events_received_total 4',
+      'tiktok_conversions_events_unmatched_total 1',
+      'tiktok_conversions_deliveries_queued_total 3',
+      'tiktok_conversions_deliveries_delivered_total{mapping="Complete Payment"} 2',
+      'tiktok_conversions_deliveries_dead_lettered_total{mapping="Complete Payment"} 1',
+      'tiktok_conversions_queue_depth 0',
+      'tiktok_conversions_queue_oldest_pending_age_seconds 0',
+      'tiktok_conversions_delivery_held 0',
+      'tiktok_conversions_batch_duration_seconds_count 1'
+    ]) {
+      expect(text.split('\n')).toContain(line)
+    }
+    expect(text).not.toContain('buyer1')
+  })
+})
+
+describe('files that hold events', () => {
+  it('DATA_DIR is made 0700 and the queue and dead-letter files 0600, whatever they were', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tiktok-modes-'))
+    chmodSync(dataDir, 0o755)
+    const deadLetter = join(dataDir, 'dead-letter.jsonl')
+    writeFileSync(deadLetter, '', { mode: 0o644 })
+    chmodSync(deadLetter, 0o644)
+    standIn = await startStandIn({ script: () => ({ body: { code: 40002, message: 'Invalid parameter' } }) })
+    test = await startTestRuntime({
+      DATA_DIR: dataDir,
+      TIKTOK_ACCESS_TOKEN: TOKEN,
+      TIKTOK_PIXEL_CODE: 'PIX',
+      TIKTOK_API_URL: standIn.url
+    })
+    const mode = (path: string) => statSync(path).mode & 0o777
+    expect(mode(dataDir)).toBe(0o700)
+    expect(mode(deadLetter)).toBe(0o600)
+    expect(mode(join(dataDir, 'queue.db'))).toBe(0o600)
+    // Someone opens it up while the runtime runs: the next write closes it again before PII goes in.
+    chmodSync(deadLetter, 0o644)
+    await post(`${test.runtime.url}/v1/track`, orderCompleted(1))
+    await waitFor(() => test!.runtime.pipeline.counts.deadLettered === 1)
+    expect(mode(deadLetter)).toBe(0o600)
+    expect(readFileSync(deadLetter, 'utf8')).toContain('"messageId":"msg-1"')
   })
 })

@@ -1,0 +1,135 @@
+/**
+ * `tiktok-conversions replay FILE` (or `npm run replay -- FILE`): sends the events of a dead-letter
+ * file back through a running runtime's Tracking API, once the cause of their failure is fixed. They
+ * are routed and mapped again by the runtime's current subscriptions; each keeps its messageId, so
+ * TikTok keeps one copy of an event that reaches it twice (its event_id).
+ *
+ * The file is first renamed (atomically) to `FILE.replaying-<time>`: records the runtime writes
+ * meanwhile go to a new FILE, and a replay that stops halfway leaves what it had not sent in that
+ * file, to replay again. Records that cannot be replayed (an event cut because it was nested too
+ * deeply, a line that is not JSON) are kept in `FILE.not-replayed-<time>`.
+ */
+import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+
+export interface ReplayOptions {
+  /** The runtime's address, e.g. http://127.0.0.1:3000. */
+  url: string
+  /** The runtime's SEGMENT_WRITE_KEY, when it has one. */
+  writeKey?: string
+  /** Told of progress, one line each. */
+  say: (line: string) => void
+  /** How long a 429 or 503 is waited out, at most, before the replay stops (ms). */
+  patienceMs?: number
+}
+
+export interface ReplayResult {
+  /** Events the runtime accepted. */
+  replayed: number
+  /** Records that named an event already replayed (the same event for several mappings). */
+  duplicates: number
+  /** Records kept aside because they cannot be replayed. */
+  notReplayable: number
+  /** Where what was not sent is, when the replay stopped halfway. */
+  left?: string
+}
+
+/** Events per request, and bytes: within what Segment's clients send. */
+const MAX_EVENTS = 500
+const MAX_BYTES = 400 * 1024
+
+export class ReplayError extends Error {}
+
+export async function replayFile(file: string, options: ReplayOptions): Promise<ReplayResult> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+  const working = `${file.replace(/\.replaying-[^/]*$/, '')}.replaying-${stamp}`
+  try {
+    renameSync(file, working)
+  } catch (error) {
+    throw new ReplayError(`cannot take ${file} for replay: ${(error as Error).message}`)
+  }
+  const lines = readFileSync(working, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+  const aside = `${file.replace(/\.replaying-[^/]*$/, '')}.not-replayed-${stamp}`
+  const seen = new Set<string>()
+  const events: { text: string; line: string }[] = []
+  let duplicates = 0
+  let notReplayable = 0
+  for (const line of lines) {
+    let record: { event?: unknown; cut?: boolean; eventNotJson?: boolean }
+    try {
+      record = JSON.parse(line)
+    } catch {
+      record = {}
+    }
+    const event = record.event
+    if (record.cut || record.eventNotJson || typeof event !== 'object' || event === null) {
+      appendFileSync(aside, line + '\n', { mode: 0o600 })
+      notReplayable++
+      continue
+    }
+    const id = (event as { messageId?: unknown }).messageId
+    if (typeof id === 'string') {
+      if (seen.has(id)) {
+        duplicates++
+        continue
+      }
+      seen.add(id)
+    }
+    events.push({ text: JSON.stringify(event), line })
+  }
+  if (notReplayable) options.say(`${notReplayable} record(s) cannot be replayed (cut or damaged): kept in ${aside}`)
+
+  let replayed = 0
+  for (let start = 0; start < events.length;) {
+    let end = start
+    let bytes = 0
+    while (end < events.length && end - start < MAX_EVENTS && bytes + events[end].text.length < MAX_BYTES) {
+      bytes += events[end].text.length + 1
+      end++
+    }
+    if (end === start) end = start + 1
+    try {
+      await post(
+        events.slice(start, end).map((event) => event.text),
+        options
+      )
+    } catch (error) {
+      const rest = events.slice(start).map((event) => event.line)
+      writeFileSync(working, rest.join('\n') + '\n', { mode: 0o600 })
+      options.say(`replay stopped: ${(error as Error).message}`)
+      options.say(`${replayed} event(s) replayed; the ${rest.length} not yet sent are in ${working}: replay it again`)
+      return { replayed, duplicates, notReplayable, left: working }
+    }
+    replayed += end - start
+    start = end
+    options.say(`${replayed} of ${events.length} event(s) replayed`)
+  }
+  rmSync(working)
+  return { replayed, duplicates, notReplayable }
+}
+
+/** Posts one batch; waits out 429 and 503 as their Retry-After says; throws on any other answer. */
+async function post(batch: string[], { url, writeKey, patienceMs = 600_000, say }: ReplayOptions): Promise<void> {
+  const body = `{"batch":[${batch.join(',')}]}`
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
+  const started = Date.now()
+  for (;;) {
+    let response: Response
+    try {
+      response = await fetch(`${url.replace(/\/+$/, '')}/v1/batch`, { method: 'POST', headers, body })
+    } catch (error) {
+      throw new ReplayError(`the runtime at ${url} did not answer (${(error as Error).message}): is it running?`)
+    }
+    const answer = (await response.json().catch(() => ({}))) as { message?: string }
+    if (response.status === 200) return
+    if ((response.status === 429 || response.status === 503) && Date.now() - started < patienceMs) {
+      const wait = Math.min(60, Math.max(1, Number(response.headers.get('retry-after')) || 5))
+      say(`the runtime answered ${response.status} (${answer.message ?? ''}); waiting ${wait} s`)
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000))
+      continue
+    }
+    throw new ReplayError(`the runtime answered ${response.status}: ${answer.message ?? 'no message'}`)
+  }
+}
