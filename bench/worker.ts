@@ -5,6 +5,7 @@
  */
 import path from 'node:path'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
+import { useUriSafeSchemaKeys } from '../src/destination/schema-keys'
 import { orderCompletedEvents } from './events'
 import { routedRequests, routeTikTokTo } from './loopback'
 
@@ -60,6 +61,9 @@ async function main() {
   delete process.env.TIKTOK_API_URL
   routeTikTokTo(arg('url'))
   const { Destination } = require(ROOT_ACTIONS_CORE) as typeof import('@segment/actions-core')
+  // The root's actions-core resolves fast-uri 3.1.9, on which both definitions (named with a space)
+  // need URI-safe schema keys: the published one gets ours, so that both take the same path.
+  useUriSafeSchemaKeys('Tiktok Conversions')
   const definition: DestinationDefinition<JSONObject> = scenario.startsWith('ours')
     ? require('../src').default
     : require(PUBLISHED).default
