@@ -56,7 +56,8 @@ async function main() {
     tiktok:
       mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
     pixel_code: runtime.settings.pixelCode,
-    dead_letter_file: config.deadLetterFile
+    queue: runtime.storage.store.description,
+    dead_letter: runtime.storage.deadLetter.where
   })
   // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
   log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
