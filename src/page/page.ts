@@ -134,33 +134,38 @@ function fieldsReference(): string {
   </section>`
 }
 
-export function renderPage(runtime: Runtime): string {
-  const mode = runtime.mode()
+/** The page's HTML around its header and main parts; the script only where there is something to drive. */
+function document(header: string, main: string, { script = false, tail = '' } = {}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${e(destination.name)} · local runtime</title>
-  <link rel="stylesheet" href="/assets/page.css">
-  <script src="/assets/client.js" defer></script>
+  <link rel="stylesheet" href="/assets/page.css">${script ? '\n  <script src="/assets/client.js" defer></script>' : ''}
 </head>
 <body>
   <header>
     <h1>${e(destination.name)}</h1>
-    <p>Local runtime · <span id="mode" class="mode ${mode}">${mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'}</span>
-      · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>
+    ${header}
   </header>
   <main>
-    ${settingsForm(runtime)}
-    ${presetsTable(runtime)}
-    ${eventTester()}
-    ${matchKeysPanel(runtime)}
-    ${fieldsReference()}
-  </main>
-  <script type="application/json" id="samples">${scriptJson(sampleEvents)}</script>
+    ${main}
+  </main>${tail}
 </body>
 </html>`
+}
+
+export function renderPage(runtime: Runtime): string {
+  const mode = runtime.mode()
+  return document(
+    `<p>Local runtime · <span id="mode" class="mode ${mode}">${mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'}</span>
+      · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>`,
+    [settingsForm(runtime), presetsTable(runtime), eventTester(), matchKeysPanel(runtime), fieldsReference()].join(
+      '\n    '
+    ),
+    { script: true, tail: `\n  <script type="application/json" id="samples">${scriptJson(sampleEvents)}</script>` }
+  )
 }
 
 /**
@@ -168,28 +173,14 @@ export function renderPage(runtime: Runtime): string {
  * `wrongKey` when a `?key=` was given that is not this runtime's.
  */
 export function renderKeyPage(wrongKey: boolean): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${e(destination.name)} · local runtime</title>
-  <link rel="stylesheet" href="/assets/page.css">
-</head>
-<body>
-  <header>
-    <h1>${e(destination.name)}</h1>
-    <p>Local runtime</p>
-  </header>
-  <main>
-    <section aria-labelledby="key-title">
+  return document(
+    '<p>Local runtime</p>',
+    `<section aria-labelledby="key-title">
       <h2 id="key-title">Open this page with its key</h2>
       ${wrongKey ? `<p class="bad">That key is not this runtime's. Unless ADMIN_KEY is set, the key changes at each start.</p>` : ''}
       <p>The settings page and its API need the runtime's admin key. Open the URL the runtime printed when it
         started, the one ending in <code>/?key=…</code> (the <code>settings page</code> line of its log).
         With <code>ADMIN_KEY</code> set, open <code>/?key=</code> followed by that key.</p>
-    </section>
-  </main>
-</body>
-</html>`
+    </section>`
+  )
 }

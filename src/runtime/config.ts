@@ -42,12 +42,18 @@ export interface RuntimeConfig {
   /** SQLITE_SYNCHRONOUS: FULL (survives a machine crash) or NORMAL (survives a process crash). */
   sqliteSynchronous: Synchronous
   deadLetterFile: string
+  /** A queue that is not full is sent at least this often. */
   flushIntervalMs: number
+  /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
   queueLimit: number
+  /** Backoff of a retryable answer, from base to max (exponential, with jitter). */
   retryBaseMs: number
   retryMaxMs: number
+  /** How long a delivery is retried after its first retryable failure before it is dead-lettered. */
   retryBudgetMs: number
+  /** While TikTok refuses the token or pixel, how often one batch tries again. */
   authRetryMs: number
+  /** Batches being sent at once. */
   maxInFlight: number
   /** Delivery threads (0: deliver in the main thread). */
   workers: number

@@ -23,6 +23,7 @@ import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../destination/generated-types'
 import { batch_keys } from '../destination/reportWebEvent/fields/batching'
 import { requestSize } from '../destination/tiktok/api'
+import type { RuntimeConfig } from './config'
 import type { DeadLetterRecord, DeadLetterSink } from './deadletter'
 import type { BatchTask, EventStatus, Executor } from './executor'
 import type { Log } from './log'
@@ -32,18 +33,11 @@ import type { DeliveryStore, NewDelivery, StoredDelivery } from './queue/store'
 import { safeJson } from './safe-json'
 import { integrationEnabled, type Subscription } from './subscriptions'
 
-export interface PipelineTuning {
-  flushIntervalMs: number
-  /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
-  queueLimit: number
-  retryBaseMs: number
-  retryMaxMs: number
-  /** How long a delivery is retried after its first retryable failure before it is dead-lettered. */
-  retryBudgetMs: number
-  /** While TikTok refuses the token or pixel, how often one batch tries again. */
-  authRetryMs: number
-  maxInFlight: number
-}
+/** The runtime's settings of queues, batches and retries (see config.ts). */
+export type PipelineTuning = Pick<
+  RuntimeConfig,
+  'flushIntervalMs' | 'queueLimit' | 'retryBaseMs' | 'retryMaxMs' | 'retryBudgetMs' | 'authRetryMs' | 'maxInFlight'
+>
 
 export interface PipelineOptions extends PipelineTuning {
   /** Runs a batch through actions-core's Destination (in this thread or in worker threads). */

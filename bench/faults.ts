@@ -1,0 +1,267 @@
+/**
+ * `npm run faults`: issue 9's table, rerun at its own sizes against the built runtime (`dist/cli.js`,
+ * live, in its own process) and a TikTok stand-in, with @segment/analytics-node as the client. For each
+ * fault: events accepted by the Tracking API, delivered (distinct event ids TikTok accepted),
+ * dead-lettered (lines in the file) and lost (accepted, neither delivered nor dead-lettered).
+ * Takes about 4 minutes (a 60 s outage, a 15 s refusal, a 20 s slow TikTok).
+ */
+import { Analytics } from '@segment/analytics-node'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { startTikTokStandIn, type StandInAnswer } from '../src/runtime/standin'
+import { orderCompletedEvents } from './events'
+
+const CLI = path.join(__dirname, '..', 'dist', 'cli.js')
+
+interface Runtime {
+  child: ChildProcess
+  url: string
+  exit: Promise<number | null>
+}
+
+function start(env: Record<string, string>): Promise<Runtime> {
+  const child = spawn(process.execPath, [CLI], {
+    env: { ...process.env, PORT: '0', TIKTOK_ACCESS_TOKEN: 'faults-table-token', TIKTOK_PIXEL_CODE: 'FAULTS', ...env },
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
+  const exit = new Promise<number | null>((resolve) => child.on('exit', resolve))
+  let stderr = ''
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      const url = stderr.match(/ listening url=(\S+)/)?.[1]
+      if (url) resolve({ child, url, exit })
+    })
+    void exit.then((code) => reject(new Error(`runtime exited with ${code}: ${stderr}`)))
+  })
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const startAt = Date.now()
+  while (!condition()) {
+    if (Date.now() - startAt > timeoutMs) return false
+    await sleep(50)
+  }
+  return true
+}
+
+/** Sends with analytics-node; resolves with the messageIds the Tracking API accepted. */
+async function send(url: string, count: number, from = 0): Promise<Set<string>> {
+  const accepted = new Set<string>()
+  const analytics = new Analytics({ writeKey: 'faults', host: url, flushAt: 100, flushInterval: 50 })
+  const events = orderCompletedEvents(from + count).slice(from)
+  for (const event of events) {
+    const { userId, event: name, properties, context, messageId } = event
+    analytics.track(
+      { userId: userId as string, event: name as string, properties, context, messageId },
+      (error) => error === undefined && accepted.add(messageId as string)
+    )
+  }
+  await analytics.closeAndFlush({ timeout: 600_000 })
+  return accepted
+}
+
+type Mode = 'ok' | '503' | '40001'
+
+async function tiktok(latencyMs = 0) {
+  const state: { mode: Mode } = { mode: 'ok' }
+  const delivered = new Set<string>()
+  const answers: Record<Mode, StandInAnswer | undefined> = {
+    ok: undefined,
+    '503': { status: 503, body: 'Service Unavailable' },
+    '40001': { body: { code: 40001, message: 'No permission to operate pixel code' } }
+  }
+  const standIn = await startTikTokStandIn({
+    latencyMs,
+    keepBodies: false,
+    script: (body) => {
+      const answer = answers[state.mode]
+      if (!answer) for (const event of body.data) delivered.add(event.event_id!)
+      return answer
+    }
+  })
+  return { standIn, state, delivered }
+}
+
+const deadLettered = (dataDir: string) => {
+  const file = path.join(dataDir, 'dead-letter.jsonl')
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0
+}
+
+interface Row {
+  fault: string
+  accepted: number
+  delivered: number
+  deadLettered: number
+  lost: number
+  note: string
+}
+
+function row(fault: string, accepted: Set<string>, delivered: Set<string>, dead: number, note: string): Row {
+  const lost = [...accepted].filter((id) => !delivered.has(id)).length - dead
+  return {
+    fault,
+    accepted: accepted.size,
+    delivered: [...accepted].filter((id) => delivered.has(id)).length,
+    deadLettered: dead,
+    lost: Math.max(0, lost),
+    note
+  }
+}
+
+async function killNine(): Promise<Row> {
+  const { standIn, state, delivered } = await tiktok()
+  state.mode = '503'
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const first = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  const accepted = await send(first.url, 5000)
+  first.child.kill('SIGKILL')
+  await first.exit
+  state.mode = 'ok'
+  const second = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  await until(() => delivered.size >= accepted.size, 60_000)
+  second.child.kill('SIGTERM')
+  await second.exit
+  await standIn.close()
+  return row('`kill -9` while TikTok answers 503, then a restart', accepted, delivered, deadLettered(dataDir), '')
+}
+
+async function termThenKill(): Promise<Row> {
+  const { standIn, state, delivered } = await tiktok()
+  state.mode = '503'
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const first = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  const accepted = await send(first.url, 5000)
+  const stoppedAt = Date.now()
+  first.child.kill('SIGTERM')
+  const killer = setTimeout(() => first.child.kill('SIGKILL'), 10_000)
+  const code = await first.exit
+  clearTimeout(killer)
+  const stopSeconds = (Date.now() - stoppedAt) / 1000
+  state.mode = 'ok'
+  const second = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  await until(() => delivered.size >= accepted.size, 60_000)
+  second.child.kill('SIGTERM')
+  await second.exit
+  await standIn.close()
+  const note = `exited ${code === null ? 'by SIGKILL' : `with ${code}`} ${stopSeconds.toFixed(1)} s after SIGTERM`
+  return row('SIGTERM, then SIGKILL after 10 s, then a restart', accepted, delivered, deadLettered(dataDir), note)
+}
+
+async function poison(): Promise<Row> {
+  const { standIn, delivered } = await tiktok()
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  const events = orderCompletedEvents(1000)
+  const texts = events.map((event) => JSON.stringify(event))
+  const deep = '{"n":'.repeat(5000) + '1' + '}'.repeat(5000)
+  texts[999] = JSON.stringify({ ...events[999], properties: { deep: '__DEEP__' } }).replace('"__DEEP__"', deep)
+  const answer = await fetch(`${runtime.url}/v1/batch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: `{"batch":[${texts.join(',')}]}`
+  })
+  const accepted = new Set(answer.status === 200 ? events.map((event) => event.messageId as string) : [])
+  await until(() => delivered.size >= 999 && deadLettered(dataDir) >= 1, 30_000)
+  runtime.child.kill('SIGTERM')
+  await runtime.exit
+  await standIn.close()
+  const record = JSON.parse(readFileSync(path.join(dataDir, 'dead-letter.jsonl'), 'utf8').split('\n')[0])
+  return row(
+    'one `/v1/batch` of 999 good events + 1 nested 5,000 deep (`WORKERS` default)',
+    accepted,
+    delivered,
+    deadLettered(dataDir),
+    `reason: "${String(record.reason).slice(0, 60)}…"`
+  )
+}
+
+async function outage(): Promise<Row> {
+  const { standIn, state, delivered } = await tiktok()
+  state.mode = '503'
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  const started = Date.now()
+  const accepted = await send(runtime.url, 3000)
+  await sleep(Math.max(0, 60_000 - (Date.now() - started)))
+  const attempts = standIn.stats.requests
+  state.mode = 'ok'
+  await until(() => delivered.size >= accepted.size, 120_000)
+  const recovered = (Date.now() - started) / 1000 - 60
+  runtime.child.kill('SIGTERM')
+  await runtime.exit
+  await standIn.close()
+  return row(
+    'TikTok 503 for 60 s, 3,000 events',
+    accepted,
+    delivered,
+    deadLettered(dataDir),
+    `${attempts} requests during the outage; all delivered ${recovered.toFixed(1)} s after it ended`
+  )
+}
+
+async function refusal(): Promise<Row> {
+  const { standIn, state, delivered } = await tiktok()
+  state.mode = '40001'
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  const started = Date.now()
+  const accepted = await send(runtime.url, 1000)
+  await sleep(Math.max(0, 15_000 - (Date.now() - started)))
+  const health = (await (await fetch(`${runtime.url}/health`)).json()) as { status: string }
+  const requests = standIn.stats.requests
+  state.mode = 'ok'
+  await until(() => delivered.size >= accepted.size, 90_000)
+  const recovered = (Date.now() - started) / 1000 - 15
+  runtime.child.kill('SIGTERM')
+  await runtime.exit
+  await standIn.close()
+  return row(
+    'TikTok refuses the token (40001) for 15 s',
+    accepted,
+    delivered,
+    deadLettered(dataDir),
+    `/health ${health.status} during it; ${requests} request(s) while held; delivered ${recovered.toFixed(1)} s after (next probe, AUTH_RETRY_MS 60 s)`
+  )
+}
+
+async function slow(): Promise<Row> {
+  const { standIn, delivered } = await tiktok(20_000)
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
+  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir, QUEUE_LIMIT: '500' })
+  const accepted = await send(runtime.url, 3000)
+  await until(() => delivered.size >= accepted.size, 180_000)
+  runtime.child.kill('SIGTERM')
+  await runtime.exit
+  await standIn.close()
+  return row(
+    '`QUEUE_LIMIT=500`, TikTok slow 20 s',
+    accepted,
+    delivered,
+    deadLettered(dataDir),
+    'the client waited as Retry-After said'
+  )
+}
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error('build first: npm run build')
+  const rows: Row[] = []
+  for (const scenario of [killNine, termThenKill, poison, outage, refusal, slow]) {
+    const result = await scenario()
+    console.log(JSON.stringify(result))
+    rows.push(result)
+  }
+  console.log('\n| fault | accepted | delivered | dead-lettered | lost | note |\n|---|---|---|---|---|---|')
+  for (const r of rows)
+    console.log(`| ${r.fault} | ${r.accepted} | ${r.delivered} | ${r.deadLettered} | ${r.lost} | ${r.note} |`)
+  process.exit(rows.some((r) => r.lost > 0) ? 1 : 0)
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
