@@ -52,16 +52,22 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 /** Sends with analytics-node; resolves with the messageIds the Tracking API accepted. */
 async function send(url: string, count: number, from = 0): Promise<Set<string>> {
   const accepted = new Set<string>()
+  const errors = new Map<string, number>()
   const analytics = new Analytics({ writeKey: 'faults', host: url, flushAt: 100, flushInterval: 50 })
   const events = orderCompletedEvents(from + count).slice(from)
   for (const event of events) {
     const { userId, event: name, properties, context, messageId } = event
-    analytics.track(
-      { userId: userId as string, event: name as string, properties, context, messageId },
-      (error) => error === undefined && accepted.add(messageId as string)
+    analytics.track({ userId: userId as string, event: name as string, properties, context, messageId }, (error) =>
+      error === undefined
+        ? accepted.add(messageId as string)
+        : errors.set(
+            String((error as Error).message ?? error),
+            (errors.get(String((error as Error).message ?? error)) ?? 0) + 1
+          )
     )
   }
   await analytics.closeAndFlush({ timeout: 600_000 })
+  for (const [message, count] of errors) console.log(`  client: ${count} event(s) failed: ${message}`)
   return accepted
 }
 
@@ -250,7 +256,9 @@ async function slow(): Promise<Row> {
 async function main() {
   if (!existsSync(CLI)) throw new Error('build first: npm run build')
   const rows: Row[] = []
-  for (const scenario of [killNine, termThenKill, poison, outage, refusal, slow]) {
+  const only = process.argv[2]
+  const all = [killNine, termThenKill, poison, outage, refusal, slow]
+  for (const scenario of all.filter((candidate) => !only || candidate.name === only)) {
     const result = await scenario()
     console.log(JSON.stringify(result))
     rows.push(result)
