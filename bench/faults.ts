@@ -57,14 +57,10 @@ async function send(url: string, count: number, from = 0): Promise<Set<string>> 
   const events = orderCompletedEvents(from + count).slice(from)
   for (const event of events) {
     const { userId, event: name, properties, context, messageId } = event
-    analytics.track({ userId: userId as string, event: name as string, properties, context, messageId }, (error) =>
-      error === undefined
-        ? accepted.add(messageId as string)
-        : errors.set(
-            String((error as Error).message ?? error),
-            (errors.get(String((error as Error).message ?? error)) ?? 0) + 1
-          )
-    )
+    analytics.track({ userId: userId as string, event: name as string, properties, context, messageId }, (error) => {
+      if (error === undefined) accepted.add(messageId as string)
+      else errors.set(String(error), (errors.get(String(error)) ?? 0) + 1)
+    })
   }
   await analytics.closeAndFlush({ timeout: 600_000 })
   for (const [message, count] of errors) console.log(`  client: ${count} event(s) failed: ${message}`)
