@@ -2,6 +2,8 @@
 /**
  * `npm start`: the local runtime on 127.0.0.1:$PORT (default 3000). Dry-run until it has a TikTok
  * access token and pixel code; SIGTERM and SIGINT stop intake, deliver what is pending and exit 0.
+ *
+ * `tiktok-conversions replay --redis`: posts the Redis dead-letter stream back to a running runtime.
  */
 import { configFromEnv, ConfigError } from './runtime/config'
 import { pageRoutes } from './page/routes'
@@ -51,7 +53,8 @@ async function main() {
     tiktok:
       mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
     pixel_code: runtime.settings.pixelCode,
-    dead_letter_file: config.deadLetterFile
+    queue: runtime.storage.store.description,
+    dead_letter: runtime.storage.deadLetter.where
   })
   // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
   log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
@@ -62,7 +65,32 @@ async function main() {
   }
 }
 
-main().catch((error) => {
+async function replay(args: string[]) {
+  if (!args.includes('--redis')) {
+    process.stderr.write(
+      'usage: tiktok-conversions replay --redis [--to URL] [--write-key KEY] [--mapping NAME] [--keep]\n'
+    )
+    process.exit(2)
+  }
+  // Loaded only for it: `npm start` without REDIS_URL loads nothing of Redis.
+  const { replayOptions, replayRedis } = await import('./redis-replay')
+  let options
+  try {
+    options = replayOptions(args, process.env)
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  try {
+    await replayRedis(options)
+  } catch (error) {
+    process.stderr.write(`replay stopped: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+}
+
+const run = process.argv[2] === 'replay' ? replay(process.argv.slice(3)) : main()
+run.catch((error) => {
   process.stderr.write(`${(error as Error).stack ?? error}\n`)
   process.exit(1)
 })

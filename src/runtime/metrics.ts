@@ -3,6 +3,7 @@
  * Counts and times only: mapping names are the only labels, never an event's value.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { ConsumerState } from './queue/store'
 
 export interface RuntimeMetrics {
   readonly registry: Registry
@@ -20,11 +21,19 @@ export interface RuntimeMetrics {
 
 const PREFIX = 'tiktok_conversions_'
 
+export interface MetricsState {
+  inFlight: number
+  held: boolean
+  degraded: boolean
+  /** This runtime as a consumer of a shared queue (Redis); undefined for the embedded one. */
+  consumer?: ConsumerState
+}
+
 /**
- * The runtime's metrics. `state` is read at each scrape: batches in flight and whether delivery is held
- * or degraded.
+ * The runtime's metrics. `state` is read at each scrape: batches in flight, whether delivery is held
+ * or degraded, and the consumer's state of a shared queue.
  */
-export function createMetrics(state: () => { inFlight: number; held: boolean; degraded: boolean }): RuntimeMetrics {
+export function createMetrics(state: () => MetricsState, { sharedQueue = false } = {}): RuntimeMetrics {
   const registry = new Registry()
   const counter = (name: string, help: string) => new Counter({ name: PREFIX + name, help, registers: [registry] })
   const perMapping = (name: string, help: string) =>
@@ -71,6 +80,36 @@ export function createMetrics(state: () => { inFlight: number; held: boolean; de
       this.set(state().degraded ? 1 : 0)
     }
   })
+  // A shared queue's consumer (Redis): only with one, so the embedded queue shows no empty series.
+  const consumer = (name: string, help: string, value: (state: ConsumerState) => number) =>
+    sharedQueue &&
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = state().consumer
+        if (current) this.set(value(current))
+      }
+    })
+  consumer('queue_consumer_up', '1 while the shared queue (Redis) answers this runtime, else 0.', (c) =>
+    c.connected ? 1 : 0
+  )
+  consumer(
+    'queue_consumer_owned',
+    'Deliveries of the shared queue this runtime has read and not yet removed (its pending list).',
+    (c) => c.owned
+  )
+  consumer(
+    'queue_consumer_claimed',
+    'Deliveries this runtime took over from runtimes that stopped or stopped answering, since it started.',
+    (c) => c.claimed
+  )
+  consumer(
+    'queue_consumer_lost',
+    'Deliveries this runtime held that another runtime took over while this one did not answer, since it started.',
+    (c) => c.lost
+  )
   return {
     registry,
     received: counter('events_received_total', 'Messages the Tracking API accepted.'),
