@@ -139,6 +139,49 @@ describeWithRedis('runtimes on one Redis', () => {
     expect(b.logs.join('\n')).not.toContain(TOKEN)
   })
 
+  it('keep what a live runtime holds its own: while TikTok fails for several claim times, no other runtime takes it', async () => {
+    let failing = true
+    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const prefix = newPrefix()
+    const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
+    const a = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600', RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' })
+    const b = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600' })
+    expect(await send(a, 0, 40)).toBe(200)
+    await waitFor(() => a.runtime.storage.store.consumer!().owned === 40)
+    // Five claim times: B reads the shared queue at every tick and would take anything idle that long.
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    expect(standIn.stats.requests).toBeGreaterThan(3)
+    expect(b.runtime.storage.store.consumer!()).toMatchObject({ owned: 0, claimed: 0 })
+    expect(a.runtime.storage.store.consumer!()).toMatchObject({ owned: 40, lost: 0 })
+    failing = false
+    await waitFor(() => delivered.size >= 40)
+    expect(new Set(delivered.keys())).toEqual(new Set(ids(0, 40)))
+    expect([...delivered.values()].every((times) => times === 1)).toBe(true)
+  })
+
+  it('hand back what a stopping runtime holds: another delivers it at once, not after the claim time', async () => {
+    let failing = true
+    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const prefix = newPrefix()
+    // A claim time far longer than the test: only the hand-back can give B what A held.
+    const live = {
+      TIKTOK_ACCESS_TOKEN: TOKEN,
+      TIKTOK_PIXEL_CODE: PIXEL,
+      TIKTOK_API_URL: standIn.url,
+      REDIS_CLAIM_IDLE_MS: '600000'
+    }
+    const a = await onRedis(prefix, live)
+    const b = await onRedis(prefix, live)
+    expect(await send(a, 0, 30)).toBe(200)
+    await waitFor(() => a.runtime.storage.store.consumer!().owned === 30 && standIn.stats.requests > 0)
+    await a.runtime.close()
+    expect(a.logs.join('\n')).toMatch(/ info handed back what this runtime held to the shared queue deliveries=30$/m)
+    failing = false
+    await waitFor(() => delivered.size >= 30)
+    expect(new Set(delivered.keys())).toEqual(new Set(ids(0, 30)))
+    expect(b.runtime.storage.store.consumer!().claimed).toBe(30)
+  })
+
   it('apply settings saved on one page to every runtime: a hold on a refused token ends on both, the token is never logged', async () => {
     const { standIn, delivered } = await tiktok({ accessToken: TOKEN })
     const prefix = newPrefix()
