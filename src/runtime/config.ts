@@ -175,7 +175,7 @@ function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
     throw new ConfigError('REDIS_URL must be a URL like redis://127.0.0.1:6379/0 (it is not a URL)')
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://; got ${url.protocol}//…`)
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (it starts with ${url.protocol})`)
   }
   return raw
 }
