@@ -50,8 +50,6 @@ export interface ConsumerState {
   claimed: number
   /** Deliveries it held that another runtime took over while this one did not show it was alive. */
   lost: number
-  /** The last error from the store, while it is not reachable. */
-  error?: string
 }
 
 export interface DeliveryStore {
