@@ -63,18 +63,22 @@ async function kill(cli: Cli) {
   await cli.exit
 }
 
-/** A stand-in counting, per event_id, the times TikTok accepted it (HTTP 200, code 0). */
+/** A stand-in counting, per event_id, the times TikTok accepted it (HTTP 200, code 0), and when it last did. */
 async function tiktok(options: StandInOptions) {
   const delivered = new Map<string, number>()
+  const deliveredAt = new Map<string, number>()
   const standIn = await startStandIn({
     ...options,
     keepBodies: false,
     onRequest: ({ body }, answer) => {
       if ((answer.status ?? 200) !== 200 || (answer.body as { code?: number }).code !== 0) return
-      for (const { event_id } of body.data) delivered.set(String(event_id), (delivered.get(String(event_id)) ?? 0) + 1)
+      for (const { event_id } of body.data) {
+        delivered.set(String(event_id), (delivered.get(String(event_id)) ?? 0) + 1)
+        deliveredAt.set(String(event_id), Date.now())
+      }
     }
   })
-  return { standIn, delivered }
+  return { standIn, delivered, deliveredAt }
 }
 
 /** Polls an asynchronous condition every 50 ms. */
@@ -163,6 +167,38 @@ describeWithRedis('runtimes on one Redis, killed for real', () => {
     expect(await left()).toEqual([0, 0])
     expect([...b.stderr, ...a.stderr].join('\n')).not.toContain(TOKEN)
   }, 60_000)
+
+  it('SIGKILL a runtime between two attempts: the next owner goes on from its retry state (the next attempt’s time, the attempts so far)', async () => {
+    let failing = true
+    const { standIn, delivered, deliveredAt } = await tiktok({
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
+    const prefix = `proc-${randomBytes(4).toString('hex')}:`
+    // The first retry waits 3 to 6 s: far longer than the claim time, so a new owner that forgot it would send at once.
+    const env = { ...runtimeEnv(prefix, standIn.url), RETRY_BASE_MS: '6000', RETRY_MAX_MS: '6000' }
+    const a = await startCli(env)
+    const sent = await send(a.url, 0, 10)
+    expect(sent).toHaveLength(10)
+    const client = redis.client()
+    await until(async () => (await client.hlen(`${prefix}retry`)) === 10)
+    const states = Object.values(await client.hgetall(`${prefix}retry`)).map(
+      (text) => JSON.parse(text) as { attempts: number; nextAt: number; firstFailedAt: number }
+    )
+    expect(states.every(({ attempts }) => attempts === 1)).toBe(true)
+    const nextAt = Math.min(...states.map((state) => state.nextAt))
+    expect(standIn.stats.requests).toBe(1)
+
+    await kill(a)
+    failing = false
+    const b = await startCli(env)
+    await waitFor(() => delivered.size >= 10, 15_000)
+    expect(new Set(delivered.keys())).toEqual(new Set(sent))
+    expect(Math.min(...deliveredAt.values())).toBeGreaterThanOrEqual(nextAt)
+    expect(standIn.stats.requests).toBe(2)
+    // Its log line comes once the batch is settled in Redis.
+    const line = / info batch mapping="Complete Payment" events=10 delivered=10 status=200 attempt=2 /
+    await waitFor(() => b.stderr.some((text) => line.test(text)))
+  }, 30_000)
 
   it('Redis killed (SIGKILL) and restarted on its AOF, the runtime killed too: every event the Tracking API acknowledged is delivered', async () => {
     let failing = true
