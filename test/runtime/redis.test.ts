@@ -224,6 +224,33 @@ describeWithRedis('runtimes on one Redis', () => {
     }
   })
 
+  it('dead-letter to the stream what TikTok fails for longer than the retry budget, with the attempts', async () => {
+    const { standIn } = await tiktok({ script: () => ({ status: 503, body: 'busy' }) })
+    const prefix = newPrefix()
+    const a = await onRedis(prefix, {
+      TIKTOK_ACCESS_TOKEN: TOKEN,
+      TIKTOK_PIXEL_CODE: PIXEL,
+      TIKTOK_API_URL: standIn.url,
+      RETRY_BUDGET_MS: '600'
+    })
+    expect(await send(a, 0, 5)).toBe(200)
+    await waitFor(() => a.runtime.pipeline.counts.deadLettered === 5)
+    const client = redis.client()
+    const entries = await client.xrange(`${prefix}dead-letter`, '-', '+')
+    expect(entries).toHaveLength(5)
+    const records = entries.map(([, fields]) =>
+      Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]])))
+    )
+    expect(records.map((record) => JSON.parse(record.event).messageId).sort()).toEqual(ids(0, 5))
+    for (const record of records) {
+      expect(record.status).toBe('503')
+      expect(Number(record.attempts)).toBeGreaterThan(1)
+      expect(record.reason).toMatch(new RegExp(`^gave up after ${record.attempts} attempts in \\d+ ms: `))
+    }
+    expect(await client.xlen(`${prefix}queue`)).toBe(0)
+    expect(await client.hlen(`${prefix}retry`)).toBe(0)
+  })
+
   it('dead-letter to a Redis stream, and `tiktok-conversions replay --redis` delivers them once the cause is fixed', async () => {
     let refuse = true
     const { standIn, delivered } = await tiktok({
