@@ -68,7 +68,7 @@ async function main() {
 async function replay(args: string[]) {
   if (!args.includes('--redis')) {
     process.stderr.write(
-      'usage: tiktok-conversions replay --redis [--to URL] [--write-key KEY] [--mapping NAME] [--keep]\n'
+      'usage: tiktok-conversions replay --redis [--url URL] [--write-key KEY] [--mapping NAME] [--keep]\n'
     )
     process.exit(2)
   }

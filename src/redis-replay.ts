@@ -1,13 +1,16 @@
 /**
  * `tiktok-conversions replay --redis`: posts the events of the Redis dead-letter stream back to a
  * running runtime's Tracking API, once the cause is fixed, and deletes each entry once the runtime
- * accepted it (so a second replay does not post it again). The runtime delivers them as any event:
- * TikTok keeps one per event_id, so an event replayed twice is counted once.
+ * accepted it (so a second replay does not post it again). The runtime routes and delivers them as any
+ * event; an event dead-lettered for several mappings is posted once (by messageId), and TikTok keeps
+ * one per event_id anyway.
  *
- *   REDIS_URL=redis://… tiktok-conversions replay --redis [--to http://127.0.0.1:3000] [--mapping NAME] [--keep]
+ *   REDIS_URL=redis://… tiktok-conversions replay --redis [--url http://127.0.0.1:3000] [--mapping NAME] [--keep]
  *
  * REDIS_PREFIX names the stream as for the runtime; SEGMENT_WRITE_KEY (or --write-key) is sent as the
  * write key. Records of events that could not be stored whole (`cut`) are left in the stream.
+ * (Written beside the dead-letter file's `replay FILE`, which was not on main yet: the posting could be
+ * shared.)
  */
 import { deadLetterRecordOf, reach, redisClient, redisKeys, shownRedisUrl } from './runtime/queue/redis'
 
@@ -19,7 +22,7 @@ export interface ReplayOptions {
   redisUrl: string
   prefix: string
   /** The runtime's URL. */
-  to: string
+  url: string
   writeKey?: string
   /** Only the records of this mapping. */
   mapping?: string
@@ -35,10 +38,10 @@ export interface ReplayResult {
 }
 
 /** Posts events to the Tracking API's /v1/batch; resolves with the answer's status and body. */
-export async function postBatch(to: string, events: string[], writeKey?: string) {
+export async function postBatch(url: string, events: string[], writeKey?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
-  const response = await fetch(new URL('/v1/batch', to), {
+  const response = await fetch(`${url.replace(/\/+$/, '')}/v1/batch`, {
     method: 'POST',
     headers,
     body: `{"batch":[${events.join(',')}]}`
@@ -60,6 +63,8 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
   }
   let replayed = 0
   let left = 0
+  /** messageIds posted: the same event dead-lettered for another mapping is not posted again. */
+  const posted = new Set<string>()
   try {
     let after = '-'
     for (;;) {
@@ -71,10 +76,12 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
       let bytes = 0
       const send = async () => {
         if (!ids.length) return
-        const { status, body } = await postBatch(options.to, events, options.writeKey)
+        const { status, body } = events.length
+          ? await postBatch(options.url, events, options.writeKey)
+          : { status: 200, body: {} }
         if (status !== 200) {
           throw new Error(
-            `the runtime at ${options.to} answered ${status}${body.message ? ` (${body.message})` : ''}; ${replayed} events were replayed before`
+            `the runtime at ${options.url} answered ${status}${body.message ? ` (${body.message})` : ''}; ${replayed} events were replayed before`
           )
         }
         if (body.rejectedCount) {
@@ -85,7 +92,7 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
           left += ids.length
         } else {
           if (!options.keep) await client.xdel(key, ...ids)
-          replayed += ids.length
+          replayed += events.length
         }
         ids.length = events.length = bytes = 0
       }
@@ -95,7 +102,13 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
           left++
           continue
         }
-        if (ids.length && bytes + record.event.length > REQUEST_BYTES) await send()
+        const messageId = messageIdOf(record.event)
+        if (messageId !== undefined && posted.has(messageId)) {
+          ids.push(id) // its event goes (or went) in another entry's request
+          continue
+        }
+        if (messageId !== undefined) posted.add(messageId)
+        if (events.length && bytes + record.event.length > REQUEST_BYTES) await send()
         ids.push(id)
         events.push(record.event)
         bytes += record.event.length + 1
@@ -106,7 +119,7 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
     await client.quit().catch(() => client.disconnect())
   }
   out(
-    `replayed ${replayed} events from redis stream ${key} to ${options.to}${options.keep ? ' (kept in the stream)' : ''}; ${left} left in the stream`
+    `replayed ${replayed} events from redis stream ${key} to ${options.url}${options.keep ? ' (kept in the stream)' : ''}; ${left} left in the stream`
   )
   return { replayed, left }
 }
@@ -114,7 +127,7 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
 /** `replay --redis …` arguments and the environment as options; throws with the usage on a mistake. */
 export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOptions {
   const usage =
-    'usage: REDIS_URL=redis://… tiktok-conversions replay --redis [--to URL] [--write-key KEY] [--mapping NAME] [--keep]'
+    'usage: REDIS_URL=redis://… tiktok-conversions replay --redis [--url URL] [--write-key KEY] [--mapping NAME] [--keep]'
   const value = (name: string) => {
     const at = args.indexOf(name)
     if (at < 0) return undefined
@@ -122,7 +135,7 @@ export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOpt
     if (found === undefined || found.startsWith('--')) throw new Error(`${name} needs a value\n${usage}`)
     return found
   }
-  const known = new Set(['--redis', '--keep', '--to', '--write-key', '--mapping'])
+  const known = new Set(['--redis', '--keep', '--url', '--write-key', '--mapping'])
   const unknown = args.filter((arg, i) => arg.startsWith('--') && !known.has(arg) && !known.has(args[i - 1]))
   if (unknown.length) throw new Error(`unknown option ${unknown[0]}\n${usage}`)
   if (!env.REDIS_URL)
@@ -130,9 +143,18 @@ export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOpt
   return {
     redisUrl: env.REDIS_URL,
     prefix: env.REDIS_PREFIX || 'tiktok-conversions:',
-    to: value('--to') ?? `http://127.0.0.1:${env.PORT || 3000}`,
+    url: value('--url') ?? `http://${env.HOST || '127.0.0.1'}:${env.PORT || 3000}`,
     writeKey: value('--write-key') ?? (env.SEGMENT_WRITE_KEY || undefined),
     mapping: value('--mapping'),
     keep: args.includes('--keep')
+  }
+}
+
+function messageIdOf(event: string): string | undefined {
+  try {
+    const id = (JSON.parse(event) as { messageId?: unknown }).messageId
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
   }
 }

@@ -280,7 +280,7 @@ describeWithRedis('runtimes on one Redis', () => {
     refuse = false
     const replay = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'replay', '--redis', '--to', a.runtime.url],
+      ['--import', 'tsx', 'src/cli.ts', 'replay', '--redis', '--url', a.runtime.url],
       {
         cwd: ROOT,
         env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: prefix },
