@@ -2,7 +2,9 @@
  * The benchmark: this destination against the published @segment/action-destinations TikTok
  * Conversions, both through the root's actions-core `Destination`, on a TikTok stand-in in its own
  * process. Each scenario runs in its own worker process. Then the local runtime (`dist/cli.js`,
- * what `npm start` runs) fed by @segment/analytics-node. Prints a report, writes bench/results.json.
+ * what `npm start` runs) fed by @segment/analytics-node: with its embedded queue, then on Redis (a
+ * redis-server of its own, AOF on) with one runtime and with two sharing the queue. Prints a report,
+ * writes bench/results.json.
  *
  *   npm run bench -- [--events 10000] [--latency 20] [--concurrency 10] [--cpu-repeats 5] [--runtime-events 50000]
  *
@@ -11,6 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -23,6 +26,9 @@ const RUNTIME_CLI = path.join(ROOT, 'dist/cli.js')
 const RUNTIME = 'runtime: analytics-node → npm start'
 /** The same, with the queue synced to disk only at checkpoints (SQLITE_SYNCHRONOUS=NORMAL). */
 const RUNTIME_NORMAL = 'runtime, SQLITE_SYNCHRONOUS=NORMAL'
+const REDIS_ONE = 'runtime on Redis, 1 instance'
+const REDIS_TWO = 'runtime on Redis, 2 instances'
+type RuntimeScenario = typeof RUNTIME | typeof RUNTIME_NORMAL | typeof REDIS_ONE | typeof REDIS_TWO
 /** What the runtime must sustain, from analytics-node through to the stand-in. */
 const RUNTIME_TARGET = 5000
 const BATCH = 1000
@@ -35,7 +41,7 @@ interface StandInStats {
 }
 
 interface Row extends Omit<WorkerResult, 'scenario'> {
-  scenario: Scenario | typeof RUNTIME | typeof RUNTIME_NORMAL
+  scenario: Scenario | RuntimeScenario
   /** Which of the repeated 0 ms per-event runs (CPU is compared on their medians). */
   run?: number
   latencyMs: number
@@ -163,32 +169,9 @@ function resultOf<T>(proc: ChildProcess, name: string): Promise<T> {
   })
 }
 
-/**
- * The local runtime as `npm start` runs it (live, sending to the stand-in), fed by analytics-node in
- * another process: sustained events/s from the first track call until the stand-in has every event.
- */
-async function runRuntime(
-  standInUrl: string,
-  latencyMs: number,
-  events: number,
-  scenario: typeof RUNTIME | typeof RUNTIME_NORMAL = RUNTIME,
-  env: Record<string, string> = {}
-): Promise<Row & { extra: object }> {
-  await stats(standInUrl, 'DELETE')
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-'))
-  const runtime = child(
-    [RUNTIME_CLI],
-    {
-      PORT: '0',
-      TIKTOK_ACCESS_TOKEN: 'bench-access-token',
-      TIKTOK_PIXEL_CODE: 'BENCHPIXEL',
-      TIKTOK_API_URL: standInUrl,
-      SEGMENT_WRITE_KEY: 'bench',
-      DATA_DIR: dataDir,
-      ...env
-    },
-    'pipe'
-  )
+/** A runtime as `npm start` runs it, live against the stand-in; resolves once it listens. */
+async function startRuntimeProcess(env: Record<string, string>) {
+  const runtime = child([RUNTIME_CLI], { PORT: '0', ...env }, 'pipe')
   const exited = new Promise<number | null>((resolve) => runtime.on('exit', resolve))
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: runtime.stderr! }).on('line', (line) => {
@@ -198,20 +181,97 @@ async function runRuntime(
     })
     void exited.then((code) => reject(new Error(`runtime exited with ${code} before listening`)))
   })
-  const before = processUsage(runtime.pid!)
+  return { runtime, url, exited }
+}
+
+/** A redis-server of the benchmark's own (AOF on, fsync every second), or undefined without one. */
+async function startRedisServer(): Promise<{ url: string; pid: number; stop: () => Promise<void> } | undefined> {
+  const binary = process.env.REDIS_SERVER || '/usr/bin/redis-server'
+  if (binary === 'none' || !existsSync(binary)) return undefined
+  const port = await new Promise<number>((resolve, reject) => {
+    const server = createServer().once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as AddressInfo
+      server.close(() => resolve(free))
+    })
+  })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--logfile', '']
+  args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction')
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  children.add(proc)
+  proc.on('exit', () => children.delete(proc))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000)
+    proc.on('exit', (code) => reject(new Error(`redis-server exited with ${code}`)))
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      if (line.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+  })
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: proc.pid!,
+    stop: async () => {
+      const gone = new Promise((resolve) => proc.once('exit', resolve))
+      proc.kill('SIGTERM')
+      await gone
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
+ * The local runtime as `npm start` runs it (live, sending to the stand-in), fed by analytics-node in
+ * another process: sustained events/s from the first track call until the stand-in has every event.
+ * On Redis: one or two runtimes sharing the queue, the client dealing the events to each in turn.
+ */
+async function runRuntime(
+  standInUrl: string,
+  latencyMs: number,
+  events: number,
+  scenario: RuntimeScenario = RUNTIME,
+  redis?: { url: string; pid: number }
+): Promise<Row & { extra: object }> {
+  await stats(standInUrl, 'DELETE')
+  const instances = scenario === REDIS_TWO ? 2 : 1
+  const env: Record<string, string> = {
+    TIKTOK_ACCESS_TOKEN: 'bench-access-token',
+    TIKTOK_PIXEL_CODE: 'BENCHPIXEL',
+    TIKTOK_API_URL: standInUrl,
+    SEGMENT_WRITE_KEY: 'bench'
+  }
+  if (scenario === RUNTIME_NORMAL) env.SQLITE_SYNCHRONOUS = 'NORMAL'
+  if (redis) Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: `bench-${process.pid}-${Date.now()}:` })
+  // Each runtime its own DATA_DIR (the embedded queue; with Redis, nothing is written there).
+  const dataDirs = Array.from({ length: instances }, () => mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-')))
+  const runtimes = await Promise.all(dataDirs.map((dataDir) => startRuntimeProcess({ ...env, DATA_DIR: dataDir })))
+  const pids = [...runtimes.map(({ runtime }) => runtime.pid!), ...(redis ? [redis.pid] : [])]
+  const before = pids.map(processUsage)
+  const urls = runtimes.map(({ url }) => url).join(',')
   const client = await resultOf<RuntimeClientResult>(
-    child(['bench/runtime-client.ts', '--runtime', url, '--standin', standInUrl, '--events', String(events)]),
+    child(['bench/runtime-client.ts', '--runtime', urls, '--standin', standInUrl, '--events', String(events)]),
     'client'
   )
-  const health = (await (await fetch(`${url}/health`)).json()) as {
-    counts: { delivered: number; deadLettered: number }
+  const counts = { delivered: 0, deadLettered: 0 }
+  for (const { url } of runtimes) {
+    const health = (await (await fetch(`${url}/health`)).json()) as { counts: typeof counts }
+    counts.delivered += health.counts.delivered
+    counts.deadLettered += health.counts.deadLettered
   }
-  const after = processUsage(runtime.pid!)
-  runtime.kill('SIGTERM')
-  const exitCode = await exited
+  const after = pids.map(processUsage)
+  const cpu = (i: number) => after[i].cpuMicros - before[i].cpuMicros
+  // The runtimes' CPU and peak RSS, added up; Redis's own CPU is reported apart.
+  const runtimeCpu = runtimes.reduce((sum, _, i) => sum + cpu(i), 0)
+  const peakRssMB = runtimes.reduce((sum, _, i) => sum + after[i].peakRssMB, 0)
+  for (const { runtime } of runtimes) runtime.kill('SIGTERM')
+  const exitCodes = await Promise.all(runtimes.map(({ exited }) => exited))
+  const failedExit = exitCodes.find((code) => code !== 0)
   const seen = await stats(standInUrl, 'GET')
-  const lost = events - Math.min(seen.events, health.counts.delivered)
-  rmSync(dataDir, { recursive: true, force: true })
+  const lost = events - Math.min(seen.events, counts.delivered)
+  for (const dataDir of dataDirs) rmSync(dataDir, { recursive: true, force: true })
   console.log(`  ${scenario} @ ${latencyMs} ms: ${client.wallSeconds.toFixed(2)} s, ${seen.events}/${events} delivered`)
   return {
     scenario,
@@ -222,19 +282,20 @@ async function runRuntime(
     requests: seen.requests,
     delivered: seen.events,
     bytesPerEvent: seen.bytes / events,
-    cpuMicros: after.cpuMicros - before.cpuMicros,
-    cpuMicrosPerEvent: (after.cpuMicros - before.cpuMicros) / events,
-    peakRssMB: after.peakRssMB,
+    cpuMicros: runtimeCpu,
+    cpuMicrosPerEvent: runtimeCpu / events,
+    peakRssMB,
     peakHeapUsedMB: NaN,
-    rssBeforeMB: before.peakRssMB,
-    errors: lost + health.counts.deadLettered + (exitCode === 0 ? 0 : 1),
-    firstError: exitCode === 0 ? undefined : `runtime exited with ${exitCode} on SIGTERM`,
+    rssBeforeMB: before.slice(0, instances).reduce((sum, usage) => sum + usage.peakRssMB, 0),
+    errors: lost + counts.deadLettered + (failedExit === undefined ? 0 : 1),
+    firstError: failedExit === undefined ? undefined : `runtime exited with ${failedExit} on SIGTERM`,
     routedRequests: seen.requests,
     extra: {
       acceptedSeconds: client.acceptedSeconds,
       clientCpuMicrosPerEvent: client.clientCpuMicros / events,
-      runtimeCounts: health.counts,
-      exitCodeOnSigterm: exitCode
+      redisCpuMicrosPerEvent: redis ? cpu(instances) / events : undefined,
+      runtimeCounts: counts,
+      exitCodesOnSigterm: exitCodes
     }
   }
 }
@@ -369,11 +430,21 @@ async function main() {
     const { extra, ...runtime } = await runRuntime(standIn.url, latencyMs, runtimeEvents)
     rows.push(runtime)
     extras.runtime = extra
-    const { extra: extraNormal, ...normal } = await runRuntime(standIn.url, latencyMs, runtimeEvents, RUNTIME_NORMAL, {
-      SQLITE_SYNCHRONOUS: 'NORMAL'
-    })
+    const { extra: extraNormal, ...normal } = await runRuntime(standIn.url, latencyMs, runtimeEvents, RUNTIME_NORMAL)
     rows.push(normal)
-    extras.runtimeNormal = extraNormal
+    extras[RUNTIME_NORMAL] = extraNormal
+    // The same on Redis (REDIS_URL): one runtime, then two sharing the queue.
+    const redis = await startRedisServer()
+    if (!redis) console.log('  no redis-server (REDIS_SERVER or /usr/bin/redis-server): the Redis rows are skipped')
+    try {
+      for (const scenario of redis ? ([REDIS_ONE, REDIS_TWO] as const) : []) {
+        const { extra: more, ...row } = await runRuntime(standIn.url, latencyMs, runtimeEvents, scenario, redis)
+        rows.push(row)
+        extras[scenario] = more
+      }
+    } finally {
+      await redis?.stop()
+    }
   } finally {
     standIn.stop()
   }

@@ -2,7 +2,8 @@
  * The runtime scenario's client, in its own process: @segment/analytics-node (a real Segment client)
  * sends N events to the local runtime, which delivers them to the stand-in. Prints `RESULT {json}` once
  * the stand-in has all N events:
- * `tsx bench/runtime-client.ts --runtime <url> --standin <url> --events N`.
+ * `tsx bench/runtime-client.ts --runtime <url>[,<url>…] --standin <url> --events N`.
+ * With several runtimes (behind no load balancer), one analytics-node client each, the events dealt in turn.
  */
 import { Analytics } from '@segment/analytics-node'
 import { orderCompletedEvents } from './events'
@@ -29,23 +30,19 @@ async function delivered(standIn: string): Promise<number> {
 }
 
 async function main() {
-  const runtime = arg('runtime')
+  const runtimes = arg('runtime').split(',')
   const standIn = arg('standin')
   const count = Number(arg('events'))
   const events = orderCompletedEvents(count)
-  const analytics = new Analytics({
-    writeKey: 'bench',
-    host: runtime,
-    flushAt: 500,
-    flushInterval: 100,
-    maxRetries: 10
-  })
+  const clients = runtimes.map(
+    (host) => new Analytics({ writeKey: 'bench', host, flushAt: 500, flushInterval: 100, maxRetries: 10 })
+  )
   let failed = 0
   const cpuBefore = process.cpuUsage()
   const start = performance.now()
   for (let i = 0; i < count; i++) {
     const { userId, anonymousId, event, properties, context, timestamp, messageId } = events[i]
-    analytics.track(
+    clients[i % clients.length].track(
       {
         userId: userId as string,
         anonymousId: anonymousId as string,
@@ -59,7 +56,7 @@ async function main() {
     )
     if (i % 1000 === 999) await new Promise((resolve) => setImmediate(resolve))
   }
-  await analytics.closeAndFlush({ timeout: 300_000 })
+  await Promise.all(clients.map((analytics) => analytics.closeAndFlush({ timeout: 300_000 })))
   const acceptedSeconds = (performance.now() - start) / 1000
   const deadline = Date.now() + 120_000
   let seen = await delivered(standIn)

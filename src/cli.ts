@@ -6,6 +6,8 @@
  *
  * `tiktok-conversions replay FILE [--url URL]`: sends a dead-letter file's events back through the
  * runtime at URL (default http://$HOST:$PORT), with SEGMENT_WRITE_KEY when it is set.
+ *
+ * `tiktok-conversions replay --redis [--url URL]`: the same for the Redis dead-letter stream (REDIS_URL).
  */
 import { configFromEnv, ConfigError } from './runtime/config'
 import { pageRoutes } from './page/routes'
@@ -68,13 +70,32 @@ async function main() {
   }
 }
 
+/** `replay --redis`: the Redis dead-letter stream, loaded only for it (`npm start` loads nothing of Redis). */
+async function replayRedisStream(args: string[]) {
+  const { replayOptions, replayRedis } = await import('./redis-replay')
+  let options
+  try {
+    options = replayOptions(args, process.env)
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  try {
+    await replayRedis(options)
+  } catch (error) {
+    process.stderr.write(`replay stopped: ${(error as Error).message}\n`)
+    process.exit(1)
+  }
+}
+
 async function replay(args: string[]) {
+  if (args.includes('--redis')) return replayRedisStream(args)
   const log = createLog()
   const at = args.indexOf('--url')
   const url = at >= 0 ? args[at + 1] : `http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000}`
   const file = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--url')
   if (!file || !url) {
-    log.error('usage: tiktok-conversions replay FILE [--url http://127.0.0.1:3000]')
+    log.error('usage: tiktok-conversions replay FILE [--url http://127.0.0.1:3000], or replay --redis [--url …]')
     process.exit(2)
   }
   const result = await replayFile(file, {

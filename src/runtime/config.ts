@@ -42,6 +42,18 @@ export interface RuntimeConfig {
   /** SQLITE_SYNCHRONOUS: FULL (survives a machine crash) or NORMAL (survives a process crash). */
   sqliteSynchronous: Synchronous
   deadLetterFile: string
+  /**
+   * REDIS_URL: when set, the queue, the dead-letter records and the saved settings live in Redis,
+   * shared by every runtime given the same URL and prefix (queue/redis.ts); unset, the embedded queue.
+   */
+  redisUrl?: string
+  /** REDIS_PREFIX: the start of every key this runtime uses in Redis (several deployments can share one). */
+  redisPrefix: string
+  /**
+   * REDIS_CLAIM_IDLE_MS: a delivery read by a runtime that has not shown it is alive for this long is
+   * taken over by another (the runtime refreshes what it holds every third of it).
+   */
+  redisClaimIdleMs: number
   /** A queue that is not full is sent at least this often. */
   flushIntervalMs: number
   /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
@@ -158,6 +170,22 @@ function adminKey(env: NodeJS.ProcessEnv): string {
 
 const HOUR = 3_600_000
 
+/** redis:// or rediss:// (TLS), with an optional user, password and database number. */
+function redisUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env.REDIS_URL?.trim()
+  if (!raw) return undefined
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new ConfigError('REDIS_URL must be a URL like redis://127.0.0.1:6379/0 (it is not a URL)')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss:// (it starts with ${url.protocol})`)
+  }
+  return raw
+}
+
 function synchronous(env: NodeJS.ProcessEnv): Synchronous {
   const raw = (env.SQLITE_SYNCHRONOUS || 'FULL').toUpperCase()
   if (raw === 'FULL' || raw === 'NORMAL') return raw
@@ -197,6 +225,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     dataDir,
     sqliteSynchronous: synchronous(env),
     deadLetterFile: env.DEAD_LETTER_FILE || join(dataDir, 'dead-letter.jsonl'),
+    redisUrl: redisUrl(env),
+    redisPrefix: env.REDIS_PREFIX || 'tiktok-conversions:',
+    redisClaimIdleMs: number(env, 'REDIS_CLAIM_IDLE_MS', 30_000, 300),
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 1_000_000, 1),
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),

@@ -20,6 +20,7 @@ import { createMetrics, type RuntimeMetrics } from './metrics'
 import { Pipeline, type BatchSummary } from './pipeline'
 import { SqliteStore } from './queue/sqlite'
 import type { DeliveryStore } from './queue/store'
+import type { SharedSettings } from './shared-settings'
 import { answerClientError } from './http'
 import { handle } from './server'
 
@@ -42,7 +43,10 @@ export interface RuntimeOptions {
   printBody?: (line: string) => void
   /** Routes of the floors above (the settings page), made for this runtime. */
   routes?: ((runtime: Runtime) => Route)[]
-  /** Where the queue and the dead-letter records live; the embedded SQLite and file by default. */
+  /**
+   * Where the queue and the dead-letter records live: by default Redis when REDIS_URL is set
+   * (queue/redis.ts), else the embedded SQLite and file.
+   */
   storage?: (config: RuntimeConfig, log: Log) => Promise<Storage> | Storage
 }
 
@@ -81,6 +85,8 @@ function writeSettingsFile(file: string, settings: Partial<Settings>): void {
 export interface Storage {
   store: DeliveryStore
   deadLetter: DeadLetterSink
+  /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
+  settings?: SharedSettings
 }
 
 /** The embedded default: SQLite and a dead-letter file in DATA_DIR. */
@@ -93,6 +99,13 @@ export function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
   } catch (error) {
     throw new ConfigError(`DATA_DIR ${config.dataDir}: cannot open the queue (${(error as Error).message})`)
   }
+}
+
+/** Redis when REDIS_URL is set (loaded only then: without it, nothing of Redis runs), else the embedded storage. */
+export async function defaultStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
+  if (!config.redisUrl) return embeddedStorage(config, log)
+  const { redisStorage } = await import('./queue/redis')
+  return redisStorage(config, log)
 }
 
 export class Runtime {
@@ -110,6 +123,8 @@ export class Runtime {
   private address?: AddressInfo
   private standIn?: StandIn
   private standInChange: Promise<void> = Promise.resolve()
+  /** Settings changes, one at a time (saved here, or by another runtime sharing them). */
+  private settingsChange: Promise<void> = Promise.resolve()
   /** The token of dry-run, random: the stand-in records only bodies sent with it, never a forged one. */
   private readonly dryRunToken = `dry-run-${randomBytes(16).toString('hex')}`
 
@@ -123,9 +138,15 @@ export class Runtime {
     this.metrics = createMetrics(
       () => {
         const health = this.pipeline.health()
-        return { inFlight: this.inFlight, held: health.held === true, degraded: health.status !== 'ok' }
+        return {
+          inFlight: this.inFlight,
+          held: health.held === true,
+          degraded: health.status !== 'ok',
+          consumer: storage.store.consumer?.()
+        }
       },
-      () => storage.store.stats()
+      () => storage.store.stats(),
+      { sharedQueue: Boolean(storage.store.consumer) }
     )
     this.executor =
       config.workers > 0
@@ -184,18 +205,41 @@ export class Runtime {
   }
 
   /**
-   * Saves settings and switches mode. With a settings file, the file (mode 0600) is replaced first,
-   * atomically: if writing fails, nothing changes. Going to dry-run starts the stand-in before the
-   * switch; going live closes it after.
+   * Saves settings and switches mode. Shared settings (Redis) are stored there first, for every
+   * runtime; else, with a settings file, the file (mode 0600) is replaced first, atomically. If
+   * storing fails, nothing changes. Going to dry-run starts the stand-in before the switch; going live
+   * closes it after.
    */
-  async updateSettings(settings: Partial<Settings>): Promise<void> {
-    const next = { ...this.current, ...settings }
-    const file = this.config.settingsFile
-    if (file) writeSettingsFile(file, next)
+  updateSettings(settings: Partial<Settings>): Promise<void> {
+    return this.changeSettings(async () => {
+      const next = { ...this.current, ...settings }
+      const shared = this.storage.settings
+      const file = this.config.settingsFile
+      if (shared) await shared.save(next)
+      else if (file) writeSettingsFile(file, next)
+      await this.apply(next, 'settings saved')
+    })
+  }
+
+  /** Settings saved by another runtime sharing them: applied here too (nothing when they are the same). */
+  applySharedSettings(settings: Partial<Settings>): Promise<void> {
+    return this.changeSettings(async () => {
+      if (settings.accessToken === this.current.accessToken && settings.pixelCode === this.current.pixelCode) return
+      await this.apply({ ...settings }, 'settings changed by another runtime')
+    })
+  }
+
+  private changeSettings(change: () => Promise<void>): Promise<void> {
+    const done = this.settingsChange.then(change)
+    this.settingsChange = done.catch(() => undefined)
+    return done
+  }
+
+  private async apply(next: Partial<Settings>, message: string) {
     const live = Boolean(next.accessToken && next.pixelCode)
     if (!live) await this.standInFor('dry-run')
     this.current = next
-    this.log.info('settings saved', { mode: this.mode(), pixel_code: this.current.pixelCode })
+    this.log.info(message, { mode: this.mode(), pixel_code: this.current.pixelCode })
     if (live) await this.standInFor('live')
     // A hold on TikTok's refusal of the old settings ends: the queued events go with the new ones.
     this.pipeline.resume()
@@ -268,6 +312,7 @@ export class Runtime {
     await this.executor.close()
     await this.standInFor('stopped')
     const { counts, pending } = this.pipeline
+    await this.storage.settings?.close()
     await this.storage.store.close()
     this.log.info('stopped', {
       received: counts.received,
@@ -284,7 +329,17 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
   const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
-  const storage = options.storage ? await options.storage(config, log) : embeddedStorage(config, log)
+  const storage = await (options.storage ?? defaultStorage)(config, log)
+  if (storage.settings) {
+    // What the shared place holds wins; the variables and SETTINGS_FILE only fill what it lacks.
+    try {
+      config = { ...config, settings: await storage.settings.load(config.settings) }
+    } catch (error) {
+      await storage.settings.close()
+      await storage.store.close()
+      throw error
+    }
+  }
   const runtime = new Runtime(
     config,
     log,
@@ -297,6 +352,13 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
     printBody(JSON.stringify(body))
     runtime.remember({ at: new Date().toISOString(), body })
   }
+  storage.settings?.watch((settings) => {
+    runtime
+      .applySharedSettings(settings)
+      .catch((error) =>
+        log.error('could not apply the settings saved by another runtime', { reason: (error as Error).message })
+      )
+  })
   try {
     await runtime.standInFor(runtime.mode())
     await runtime.listen()

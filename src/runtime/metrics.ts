@@ -3,7 +3,7 @@
  * Counts and times only: mapping names are the only labels, never an event's value.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { StoreStats } from './queue/store'
+import type { ConsumerState, StoreStats } from './queue/store'
 
 export interface RuntimeMetrics {
   readonly registry: Registry
@@ -19,27 +19,42 @@ export interface RuntimeMetrics {
 
 const PREFIX = 'tiktok_conversions_'
 
+export interface MetricsState {
+  inFlight: number
+  held: boolean
+  degraded: boolean
+  /** This runtime as a consumer of a shared queue (Redis); undefined for the embedded one. */
+  consumer?: ConsumerState
+}
+
 /**
  * The runtime's metrics. `state` and `queue` are read at each scrape: batches in flight, whether
- * delivery is held or degraded, and the queue's depth and oldest delivery (from the store itself).
+ * delivery is held or degraded, the consumer's state of a shared queue, and the queue's depth and
+ * oldest delivery (from the store itself).
  */
 export function createMetrics(
-  state: () => { inFlight: number; held: boolean; degraded: boolean },
-  queue: () => Promise<StoreStats>
+  state: () => MetricsState,
+  queue: () => Promise<StoreStats>,
+  { sharedQueue = false } = {}
 ): RuntimeMetrics {
   const registry = new Registry()
   const counter = (name: string, help: string) => new Counter({ name: PREFIX + name, help, registers: [registry] })
   const perMapping = (name: string, help: string) =>
     new Counter({ name: PREFIX + name, help, labelNames: ['mapping'] as const, registers: [registry] })
-  // One read of the store per scrape, shared by the two queue gauges.
-  let scrape: Promise<StoreStats> | undefined
-  const stats = () => (scrape ??= queue().finally(() => setImmediate(() => (scrape = undefined))))
+  // One read of the store per scrape, shared by the two queue gauges; a store that does not answer
+  // (Redis down) leaves them at their last values rather than failing the scrape.
+  let scrape: Promise<StoreStats | undefined> | undefined
+  const stats = () =>
+    (scrape ??= queue()
+      .catch(() => undefined)
+      .finally(() => setImmediate(() => (scrape = undefined))))
   new Gauge({
     name: `${PREFIX}queue_depth`,
     help: 'Deliveries accepted and not yet delivered or dead-lettered (queued, in flight, waiting to retry).',
     registers: [registry],
     async collect() {
-      this.set((await stats()).depth)
+      const current = await stats()
+      if (current) this.set(current.depth)
     }
   })
   new Gauge({
@@ -47,8 +62,10 @@ export function createMetrics(
     help: 'Age of the oldest delivery still queued (0 when the queue is empty).',
     registers: [registry],
     async collect() {
-      const { oldestReceivedAt } = await stats()
-      this.set(oldestReceivedAt === undefined ? 0 : Math.max(0, (Date.now() - oldestReceivedAt) / 1000))
+      const current = await stats()
+      if (!current) return
+      const oldest = current.oldestReceivedAt
+      this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
     }
   })
   new Gauge({
@@ -75,6 +92,36 @@ export function createMetrics(
       this.set(state().degraded ? 1 : 0)
     }
   })
+  // A shared queue's consumer (Redis): only with one, so the embedded queue shows no empty series.
+  const consumer = (name: string, help: string, value: (state: ConsumerState) => number) =>
+    sharedQueue &&
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = state().consumer
+        if (current) this.set(value(current))
+      }
+    })
+  consumer('queue_consumer_up', '1 while the shared queue (Redis) answers this runtime, else 0.', (c) =>
+    c.connected ? 1 : 0
+  )
+  consumer(
+    'queue_consumer_owned',
+    'Deliveries of the shared queue this runtime has read and not yet removed (its pending list).',
+    (c) => c.owned
+  )
+  consumer(
+    'queue_consumer_claimed',
+    'Deliveries this runtime took over from runtimes that stopped or stopped answering, since it started.',
+    (c) => c.claimed
+  )
+  consumer(
+    'queue_consumer_lost',
+    'Deliveries this runtime held that another runtime took over while this one did not answer, since it started.',
+    (c) => c.lost
+  )
   return {
     registry,
     received: counter('events_received_total', 'Messages the Tracking API accepted.'),

@@ -389,6 +389,8 @@ export class Pipeline {
 
   /** Reads what the store has into the window, when there is room. */
   private fill() {
+    // A stopping runtime reads no more from a shared queue: what is left there is the other runtimes'.
+    if (this.draining && this.options.store.shared) this.unread = false
     if (this.reading || !this.unread || this.aborted || this.holding >= this.window) return
     this.reading = true
     const asked = this.window - this.holding

@@ -15,21 +15,31 @@ export async function handle(runtime: Runtime, req: IncomingMessage, res: Server
     if (pathname.startsWith('/v1/')) return await trackingApi(runtime, req, res, pathname)
     if (req.method === 'GET' && pathname === '/health') {
       // 200 while the runtime takes events, even when TikTok refuses or fails (status degraded, with
-      // the reason): events are safe in the queue. 503 only while stopping.
+      // the reason): events are safe in the queue. 503 while stopping, and while a shared queue
+      // (Redis) does not answer: the runtime cannot take events then, a load balancer sends them elsewhere.
       const delivery = runtime.pipeline.health()
-      return sendJson(res, runtime.closing ? 503 : 200, {
-        status: runtime.closing ? 'closing' : delivery.status,
-        reason: runtime.closing ? undefined : delivery.reason,
+      const consumer = runtime.storage.store.consumer?.()
+      const unreachable = consumer !== undefined && !consumer.connected
+      const status = runtime.closing ? 'closing' : unreachable ? 'unavailable' : delivery.status
+      return sendJson(res, runtime.closing || unreachable ? 503 : 200, {
+        status,
+        reason: runtime.closing
+          ? undefined
+          : unreachable
+            ? 'the shared queue (Redis) does not answer: events are refused (503) until it is back'
+            : delivery.reason,
         mode: runtime.mode(),
         queue: runtime.storage.store.description,
+        consumer,
         pending: runtime.pipeline.pending,
         counts: runtime.pipeline.counts
       })
     }
     if (req.method === 'GET' && pathname === '/metrics') {
       const { registry } = runtime.metrics
+      const text = await registry.metrics()
       res.writeHead(200, { 'content-type': registry.contentType, 'cache-control': 'no-store' })
-      res.end(await registry.metrics())
+      res.end(text)
       return
     }
     if (req.method === 'GET' && pathname === '/deliveries') {

@@ -107,3 +107,42 @@ describe('HOST', () => {
     }
   )
 })
+
+describe('REDIS_URL', () => {
+  it('is off by default: the embedded queue', () => {
+    expect(configFromEnv({}).redisUrl).toBeUndefined()
+    expect(configFromEnv({ REDIS_URL: ' ' }).redisUrl).toBeUndefined()
+  })
+
+  it('takes redis:// and rediss://, with the prefix and claim time', () => {
+    const config = configFromEnv({
+      REDIS_URL: 'rediss://user:pass@redis.internal:6380/2',
+      REDIS_PREFIX: 'shop-a:',
+      REDIS_CLAIM_IDLE_MS: '10000'
+    })
+    expect(config).toMatchObject({
+      redisUrl: 'rediss://user:pass@redis.internal:6380/2',
+      redisPrefix: 'shop-a:',
+      redisClaimIdleMs: 10_000
+    })
+    expect(configFromEnv({ REDIS_URL: 'redis://127.0.0.1' })).toMatchObject({
+      redisPrefix: 'tiktok-conversions:',
+      redisClaimIdleMs: 30_000
+    })
+  })
+
+  it.each([
+    ['localhost:6379', 'REDIS_URL must start with redis:// or rediss:// (it starts with localhost:)'],
+    ['http://:secret@127.0.0.1:6379', 'REDIS_URL must start with redis:// or rediss:// (it starts with http:)'],
+    ['127.0.0.1:6379', 'REDIS_URL must be a URL like redis://127.0.0.1:6379/0 (it is not a URL)'],
+    ['not a url :secret', 'REDIS_URL must be a URL like redis://127.0.0.1:6379/0 (it is not a URL)']
+  ])('refuses %s without quoting it', (url, message) => {
+    expect(refusal({ REDIS_URL: url })).toBe(message)
+  })
+
+  it('refuses a claim time under 300 ms', () => {
+    expect(refusal({ REDIS_URL: 'redis://127.0.0.1', REDIS_CLAIM_IDLE_MS: '100' })).toBe(
+      'REDIS_CLAIM_IDLE_MS must be a number ≥ 300; got "100"'
+    )
+  })
+})

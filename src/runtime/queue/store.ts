@@ -38,9 +38,30 @@ export interface StoreStats {
   oldestReceivedAt?: number
 }
 
+/** This runtime as one consumer of a shared store (/health, /metrics). */
+export interface ConsumerState {
+  /** Its name among the store's consumers. */
+  name: string
+  /** Deliveries it has read and not yet removed: its own while it shows it is alive. */
+  owned: number
+  /** Whether the store answered its last command. */
+  connected: boolean
+  /** Deliveries it took over from runtimes that stopped answering (or handed them back), since start. */
+  claimed: number
+  /** Deliveries it held that another runtime took over while this one did not show it was alive. */
+  lost: number
+}
+
 export interface DeliveryStore {
   /** What the runtime logs and /health shows about where events wait. */
   readonly description: string
+  /**
+   * Other runtimes deliver from this store too: a stopping runtime sends what it holds and reads no
+   * more (what is left is theirs).
+   */
+  readonly shared?: boolean
+  /** A shared store's view of this runtime as its consumer. */
+  consumer?(): ConsumerState
   /** Stores the deliveries of one request, all or none; resolves once they are durable. */
   append(deliveries: NewDelivery[]): Promise<void>
   /**

@@ -1,0 +1,160 @@
+/**
+ * `tiktok-conversions replay --redis`: posts the events of the Redis dead-letter stream back to a
+ * running runtime's Tracking API, once the cause is fixed, and deletes each entry once the runtime
+ * accepted it (so a second replay does not post it again). The runtime routes and delivers them as any
+ * event; an event dead-lettered for several mappings is posted once (by messageId), and TikTok keeps
+ * one per event_id anyway.
+ *
+ *   REDIS_URL=redis://… tiktok-conversions replay --redis [--url http://127.0.0.1:3000] [--mapping NAME] [--keep]
+ *
+ * REDIS_PREFIX names the stream as for the runtime; SEGMENT_WRITE_KEY (or --write-key) is sent as the
+ * write key. Records of events that could not be stored whole (`cut`) are left in the stream.
+ * (Written beside the dead-letter file's `replay FILE`, which was not on main yet: the posting could be
+ * shared.)
+ */
+import { deadLetterRecordOf, reach, redisClient, redisKeys, shownRedisUrl } from './runtime/queue/redis'
+
+/** Events per request, and the request body's size at most (the Tracking API takes 2 MB). */
+const REQUEST_EVENTS = 500
+const REQUEST_BYTES = 1_500_000
+
+export interface ReplayOptions {
+  redisUrl: string
+  prefix: string
+  /** The runtime's URL. */
+  url: string
+  writeKey?: string
+  /** Only the records of this mapping. */
+  mapping?: string
+  /** Leave the entries in the stream after posting them. */
+  keep?: boolean
+  out?: (line: string) => void
+}
+
+export interface ReplayResult {
+  replayed: number
+  /** Left in the stream: cut, of another mapping, or not accepted. */
+  left: number
+}
+
+/** Posts events to the Tracking API's /v1/batch; resolves with the answer's status and body. */
+export async function postBatch(url: string, events: string[], writeKey?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
+  const response = await fetch(`${url.replace(/\/+$/, '')}/v1/batch`, {
+    method: 'POST',
+    headers,
+    body: `{"batch":[${events.join(',')}]}`
+  })
+  const body = (await response.json().catch(() => ({}))) as { message?: string; rejectedCount?: number }
+  return { status: response.status, body }
+}
+
+export async function replayRedis(options: ReplayOptions): Promise<ReplayResult> {
+  const out = options.out ?? ((line: string) => process.stderr.write(line + '\n'))
+  const key = redisKeys(options.prefix).deadLetter
+  const client = redisClient(options.redisUrl)
+  try {
+    await reach(client)
+    client.on('error', () => undefined) // a command that fails says why
+  } catch (error) {
+    client.disconnect()
+    throw new Error(`REDIS_URL ${shownRedisUrl(options.redisUrl)}: cannot reach Redis (${(error as Error).message})`)
+  }
+  let replayed = 0
+  let left = 0
+  /** messageIds posted: the same event dead-lettered for another mapping is not posted again. */
+  const posted = new Set<string>()
+  try {
+    let after = '-'
+    for (;;) {
+      const entries = (await client.xrange(key, after, '+', 'COUNT', REQUEST_EVENTS)) as [string, string[]][]
+      if (entries.length === 0) break
+      after = `(${entries[entries.length - 1][0]}`
+      const ids: string[] = []
+      const events: string[] = []
+      let bytes = 0
+      const send = async () => {
+        if (!ids.length) return
+        const { status, body } = events.length
+          ? await postBatch(options.url, events, options.writeKey)
+          : { status: 200, body: {} }
+        if (status !== 200) {
+          throw new Error(
+            `the runtime at ${options.url} answered ${status}${body.message ? ` (${body.message})` : ''}; ${replayed} events were replayed before`
+          )
+        }
+        if (body.rejectedCount) {
+          // Left in the stream: the runtime said which ones it refused, and why, in its answer.
+          out(
+            `the runtime refused ${body.rejectedCount} of ${ids.length} events: that request's entries stay in ${key}`
+          )
+          left += ids.length
+        } else {
+          if (!options.keep) await client.xdel(key, ...ids)
+          replayed += events.length
+        }
+        ids.length = events.length = bytes = 0
+      }
+      for (const [id, fields] of entries) {
+        const record = deadLetterRecordOf(fields)
+        if (record.cut || (options.mapping !== undefined && record.mapping !== options.mapping)) {
+          left++
+          continue
+        }
+        const messageId = messageIdOf(record.event)
+        if (messageId !== undefined && posted.has(messageId)) {
+          ids.push(id) // its event goes (or went) in another entry's request
+          continue
+        }
+        if (messageId !== undefined) posted.add(messageId)
+        if (events.length && bytes + record.event.length > REQUEST_BYTES) await send()
+        ids.push(id)
+        events.push(record.event)
+        bytes += record.event.length + 1
+      }
+      await send()
+    }
+  } finally {
+    await client.quit().catch(() => client.disconnect())
+  }
+  out(
+    `replayed ${replayed} events from redis stream ${key} to ${options.url}${options.keep ? ' (kept in the stream)' : ''}; ${left} left in the stream`
+  )
+  return { replayed, left }
+}
+
+/** `replay --redis …` arguments and the environment as options; throws with the usage on a mistake. */
+export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOptions {
+  const usage =
+    'usage: REDIS_URL=redis://… tiktok-conversions replay --redis [--url URL] [--write-key KEY] [--mapping NAME] [--keep]'
+  const value = (name: string) => {
+    const at = args.indexOf(name)
+    if (at < 0) return undefined
+    const found = args[at + 1]
+    if (found === undefined || found.startsWith('--')) throw new Error(`${name} needs a value\n${usage}`)
+    return found
+  }
+  const known = new Set(['--redis', '--keep', '--url', '--write-key', '--mapping'])
+  const unknown = args.filter((arg, i) => arg.startsWith('--') && !known.has(arg) && !known.has(args[i - 1]))
+  if (unknown.length) throw new Error(`unknown option ${unknown[0]}\n${usage}`)
+  if (!env.REDIS_URL)
+    throw new Error(`REDIS_URL is not set: it names the Redis that holds the dead-letter stream\n${usage}`)
+  return {
+    redisUrl: env.REDIS_URL,
+    prefix: env.REDIS_PREFIX || 'tiktok-conversions:',
+    url: value('--url') ?? `http://${env.HOST || '127.0.0.1'}:${env.PORT || 3000}`,
+    writeKey: value('--write-key') ?? (env.SEGMENT_WRITE_KEY || undefined),
+    mapping: value('--mapping'),
+    keep: args.includes('--keep')
+  }
+}
+
+function messageIdOf(event: string): string | undefined {
+  try {
+    const id = (JSON.parse(event) as { messageId?: unknown }).messageId
+    return typeof id === 'string' ? id : undefined
+  } catch {
+    return undefined
+  }
+}

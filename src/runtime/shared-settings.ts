@@ -1,0 +1,21 @@
+/**
+ * Settings that several runtimes share (Redis, when REDIS_URL is set): saved on the page of one,
+ * applied by all. The access token is stored here and nowhere else; it is never logged.
+ */
+import type { Settings } from '../destination/generated-types'
+
+export interface SharedSettings {
+  /** Where they are kept, for logs (never the token). */
+  readonly where: string
+  /**
+   * The settings at start. What the shared place holds wins; each setting it does not hold is taken
+   * from `seed` (TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE, else SETTINGS_FILE) and stored there, so the
+   * first runtime to start with them gives them to all.
+   */
+  load(seed: Partial<Settings>): Promise<Partial<Settings>>
+  /** Replaces the settings for every runtime; rejects (nothing changed) when they could not be stored. */
+  save(settings: Partial<Settings>): Promise<void>
+  /** Calls `onChange` with the settings whenever any runtime saves them (and after a reconnection). */
+  watch(onChange: (settings: Partial<Settings>) => void): void
+  close(): Promise<void>
+}
