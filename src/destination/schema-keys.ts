@@ -43,7 +43,11 @@ export function useUriSafeSchemaKeys(name: string): void {
     return
   }
   const names = new Set([name])
-  const ours = (key: string | undefined) => key !== undefined && [...names].some((n) => key.startsWith(`${n}:`))
+  const ours = (key: string | undefined) => {
+    if (key === undefined) return false
+    for (const name of names) if (key.startsWith(`${name}:`)) return true
+    return false
+  }
   const wrapped = ((obj, schema, options?: Options) =>
     current(
       obj,

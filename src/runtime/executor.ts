@@ -45,10 +45,33 @@ export interface BatchOutcome {
 export interface Executor {
   /** Resolves with one status per event; rejects when the batch as a whole could not run. */
   run(task: BatchTask): Promise<BatchOutcome>
-  /** Aborts the requests in flight (shutdown deadline): their events get a retryable failure. */
+  /**
+   * The shutdown deadline: requests in flight are aborted, and from now on every batch answers at once
+   * with a retryable status for each event (nothing more is sent).
+   */
   abort(): void
   close(): Promise<void>
 }
+
+/** The thread running a batch stopped. `alone`: it ran no other batch, so this one may be at fault. */
+export class ThreadStoppedError extends Error {
+  constructor(
+    message: string,
+    readonly alone: boolean
+  ) {
+    super(message)
+  }
+}
+
+/** What every event of a batch gets once the executor was aborted. */
+const aborted = (task: BatchTask): BatchOutcome => ({
+  statuses: task.events.map(() => ({
+    status: 503,
+    errortype: 'RETRYABLE_ERROR',
+    errormessage: 'not sent: the runtime is stopping'
+  })),
+  warnings: []
+})
 
 /** An actions-core logger whose warnings are collected. */
 function collectWarnings(warnings: string[]): Logger {
@@ -69,9 +92,11 @@ function collectWarnings(warnings: string[]): Logger {
 /** Runs batches in the calling thread. */
 export function inThreadExecutor(): Executor {
   const runtime = new Destination(destination)
-  let controller = new AbortController()
+  const controller = new AbortController()
   return {
-    async run({ mapping, events, settings, apiBaseUrl }) {
+    async run(task) {
+      if (controller.signal.aborted) return aborted(task)
+      const { mapping, events, settings, apiBaseUrl } = task
       const warnings: string[] = []
       const parsed = events.map((text) => JSON.parse(text) as SegmentEvent)
       // performBatch reads the URL synchronously as it starts, before anything else runs here.
@@ -95,7 +120,6 @@ export function inThreadExecutor(): Executor {
     },
     abort() {
       controller.abort(new Error('shutdown deadline'))
-      controller = new AbortController()
     },
     close: async () => undefined
   }
@@ -121,24 +145,27 @@ const RESTART_GAP_MS = 1_000
 
 /**
  * Runs batches in `threads` worker threads, each batch in the least busy one. A thread that stops
- * fails its batches (the pipeline sends their events again, in smaller batches) and is replaced; while
- * no thread is up, batches run in this thread.
+ * fails its batches (with ThreadStoppedError: `alone` when it ran only that one, which may then be at
+ * fault) and is replaced; batches wait for a thread meanwhile, never running in this thread (the one a
+ * thread died on could take the process down with it).
  */
 export function workerExecutor(threads: number, onFailure: (reason: string) => void = () => undefined): Executor {
   const tasks = new Map<number, Task>()
   const workers = new Set<Worker>()
-  const fallback = inThreadExecutor()
+  /** Batches waiting for a thread while one is being replaced. */
+  const waiting: (() => void)[] = []
   let next = 0
   let closing = false
+  let stopped = false
   let lastRestart = 0
   const busy = (worker: Worker) => [...tasks.values()].filter((task) => task.worker === worker).length
 
   function fail(worker: Worker, reason: string) {
     if (!workers.delete(worker)) return
-    for (const [id, task] of tasks) {
-      if (task.worker !== worker) continue
+    const mine = [...tasks].filter(([, task]) => task.worker === worker)
+    for (const [id, task] of mine) {
       tasks.delete(id)
-      task.reject(new Error(`the delivery thread stopped: ${reason}`))
+      task.reject(new ThreadStoppedError(`the delivery thread stopped: ${reason}`, mine.length === 1))
     }
     if (closing) return
     onFailure(reason)
@@ -164,26 +191,36 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
     worker.on('error', (error) => fail(worker, error.message))
     worker.on('exit', (code) => fail(worker, `exit code ${code}`))
     worker.unref()
+    for (const ready of waiting.splice(0)) ready()
+  }
+
+  async function run(task: BatchTask): Promise<BatchOutcome> {
+    while (workers.size === 0) {
+      if (stopped) return aborted(task)
+      if (closing) throw new Error('the delivery threads are closed')
+      await new Promise<void>((resolve) => waiting.push(resolve))
+    }
+    if (stopped) return aborted(task)
+    const worker = [...workers].reduce((least, candidate) => (busy(candidate) < busy(least) ? candidate : least))
+    const id = next++
+    return new Promise((resolve, reject) => {
+      tasks.set(id, { worker, resolve, reject })
+      worker.ref()
+      worker.postMessage({ id, task })
+    })
   }
 
   for (let i = 0; i < threads; i++) add()
   return {
-    run(task) {
-      if (workers.size === 0) return fallback.run(task)
-      const worker = [...workers].reduce((least, candidate) => (busy(candidate) < busy(least) ? candidate : least))
-      const id = next++
-      return new Promise((resolve, reject) => {
-        tasks.set(id, { worker, resolve, reject })
-        worker.ref()
-        worker.postMessage({ id, task })
-      })
-    },
+    run,
     abort() {
+      stopped = true
       for (const worker of workers) worker.postMessage({ abort: true })
-      fallback.abort()
+      for (const ready of waiting.splice(0)) ready()
     },
     async close() {
       closing = true
+      for (const ready of waiting.splice(0)) ready()
       await Promise.all([...workers].map((worker) => worker.terminate()))
     }
   }

@@ -162,6 +162,7 @@ export class Runtime {
       metrics: this.metrics,
       settings: () => this.effectiveSettings(),
       apiBaseUrl: () => this.apiBaseUrl(),
+      dryRun: () => this.mode() === 'dry-run',
       log,
       matchKeys: this.matchKeys,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })

@@ -12,8 +12,13 @@
  *   until the retry budget (time since its first failure, hours by default) runs out, then dead-lettered;
  * - TikTok refused the token or the pixel: nothing is lost and no attempt counts; delivery is held,
  *   tried again every AUTH_RETRY_MS and at once when settings are saved.
- * A batch that fails as a whole (it cannot be mapped, a thread dies on it) is split in halves until
- * the event at fault is alone; that one is dead-lettered with the reason, the others go on.
+ * A batch that fails as a whole (it cannot be mapped, a thread dies running it alone) is split in
+ * halves until the event at fault is alone; that one is dead-lettered with the reason, the others go on.
+ *
+ * Memory holds only what is about to be sent: a delivery waiting for its next attempt goes back to the
+ * store (rescheduled), which gives it again once due; so retries of one failing mapping never keep the
+ * others from being read. A delivery accepted in dry-run only ever goes to the dry-run stand-in, and
+ * one accepted live only to TikTok, whatever mode the runtime is in when it comes up.
  *
  * Every accepted event ends delivered or dead-lettered; a stop only interrupts, and what is not sent
  * by the deadline stays in the queue for the next start.
@@ -25,7 +30,7 @@ import { batch_keys } from '../destination/reportWebEvent/fields/batching'
 import { requestSize } from '../destination/tiktok/api'
 import type { RuntimeConfig } from './config'
 import type { DeadLetterRecord, DeadLetterSink } from './deadletter'
-import type { BatchTask, EventStatus, Executor } from './executor'
+import { ThreadStoppedError, type BatchTask, type EventStatus, type Executor } from './executor'
 import type { Log } from './log'
 import type { MatchKeyCounts, MatchKeyTally } from './match-keys'
 import type { RuntimeMetrics } from './metrics'
@@ -49,6 +54,8 @@ export interface PipelineOptions extends PipelineTuning {
   settings: () => Settings
   /** Where to send, read at each batch: the dry-run stand-in, TIKTOK_API_URL, or TikTok. */
   apiBaseUrl: () => string | undefined
+  /** Whether the runtime is in dry-run now (read at intake and at each batch). */
+  dryRun: () => boolean
   log: Log
   metrics: RuntimeMetrics
   /** Told of every batch once its statuses are known. */
@@ -127,16 +134,18 @@ export class Pipeline {
   private readonly queues = new Map<string, Queue>()
   private readonly bySubscription: Map<string, Subscription>
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
-  /** Deliveries waiting for their next attempt (nextAt in the future). */
-  private delayed: { subscription: Subscription; item: StoredDelivery }[] = []
-  private delayTimer?: NodeJS.Timeout
-  private wakeTimer?: NodeJS.Timeout
   private readonly ticker: NodeJS.Timeout
-  /** Deliveries read from the store and not yet settled: queued, delayed or in flight. */
+  /** When deliveries this runtime handed back come due again (ascending; one time per batch). */
+  private retryWakes: number[] = []
+  /** Wakes the loop when a retry comes due, a pause ends or a probe is due. */
+  private wakeTimer?: NodeJS.Timeout
+  private wakeTimerAt = Infinity
+  /** Deliveries read from the store and not yet settled or handed back: queued or in flight. */
   private holding = 0
+  /** Batches being sent, and other settlements under way (counted so that a stop waits for them). */
   private inFlight = 0
   private reading = false
-  /** The store may hold deliveries not read yet. */
+  /** The store may hold deliveries to read now. */
   private unread = true
   private draining = false
   private aborted = false
@@ -147,10 +156,16 @@ export class Pipeline {
   private lastFailure?: string
   /** TikTok refused the token or pixel: nothing is sent but one probe every authRetryMs. */
   private hold?: { reason: string; since: number; probeAt: number; probing: boolean }
+  /** When live deliveries were last read while in dry-run (kept queued, not sent), for /health. */
+  private liveKeptInDryRunAt = 0
   /** Deliveries settled per second, smoothed: how fast the queue drains, for Retry-After. */
   private drainRate = 0
   private settledSinceTick = 0
   private lastTick = Date.now()
+  /**
+   * The queue's depth as the store last said (at each tick), moved by this runtime's own intake and
+   * settlements in between: the queue limit is checked against it without asking the store per request.
+   */
   private depthEstimate = 0
   private reported = { skipped: 0, unmatched: 0 }
   private readonly window: number
@@ -172,18 +187,27 @@ export class Pipeline {
   health(): DeliveryHealth {
     if (this.hold) return { status: 'degraded', reason: this.hold.reason, held: true }
     if (this.failures > 0) return { status: 'degraded', reason: this.lastFailure }
+    if (this.options.dryRun() && Date.now() - this.liveKeptInDryRunAt <= 2 * this.options.authRetryMs) {
+      return {
+        status: 'degraded',
+        reason:
+          'events accepted live are kept queued while the runtime is in dry-run: save the settings to send them to TikTok'
+      }
+    }
     return { status: 'ok' }
   }
 
   /**
    * Routes events to the subscriptions whose trigger they match and stores the deliveries durably:
    * when this resolves, the events are accepted. Throws TooLargeError, QueueFullError,
-   * StoreUnavailableError or StoppingError, having accepted none of them.
+   * StoreUnavailableError or StoppingError, having accepted none of them (but for a poison event's
+   * dead-letter record, which is harmless twice: replay keeps one per messageId).
    */
   async accept(events: SegmentEvent[]): Promise<void> {
     if (this.draining) throw new StoppingError('The runtime is shutting down; retry later.')
     const { subscriptions, queueLimit } = this.options
     const now = Date.now()
+    const dryRun = this.options.dryRun()
     const deliveries: NewDelivery[] = []
     const poison: DeadLetterRecord[] = []
     let skipped = 0
@@ -221,7 +245,8 @@ export class Pipeline {
             subscription: subscription.name,
             batchKey: this.batchKey(subscription, event),
             event: text,
-            receivedAt: now
+            receivedAt: now,
+            dryRun
           })
         }
       }
@@ -237,15 +262,15 @@ export class Pipeline {
         this.retryAfter(this.depthEstimate + deliveries.length - queueLimit)
       )
     }
+    // The poison records first: once the deliveries are stored, the request is accepted.
+    if (poison.length && !(await this.options.deadLetter.append(poison))) {
+      throw new StoreUnavailableError('The runtime could not store every event; retry later.')
+    }
     try {
       await this.options.store.append(deliveries)
     } catch (error) {
       this.options.log.error('queue write failed: request refused', { reason: describeError(error) })
       throw new StoreUnavailableError('The runtime could not store the events; retry later.')
-    }
-    if (poison.length && !(await this.options.deadLetter.append(poison))) {
-      // The others are stored; the client's retry brings them again with the same messageId (TikTok keeps one).
-      throw new StoreUnavailableError('The runtime could not store every event; retry later.')
     }
     const { metrics } = this.options
     this.counts.received += events.length
@@ -268,17 +293,28 @@ export class Pipeline {
 
   /** Settings were saved: a hold on TikTok's refusal of the token ends, and delivery goes on at once. */
   resume(): void {
-    if (this.hold)
+    if (this.hold) {
       this.options.log.info('delivery resumes: settings saved', { held_since: new Date(this.hold.since).toISOString() })
+    }
     this.hold = undefined
     this.failures = 0
     this.pausedUntil = 0
+    this.retryWakes = []
+    // What waits for its next attempt (a failure's backoff, live events kept in dry-run) goes now too.
+    this.options.store.expedite().then(
+      () => {
+        this.unread = true
+        this.pump()
+      },
+      (error) => this.options.log.warn('queue update failed', { reason: describeError(error) })
+    )
     this.pump()
   }
 
   /**
-   * Stops intake and delivers what it can until `deadlineMs`: queues that are not full go at once.
-   * Then nothing new starts, requests in flight are aborted, and what is not delivered stays queued.
+   * Stops intake and delivers what it can until `deadlineMs`: queues that are not full go at once, a
+   * pause after a failure is waited out. Then nothing new starts, requests in flight are aborted, and
+   * what is not delivered stays queued.
    */
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true
@@ -290,32 +326,26 @@ export class Pipeline {
     if ((await Promise.race([this.whenIdle(), late])) === 'late') {
       this.aborted = true
       this.options.executor.abort()
-      await this.whenNothingInFlight()
+      await this.whenIdle()
     }
     clearTimeout(timer)
-    clearTimeout(this.delayTimer)
     clearTimeout(this.wakeTimer)
     this.reportUnrouted()
   }
 
-  /** Resolves when nothing is in flight and nothing more can be sent now (or, once aborted, when nothing is in flight). */
+  /** Resolves when nothing is in flight and nothing more can be sent now (once aborted: nothing in flight). */
   private whenIdle(): Promise<void> {
     if (this.isIdle()) return Promise.resolve()
     return new Promise((resolve) => this.idle.push(resolve))
   }
 
-  private whenNothingInFlight(): Promise<void> {
-    return this.whenIdle()
-  }
-
-  /** Nothing may be sent now: TikTok refuses the token, or its failures impose a pause. */
-  private blocked(): boolean {
-    return this.hold !== undefined || Date.now() < this.pausedUntil
-  }
-
   private isIdle(): boolean {
     if (this.inFlight > 0 || this.reading) return false
-    if (this.aborted || this.blocked()) return true
+    // Held on a refused token: nothing can go until settings change. A pause after a failure ends soon.
+    if (this.aborted || this.hold) return true
+    // Something comes due later (a retry, the end of a pause): wait for it, unless the queue is shared
+    // (then what this runtime holds goes back to the others when it stops).
+    if (!this.options.store.shared && (this.retryWakes.length > 0 || this.pausedUntil > Date.now())) return false
     return !this.unread && ![...this.queues.values()].some((queue) => queue.items.length > 0)
   }
 
@@ -387,7 +417,7 @@ export class Pipeline {
     })
   }
 
-  /** Reads what the store has into the window, when there is room. */
+  /** Reads what the store has for now into the window, when there is room. */
   private fill() {
     // A stopping runtime reads no more from a shared queue: what is left there is the other runtimes'.
     if (this.draining && this.options.store.shared) this.unread = false
@@ -400,7 +430,6 @@ export class Pipeline {
         this.unread = items.length === asked
         this.place(items)
         this.pump()
-        this.checkIdle()
       },
       (error) => {
         this.reading = false
@@ -410,37 +439,45 @@ export class Pipeline {
     )
   }
 
-  /** Read deliveries go to their queue, or wait for their next attempt. */
+  /** Read deliveries go to their queue; one whose mapping is gone is dead-lettered. */
   private place(items: StoredDelivery[]) {
-    const now = Date.now()
-    const unknown: StoredDelivery[] = []
+    const gone = new Map<string, StoredDelivery[]>()
     for (const item of items) {
-      const subscription = this.bySubscription.get(item.subscription)
-      if (!subscription) {
-        unknown.push(item)
-        continue
-      }
       this.holding++
-      if (item.nextAt > now) this.delay(subscription, item)
-      else this.enqueue(subscription, [item])
+      const subscription = this.bySubscription.get(item.subscription)
+      if (subscription) this.enqueue(subscription, [item])
+      else gone.set(item.subscription, [...(gone.get(item.subscription) ?? []), item])
     }
-    if (unknown.length) {
-      // Queued under a mapping that the current MAPPINGS no longer has: nothing can send them.
-      const bySubscription = new Map<string, StoredDelivery[]>()
-      for (const item of unknown)
-        bySubscription.set(item.subscription, [...(bySubscription.get(item.subscription) ?? []), item])
-      for (const [name, group] of bySubscription) {
-        const reason = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
-        void this.deadLetter(name, group, 400, reason).then((written) => {
-          if (written) this.options.log.error('dead-lettered', { mapping: name, events: group.length, reason })
-        })
-      }
+    for (const [name, group] of gone) {
+      // Queued under a mapping the current MAPPINGS no longer has: nothing can send them. Settled as a
+      // refused batch: dead-lettered, or rescheduled if the record cannot be written.
+      const subscription: Subscription = { name, subscribe: '', mapping: {}, matches: () => false }
+      const errormessage = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
+      this.track(
+        this.settle(
+          subscription,
+          group,
+          group.map(() => ({ status: 400, errormessage })),
+          [],
+          Date.now()
+        )
+      )
     }
   }
 
+  /** Counts a settlement as in flight, so that a stop waits for it. */
+  private track(work: Promise<unknown>) {
+    this.inFlight++
+    void work
+      .catch((error) => this.options.log.error('batch failed', { reason: describeError(error) }))
+      .finally(() => {
+        this.inFlight--
+        this.pump()
+      })
+  }
+
   private enqueue(subscription: Subscription, items: StoredDelivery[], front = false) {
-    const batchKey = items[0].batchKey
-    const key = `${subscription.name}\u0000${batchKey}`
+    const key = `${subscription.name}\u0000${items[0].batchKey}`
     let queue = this.queues.get(key)
     if (!queue) {
       queue = {
@@ -456,36 +493,33 @@ export class Pipeline {
     else queue.items.push(...items)
   }
 
-  private delay(subscription: Subscription, item: StoredDelivery) {
-    this.delayed.push({ subscription, item })
-    this.armDelayTimer()
-  }
-
-  private armDelayTimer() {
-    clearTimeout(this.delayTimer)
-    if (this.delayed.length === 0 || this.aborted) return
-    const next = Math.min(...this.delayed.map(({ item }) => item.nextAt))
-    this.delayTimer = setTimeout(() => this.releaseDelayed(), Math.max(0, next - Date.now()))
-    this.delayTimer.unref()
-  }
-
-  private releaseDelayed() {
+  /** Arms the one timer for the earliest of: a retry coming due, the end of a pause, the next probe. */
+  private armWake() {
     const now = Date.now()
-    const due = this.delayed.filter(({ item }) => item.nextAt <= now)
-    this.delayed = this.delayed.filter(({ item }) => item.nextAt > now)
-    for (const { subscription, item } of due) {
-      this.enqueue(subscription, [item], true)
-      this.queues.get(`${subscription.name}\u0000${item.batchKey}`)!.due = true
-    }
-    this.armDelayTimer()
-    this.pump()
+    let at = this.retryWakes[0] ?? Infinity
+    if (this.hold) at = Math.min(at, this.hold.probeAt)
+    else if (this.pausedUntil > now) at = Math.min(at, this.pausedUntil)
+    if (at === this.wakeTimerAt || this.aborted) return
+    clearTimeout(this.wakeTimer)
+    this.wakeTimerAt = at
+    if (at === Infinity) return
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeTimerAt = Infinity
+        const fired = Date.now()
+        while (this.retryWakes.length && this.retryWakes[0] <= fired) this.retryWakes.shift()
+        this.unread = true
+        this.pump()
+      },
+      Math.max(0, at - now)
+    )
+    this.wakeTimer.unref()
   }
 
-  /** Wakes the loop when a pause ends. */
-  private wakeAt(time: number) {
-    clearTimeout(this.wakeTimer)
-    this.wakeTimer = setTimeout(() => this.pump(), Math.max(0, time - Date.now()))
-    this.wakeTimer.unref()
+  private addRetryWake(time: number) {
+    let i = this.retryWakes.length
+    while (i > 0 && this.retryWakes[i - 1] > time) i--
+    if (this.retryWakes[i - 1] !== time) this.retryWakes.splice(i, 0, time)
   }
 
   /** Starts batches while there is room in flight: full queues first come, due ones at each tick. */
@@ -495,14 +529,8 @@ export class Pipeline {
       const now = Date.now()
       if (this.hold) {
         if (this.hold.probing) break
-        if (now < this.hold.probeAt) {
-          this.wakeAt(this.hold.probeAt)
-          break
-        }
-      } else if (now < this.pausedUntil) {
-        this.wakeAt(this.pausedUntil)
-        break
-      }
+        if (now < this.hold.probeAt) break
+      } else if (now < this.pausedUntil) break
       const queue = [...this.queues.values()].find(
         (candidate) => candidate.items.length >= candidate.batchSize || (candidate.due && candidate.items.length > 0)
       )
@@ -521,15 +549,29 @@ export class Pipeline {
           this.inFlight--
           if (this.hold) this.hold.probing = false
           this.pump()
-          this.checkIdle()
         })
     }
+    this.armWake()
     this.checkIdle()
   }
 
-  /** Runs a batch; one that fails as a whole is split until the event at fault is alone. */
+  /**
+   * Runs a batch. Deliveries of the other mode are set aside first. A batch that fails as a whole is
+   * split until the event at fault is alone; one whose thread stopped while running other batches too
+   * is not at fault, and is retried whole.
+   */
   private async deliver(subscription: Subscription, items: StoredDelivery[]): Promise<void> {
     const started = Date.now()
+    if (this.aborted)
+      return this.settle(
+        subscription,
+        items,
+        items.map(() => ({ status: 503, errormessage: 'stopping' })),
+        [],
+        started
+      )
+    items = await this.setAsideOtherMode(subscription, items)
+    if (items.length === 0) return
     let task: BatchTask
     try {
       task = {
@@ -554,20 +596,23 @@ export class Pipeline {
     try {
       ;({ statuses, warnings, matchKeys } = await this.options.executor.run(task))
     } catch (error) {
-      const why = describeError(error)
-      if (this.aborted)
-        return this.settle(
+      const errormessage = describeError(error)
+      const retryAll = () =>
+        this.settle(
           subscription,
           items,
-          items.map(() => ({ status: 503, errormessage: why })),
+          items.map(() => ({ status: 503, errormessage })),
           [],
           started
         )
+      if (this.aborted) return retryAll()
+      // Its thread stopped while running other batches too: nothing says this one is at fault.
+      if (error instanceof ThreadStoppedError && !error.alone) return retryAll()
       if (items.length === 1) {
         return this.settle(
           subscription,
           items,
-          [{ status: 400, errormessage: `the destination failed on this event: ${why}` }],
+          [{ status: 400, errormessage: `the destination failed on this event: ${errormessage}` }],
           [],
           started
         )
@@ -575,7 +620,7 @@ export class Pipeline {
       this.options.log.warn('batch failed as a whole: sending it again in halves to find the event at fault', {
         mapping: subscription.name,
         events: items.length,
-        reason: why
+        reason: errormessage
       })
       const half = Math.ceil(items.length / 2)
       await this.deliver(subscription, items.slice(0, half))
@@ -586,16 +631,48 @@ export class Pipeline {
     await this.settle(subscription, items, statuses, warnings, started)
   }
 
+  /**
+   * A delivery accepted in dry-run never goes to TikTok, and one accepted live never to the stand-in:
+   * while live, dry-run ones are dead-lettered (replay sends them live if wanted); while in dry-run,
+   * live ones are kept queued, looked at again every AUTH_RETRY_MS and as soon as settings are saved.
+   * Returns the ones to send.
+   */
+  private async setAsideOtherMode(subscription: Subscription, items: StoredDelivery[]): Promise<StoredDelivery[]> {
+    const dryRun = this.options.dryRun()
+    const other = items.filter((item) => item.dryRun !== dryRun)
+    if (other.length === 0) return items
+    const now = Date.now()
+    if (dryRun) {
+      this.liveKeptInDryRunAt = now
+      await this.settle(subscription, other, [], [], now, now + this.options.authRetryMs)
+    } else {
+      const errormessage =
+        'accepted in dry-run (to be shown, not sent) and still queued when the runtime went live: not sent to TikTok; replay it to send it'
+      await this.settle(
+        subscription,
+        other,
+        other.map(() => ({ status: 409, errormessage })),
+        [],
+        now
+      )
+    }
+    return items.filter((item) => item.dryRun === dryRun)
+  }
+
+  /**
+   * What becomes of each delivery of a batch, by its status; durable first, then memory. `waitUntil`:
+   * every delivery is handed back untouched until then (live ones read in dry-run).
+   */
   private async settle(
     subscription: Subscription,
     items: StoredDelivery[],
     statuses: EventStatus[],
     warnings: string[],
-    started: number
+    started: number,
+    waitUntil?: number
   ) {
     const now = Date.now()
     const { retryBudgetMs, metrics, log } = this.options
-    this.counts.batches++
     const delivered: StoredDelivery[] = []
     const retry: StoredDelivery[] = []
     const held: StoredDelivery[] = []
@@ -604,6 +681,7 @@ export class Pipeline {
     // The events of a batch that must be tried again go back together, so they make one batch again.
     const retryAt = now + this.backoff(Math.max(...items.map((item) => item.attempts)) + 1)
     items.forEach((item, i) => {
+      if (waitUntil !== undefined) return retry.push({ ...item, nextAt: waitUntil })
       const status = statuses[i] ?? { status: 500, errormessage: 'no status for this event' }
       tally[status.status] = (tally[status.status] ?? 0) + 1
       const reason = status.errormessage ?? `status ${status.status}`
@@ -625,55 +703,45 @@ export class Pipeline {
         }
       } else failed.push({ item, status: status.status, reason })
     })
-    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
-    const authReason = items.some((_, i) => isAuthRefusal(statuses[i]?.status ?? 0))
-
-    // The outcome for the loop: a hold on TikTok's refusal, a pause on its failures, both lifted by a delivery.
-    if (delivered.length > 0) {
-      if (this.hold)
-        log.info('delivery resumes: TikTok accepted a batch again', {
-          held_since: new Date(this.hold.since).toISOString()
-        })
-      this.hold = undefined
-      this.failures = 0
-      this.pausedUntil = 0
-      this.lastFailure = undefined
-    }
-    if (authReason && !this.aborted) {
-      const reason = `TikTok refuses the access token or pixel: ${firstProblem ?? 'unauthorized'}; delivery is held (events stay queued), tried again every ${duration(this.options.authRetryMs)} and when settings are saved`
-      if (!this.hold) log.error('delivery held', { mapping: subscription.name, reason })
-      this.hold = { reason, since: this.hold?.since ?? now, probeAt: now + this.options.authRetryMs, probing: false }
-    } else if (retry.length > 0 && delivered.length === 0) {
-      this.failures++
-      this.pausedUntil = now + this.backoff(this.failures)
-      this.lastFailure = `TikTok failed or could not be reached: ${firstProblem ?? 'retryable failure'}; retrying (events stay queued up to ${duration(retryBudgetMs)})`
-    }
+    if (waitUntil === undefined) this.judge(subscription, items, statuses, delivered.length, retry.length, now)
 
     // Durable outcome first, then what is in memory.
     const deadLettered = await this.deadLetterGroups(subscription, failed, retry)
     try {
       await this.options.store.remove(delivered)
-      await this.options.store.reschedule(retry)
     } catch (error) {
-      log.error('queue update failed: these events may be sent again', {
+      log.error('queue update failed: delivered events may be sent again', {
         mapping: subscription.name,
         reason: describeError(error)
       })
     }
-    this.holding -= delivered.length
+    let handedBack = retry.length
+    try {
+      await this.options.store.reschedule(retry)
+    } catch (error) {
+      // The store did not take them back: they stay here, queued, and go with the next batch.
+      log.error('queue update failed: the events to retry stay in memory', {
+        mapping: subscription.name,
+        reason: describeError(error)
+      })
+      handedBack = 0
+      if (!this.aborted) held.push(...retry)
+    }
+    // In memory from here on: only what waits for the hold to lift (or the stop to come back).
+    this.holding -= delivered.length + handedBack + deadLettered + (this.aborted ? held.length : 0)
+    if (held.length && !this.aborted) this.enqueue(subscription, held, true)
+    if (handedBack) this.addRetryWake(Math.min(...retry.map((item) => item.nextAt)))
     this.settledSinceTick += delivered.length
     this.depthEstimate -= delivered.length
     this.counts.delivered += delivered.length
+    if (waitUntil !== undefined) return
+
+    this.counts.batches++
     this.counts.retried += retry.length
     metrics.delivered.inc({ mapping: subscription.name }, delivered.length)
     metrics.retries.inc({ mapping: subscription.name }, retry.length)
     metrics.batchSeconds.observe((now - started) / 1000)
-    for (const item of retry) this.delay(subscription, item)
-    if (held.length) {
-      if (this.aborted) this.holding -= held.length
-      else this.enqueue(subscription, held, true)
-    }
-
+    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
     const summary: BatchSummary = {
       at: new Date(now).toISOString(),
       mapping: subscription.name,
@@ -706,6 +774,39 @@ export class Pipeline {
     this.options.onBatch?.(summary)
   }
 
+  /** The outcome for the loop: a hold on TikTok's refusal, a pause on its failures, both lifted by a delivery. */
+  private judge(
+    subscription: Subscription,
+    items: StoredDelivery[],
+    statuses: EventStatus[],
+    delivered: number,
+    retried: number,
+    now: number
+  ) {
+    const { log, authRetryMs, retryBudgetMs } = this.options
+    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
+    if (delivered > 0) {
+      if (this.hold)
+        log.info('delivery resumes: TikTok accepted a batch again', {
+          held_since: new Date(this.hold.since).toISOString()
+        })
+      this.hold = undefined
+      this.failures = 0
+      this.pausedUntil = 0
+      this.lastFailure = undefined
+    }
+    if (this.aborted) return
+    if (items.some((_, i) => isAuthRefusal(statuses[i]?.status ?? 0))) {
+      const reason = `TikTok refuses the access token or pixel: ${firstProblem ?? 'unauthorized'}; delivery is held (events stay queued), tried again every ${duration(authRetryMs)} and when settings are saved`
+      if (!this.hold) log.error('delivery held', { mapping: subscription.name, reason })
+      this.hold = { reason, since: this.hold?.since ?? now, probeAt: now + authRetryMs, probing: false }
+    } else if (retried > 0 && delivered === 0) {
+      this.failures++
+      this.pausedUntil = now + this.backoff(this.failures)
+      this.lastFailure = `TikTok failed or could not be reached: ${firstProblem ?? 'retryable failure'}; retrying (events stay queued up to ${duration(retryBudgetMs)})`
+    }
+  }
+
   /** Dead-letters the refused events, grouped by reason; those whose record could not be written are retried. */
   private async deadLetterGroups(
     subscription: Subscription,
@@ -721,13 +822,12 @@ export class Pipeline {
     }
     let written = 0
     for (const { status, reason, items } of groups.values()) {
-      if (await this.deadLetter(subscription.name, items, status, reason)) {
-        written += items.length
-        this.holding -= items.length
-      } else {
+      if (await this.deadLetter(subscription.name, items, status, reason)) written += items.length
+      else {
         const now = Date.now()
-        for (const item of items)
+        for (const item of items) {
           retry.push({ ...item, firstFailedAt: item.firstFailedAt ?? now, nextAt: now + this.options.retryMaxMs })
+        }
       }
     }
     return written
@@ -735,7 +835,7 @@ export class Pipeline {
 
   /**
    * Writes the records, then removes the deliveries from the queue; counts change only once the
-   * records are written. False when they could not be (the deliveries stay queued).
+   * records are written. False when they could not be (the caller keeps the deliveries queued).
    */
   private async deadLetter(mapping: string, items: StoredDelivery[], status: number, reason: string): Promise<boolean> {
     if (!items.length) return true

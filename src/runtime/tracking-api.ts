@@ -8,11 +8,10 @@
  * final one has a 4xx status other than 429 (every Segment client drops the batch), a passing one is
  * 429 with Retry-After or 503 (every client retries).
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
-import type { SegmentEvent } from '@segment/actions-core'
 import type { Runtime } from '.'
+import { sameKey } from './admin'
 import { BodyAbortedError, readBody, sendJson } from './http'
 import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from './pipeline'
 import { endpointOf, invalidWriteKey, parseTrackingRequest, TrackingError, writeKeyOf } from './tracking'
@@ -112,7 +111,7 @@ async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse
     ip: clientIp(req, runtime.config.trustProxy),
     acceptWriteKey: (key) => acceptsWriteKey(runtime, key)
   })
-  await intake(runtime, parsed.events)
+  await runtime.pipeline.accept(parsed.events) // durable once this resolves
   if (parsed.rejectedCount === 0) return sendJson(res, 200, { success: true }, CORS)
   runtime.log.warn('rejected messages', {
     count: parsed.rejectedCount,
@@ -121,18 +120,11 @@ async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse
   sendJson(res, 200, { success: true, rejected: parsed.rejected, rejectedCount: parsed.rejectedCount }, CORS)
 }
 
-/** The one place where events enter the queue: durable when this resolves. */
-async function intake(runtime: Runtime, events: SegmentEvent[]): Promise<void> {
-  await runtime.pipeline.accept(events)
-}
-
-const digest = (text: string) => createHash('sha256').update(text).digest()
-
 /** Any key when SEGMENT_WRITE_KEY is not set; else that key only (compared in constant time). */
 function acceptsWriteKey(runtime: Runtime, writeKey: string | undefined): boolean {
   const expected = runtime.config.writeKey
   if (!expected) return true
-  return writeKey !== undefined && timingSafeEqual(digest(writeKey), digest(expected))
+  return sameKey(writeKey, expected)
 }
 
 /** analytics.js's own metrics: taken and dropped (the runtime has no use for them), never a 404. */

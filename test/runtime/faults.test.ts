@@ -4,7 +4,8 @@
  * is caused for real: kill -9 of the runtime's process, a stop that outlives its deadline, TikTok
  * answering 503 or refusing the token, an event nested 5,000 levels deep.
  */
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StandIn, StandInAnswer } from '../../src/runtime/standin'
@@ -173,13 +174,15 @@ describe('a poison event', () => {
         subscription: 'Complete Payment',
         batchKey: JSON.stringify({ event_source: 'web' }),
         event: JSON.stringify(orderCompleted(900 + i)),
-        receivedAt: Date.now()
+        receivedAt: Date.now(),
+        dryRun: false
       })),
       {
         subscription: 'Complete Payment',
         batchKey: JSON.stringify({ event_source: 'web' }),
         event: '{"broken',
-        receivedAt: Date.now()
+        receivedAt: Date.now(),
+        dryRun: false
       }
     ])
     expect(await post(`${test.runtime.url}/v1/track`, orderCompleted(907))).toMatchObject({ status: 200 })
@@ -292,4 +295,149 @@ describe('a slow TikTok', () => {
     await waitFor(() => acceptedIds(standIn).size === 3000, 30_000)
     expect(new Set(acceptedIds(standIn).keys())).toEqual(new Set(ids))
   }, 45_000)
+})
+
+describe('what the queue keeps apart', () => {
+  it("one mapping's retries never keep another mapping's events from being sent", async () => {
+    // Mapping "Failing" always gets 503; its 3,000 retrying events must not fill the memory window that
+    // "Working" needs (one batch in flight: the window is 3,000 deliveries).
+    const mappings = join(mkdtempSync(join(tmpdir(), 'mappings-')), 'mappings.json')
+    writeFileSync(
+      mappings,
+      JSON.stringify([
+        { name: 'Failing', subscribe: 'event = "Failing Thing"', mapping: { event: 'FailingEvent' } },
+        { name: 'Working', subscribe: 'event = "Working Thing"', mapping: { event: 'WorkingEvent' } }
+      ])
+    )
+    const standIn = await startStandIn({
+      script: (body) => (body.data[0].event === 'FailingEvent' ? { status: 503, body: 'down' } : undefined)
+    })
+    const test = await startTestRuntime(live(standIn, { MAPPINGS: mappings, MAX_IN_FLIGHT: '1' }))
+    const failing = Array.from({ length: 3000 }, (_, i) => ({ ...orderCompleted(i), event: 'Failing Thing' }))
+    for (let i = 0; i < failing.length; i += 500) {
+      expect((await post(`${test.runtime.url}/v1/batch`, { batch: failing.slice(i, i + 500) })).status).toBe(200)
+    }
+    await waitFor(() => test.runtime.pipeline.counts.retried >= 3000, 10_000)
+    const working = Array.from({ length: 10 }, (_, i) => ({ ...orderCompleted(5000 + i), event: 'Working Thing' }))
+    expect((await post(`${test.runtime.url}/v1/batch`, { batch: working })).status).toBe(200)
+    await waitFor(() => standIn.stats.events === 10, 10_000)
+    const sent = standIn.requests.flatMap(({ body }) => body.data).filter((event) => event.event === 'WorkingEvent')
+    expect(sent.map((event) => event.event_id).sort()).toEqual(working.map((event) => event.messageId).sort())
+    await waitFor(() => test.runtime.pipeline.pending === 3000)
+  }, 30_000)
+
+  it('events accepted live are never shown in dry-run, and go to TikTok once the runtime is live again', async () => {
+    const { standIn, state, accepted } = await switchableTikTok()
+    state.answer = '40001'
+    const dataDir = mkdtempSync(join(tmpdir(), 'tiktok-modes-'))
+    const first = await startTestRuntime(live(standIn, { DATA_DIR: dataDir }))
+    await sendOrders(first.runtime.url, 3)
+    await waitFor(() => first.runtime.pipeline.health().status === 'degraded')
+    await first.runtime.close()
+    state.answer = 'ok'
+
+    // Restarted without the token (to paste a new one on the page): dry-run.
+    const second = await startTestRuntime({
+      DATA_DIR: dataDir,
+      TIKTOK_PIXEL_CODE: PIXEL,
+      TIKTOK_API_URL: standIn.url,
+      AUTH_RETRY_MS: '300'
+    })
+    expect(second.runtime.mode()).toBe('dry-run')
+    await waitFor(() => second.runtime.pipeline.health().status === 'degraded')
+    expect(second.runtime.pipeline.health().reason).toMatch(
+      /^events accepted live are kept queued while the runtime is in dry-run/
+    )
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    expect(second.printed).toEqual([]) // nothing of them shown as a dry-run body
+    expect(second.runtime.pipeline.pending).toBe(3)
+
+    // A dry-run event meanwhile is shown, as dry-run events are.
+    await post(`${second.runtime.url}/v1/track`, orderCompleted(10))
+    await waitFor(() => second.printed.length === 1)
+    expect(JSON.parse(second.printed[0]).data[0].event_id).toBe('msg-10')
+
+    const saved = await post(
+      `${second.runtime.url}/api/settings`,
+      { accessToken: TOKEN, pixelCode: PIXEL },
+      withKey(second.runtime)
+    )
+    expect(saved.status).toBe(200)
+    await waitFor(() => accepted.size === 3, 5_000)
+    expect([...accepted.keys()].sort()).toEqual(['msg-0', 'msg-1', 'msg-2'])
+  })
+
+  it('events accepted in dry-run never reach TikTok: once live, those still queued are dead-lettered with the reason', async () => {
+    const standIn = await startStandIn()
+    const test = await startTestRuntime({
+      TIKTOK_PIXEL_CODE: PIXEL,
+      TIKTOK_API_URL: standIn.url,
+      FLUSH_INTERVAL_MS: '60000'
+    })
+    await sendOrders(test.runtime.url, 2)
+    // Saved before the dry-run batch went out (the flush tick is a minute away).
+    await post(`${test.runtime.url}/api/settings`, { accessToken: TOKEN, pixelCode: PIXEL }, withKey(test.runtime))
+    await test.runtime.close()
+    expect(standIn.stats.requests).toBe(0)
+    const records = readFileSync(test.deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(records.map((record) => record.event.messageId).sort()).toEqual(['msg-0', 'msg-1'])
+    expect(records[0]).toMatchObject({
+      status: 409,
+      reason: expect.stringMatching(/^accepted in dry-run .* not sent to TikTok/)
+    })
+  })
+
+  it('a stop waits out a short pause after a failure and delivers what is pending', async () => {
+    const standIn = await startStandIn({ script: (_body, n) => (n === 0 ? { status: 503, body: 'blip' } : undefined) })
+    const test = await startTestRuntime(live(standIn, { RETRY_BASE_MS: '400', RETRY_MAX_MS: '800' }))
+    await sendOrders(test.runtime.url, 20)
+    await waitFor(() => standIn.stats.requests === 1)
+    await test.runtime.close()
+    expect(test.runtime.pipeline.counts.delivered).toBe(20)
+    expect(standIn.stats.events).toBe(20)
+  })
+
+  it('deliveries of a mapping that is gone are dead-lettered, and wait for the dead-letter file when it cannot be written', async () => {
+    const standIn = await startStandIn()
+    const test = await startTestRuntime(live(standIn, { FLUSH_INTERVAL_MS: '100' }))
+    rmSync(test.deadLetterFile)
+    mkdirSync(test.deadLetterFile) // appending to a directory fails
+    await test.runtime.storage.store.append(
+      [1, 2, 3].map((i) => ({
+        subscription: 'A Mapping Since Removed',
+        batchKey: '',
+        event: JSON.stringify(orderCompleted(i)),
+        receivedAt: Date.now(),
+        dryRun: false
+      }))
+    )
+    await waitFor(() => test.logs.some((line) => line.includes('dead-letter write failed')))
+    expect(test.runtime.pipeline.counts.deadLettered).toBe(0)
+    rmSync(test.deadLetterFile, { recursive: true })
+    await waitFor(() => test.runtime.pipeline.counts.deadLettered === 3, 10_000)
+    const records = readFileSync(test.deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(records[0]).toMatchObject({
+      mapping: 'A Mapping Since Removed',
+      reason: 'mapping "A Mapping Since Removed" is no longer configured (MAPPINGS changed while the event was queued)'
+    })
+  })
+
+  it('one runtime per DATA_DIR: a second is refused; a lock left by a process that is gone is taken over', async () => {
+    const first = await startTestRuntime()
+    await expect(startTestRuntime({ DATA_DIR: first.dataDir })).rejects.toThrow(
+      new RegExp(`another runtime \\(process ${process.pid}\\) uses .*queue\\.db: give each runtime its own DATA_DIR`)
+    )
+    await first.runtime.close()
+    // kill -9 leaves the lock file behind, naming a process that no longer exists.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+    writeFileSync(join(first.dataDir, 'runtime.lock'), `${gone.stdout}\n`)
+    const again = await startTestRuntime({ DATA_DIR: first.dataDir })
+    expect(again.runtime.mode()).toBe('dry-run')
+  })
 })

@@ -183,6 +183,7 @@ function toDelivery([id, raw]: Entry, state?: string | null): StoredDelivery {
     batchKey: fields.k ?? '',
     event: fields.e ?? '{}',
     receivedAt: Number(fields.r) || Number(id.split('-')[0]),
+    dryRun: fields.d === '1',
     attempts: retry.attempts ?? 0,
     firstFailedAt: retry.firstFailedAt,
     nextAt: retry.nextAt ?? 0,
@@ -223,8 +224,10 @@ export class RedisStore implements DeliveryStore {
   private readonly keys: RedisKeys
   private readonly claimIdleMs: number
   private readonly log: Log
-  /** Read and not yet removed: this runtime's. */
+  /** Read and not yet removed: this runtime's (the heartbeat keeps them so). */
   private readonly owned = new Set<string>()
+  /** Of those, the ones handed back until their next attempt: id → that time (ms). */
+  private readonly waiting = new Map<string, number>()
   /** Removed by the pipeline but not yet acknowledged in Redis (it was away): sent again at each heartbeat. */
   private readonly unacked = new Set<string>()
   private claimCursor = '0-0'
@@ -281,14 +284,29 @@ export class RedisStore implements DeliveryStore {
     if (deliveries.length === 0) return
     const multi = this.client.multi()
     for (const d of deliveries) {
-      multi.xadd(this.keys.queue, '*', 's', d.subscription, 'k', d.batchKey, 'e', d.event, 'r', String(d.receivedAt))
+      multi.xadd(
+        this.keys.queue,
+        '*',
+        's',
+        d.subscription,
+        'k',
+        d.batchKey,
+        'e',
+        d.event,
+        'r',
+        String(d.receivedAt),
+        'd',
+        d.dryRun ? '1' : '0'
+      )
     }
     replies(await multi.exec())
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
     if (this.closed || max <= 0) return []
-    const out = Date.now() >= this.nextClaimAt ? await this.claim(Math.min(max, CLAIM_COUNT)) : []
+    const out = await this.dueRetries(max)
+    if (out.length < max && Date.now() >= this.nextClaimAt)
+      out.push(...(await this.claim(Math.min(max - out.length, CLAIM_COUNT))))
     if (out.length < max) {
       const reply = (await this.withGroup(() =>
         this.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', max - out.length, 'STREAMS', this.keys.queue, '>')
@@ -298,6 +316,30 @@ export class RedisStore implements DeliveryStore {
         out.push(toDelivery(entry))
       }
     }
+    return out
+  }
+
+  /** This runtime's deliveries whose next attempt has come, read again with their retry state. */
+  private async dueRetries(max: number): Promise<StoredDelivery[]> {
+    const now = Date.now()
+    const due = [...this.waiting]
+      .filter(([, nextAt]) => nextAt <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, max)
+      .map(([id]) => id)
+    if (due.length === 0) return []
+    const pipeline = this.client.pipeline()
+    for (const id of due) pipeline.xrange(this.keys.queue, id, id)
+    pipeline.hmget(this.keys.retry, ...due)
+    const results = replies(await pipeline.exec())
+    const states = results.pop() as (string | null)[]
+    const out: StoredDelivery[] = []
+    due.forEach((id, i) => {
+      this.waiting.delete(id)
+      const [entry] = results[i] as Entry[]
+      if (entry) out.push({ ...toDelivery(entry, states[i]), nextAt: 0 })
+      else this.owned.delete(id) // gone from the stream (removed by a runtime that had taken it over)
+    })
     return out
   }
 
@@ -319,13 +361,22 @@ export class RedisStore implements DeliveryStore {
       deliveries: fresh.length,
       consumer: this.name
     })
-    return fresh.map((entry, i) => toDelivery(entry, states[i]))
+    // Taken over with their retry state: those whose next attempt has not come wait here for it.
+    const now = Date.now()
+    const out: StoredDelivery[] = []
+    fresh.forEach((entry, i) => {
+      const delivery = toDelivery(entry, states[i])
+      if (delivery.nextAt > now) this.waiting.set(delivery.id, delivery.nextAt)
+      else out.push(delivery)
+    })
+    return out
   }
 
   async remove(deliveries: StoredDelivery[]): Promise<void> {
     if (deliveries.length === 0) return
     for (const { id } of deliveries) {
       this.owned.delete(id)
+      this.waiting.delete(id)
       this.unacked.add(id)
     }
     await this.acknowledge()
@@ -349,20 +400,25 @@ export class RedisStore implements DeliveryStore {
     for (const { id, attempts, firstFailedAt, nextAt, lastError } of deliveries) {
       fields.push(id, JSON.stringify({ attempts, firstFailedAt, nextAt, lastError }))
     }
+    // Still this runtime's (the heartbeat keeps them): read() gives them again once due, even when
+    // Redis did not take the retry state now (it then only misses if this runtime dies meanwhile).
+    for (const { id, nextAt } of deliveries) if (this.owned.has(id)) this.waiting.set(id, nextAt)
     await this.client.hset(this.keys.retry, ...fields)
-  }
-
-  async release(deliveries: StoredDelivery[]): Promise<void> {
-    const ids = deliveries.map(({ id }) => id).filter((id) => this.owned.has(id))
-    await this.park(ids)
   }
 
   /** Hands entries back: parked with a long idle time, anyone's next read takes them. */
   private async park(ids: string[]) {
     for (const chunk of chunks(ids)) {
       await this.client.eval(MOVE, 1, this.keys.queue, GROUP, this.name, RELEASED, PARKED_IDLE_MS, ...chunk)
-      for (const id of chunk) this.owned.delete(id)
+      for (const id of chunk) {
+        this.owned.delete(id)
+        this.waiting.delete(id)
+      }
     }
+  }
+
+  async expedite(): Promise<void> {
+    for (const id of this.waiting.keys()) this.waiting.set(id, 0)
   }
 
   async stats(): Promise<StoreStats> {
@@ -395,7 +451,10 @@ export class RedisStore implements DeliveryStore {
         // Still held here but no longer pending for this runtime: another one took it over.
         const lost = before.filter((id) => this.owned.has(id) && !mine.has(id))
         if (lost.length) {
-          for (const id of lost) this.owned.delete(id)
+          for (const id of lost) {
+            this.owned.delete(id)
+            this.waiting.delete(id)
+          }
           this.lost += lost.length
           this.log.warn(
             'deliveries taken over by another runtime while this one did not answer: both may send them (TikTok keeps one per event_id)',

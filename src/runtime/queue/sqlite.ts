@@ -9,7 +9,7 @@
  * (kill -9) but may lose the last commits on power loss, for less I/O.
  */
 import Database from 'libsql'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from './store'
 
@@ -26,6 +26,7 @@ interface Row {
   batch_key: string
   event: string
   received_at: number
+  dry_run: number
   attempts: number
   first_failed_at: number | null
   next_at: number
@@ -42,11 +43,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
   attempts INTEGER NOT NULL DEFAULT 0,
   first_failed_at INTEGER,
   next_at INTEGER NOT NULL DEFAULT 0,
-  last_error TEXT
-)`
-
-/** The most ids in one `IN (…)`. */
-const CHUNK = 500
+  last_error TEXT,
+  dry_run INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deliveries_waiting ON deliveries (next_at) WHERE next_at > 0`
 
 /** Creates DATA_DIR (mode 0700: it holds events with their PII) and its files private (0600). */
 export function privateDir(dir: string): void {
@@ -65,22 +65,73 @@ const toDelivery = (row: Row): StoredDelivery => ({
   batchKey: row.batch_key,
   event: row.event,
   receivedAt: row.received_at,
+  dryRun: row.dry_run === 1,
   attempts: row.attempts,
   firstFailedAt: row.first_failed_at ?? undefined,
   nextAt: row.next_at,
   lastError: row.last_error ?? undefined
 })
 
+/** Another runtime holds this DATA_DIR: two on one queue would send every event twice. */
+export class QueueInUseError extends Error {}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The lock files this process holds (two runtimes of one process on one DATA_DIR are refused too). */
+const held = new Set<string>()
+
+/**
+ * One runtime per DATA_DIR: a lock file holding its process id, created exclusively. One left by a
+ * process that is gone (kill -9) is taken over; one of a live process is refused.
+ */
+function takeLock(lock: string, queue: string): string {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
+      held.add(lock)
+      return lock
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+    const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10)
+    if (Number.isInteger(holder) && (holder === process.pid ? held.has(lock) : alive(holder))) {
+      throw new QueueInUseError(
+        `another runtime (process ${holder}) uses ${queue}: give each runtime its own DATA_DIR, or share one Redis (if no runtime runs there, delete ${lock})`
+      )
+    }
+    rmSync(lock, { force: true }) // left by a process that is gone
+  }
+  throw new QueueInUseError(`cannot take the lock ${lock} of ${queue}`)
+}
+
+function releaseLock(lock: string) {
+  held.delete(lock)
+  rmSync(lock, { force: true })
+}
+
 export class SqliteStore implements DeliveryStore {
   readonly description: string
-  private readonly db: Database.Database
+  private readonly db!: Database.Database
+  /** DATA_DIR's lock file, this runtime's while it runs. */
+  private readonly lock: string
   private readonly insert: Database.Statement
   private readonly after: Database.Statement
+  private readonly due: Database.Statement
+  private readonly take: Database.Statement
   private readonly update: Database.Statement
-  /** Rows with an id up to this were read (they are the pipeline's): read() goes on after it. */
+  private readonly delete: Database.Statement
+  /**
+   * Rows with an id up to this were read once. Past it, read() takes new rows in order; up to it, the
+   * rows rescheduled (next_at > 0) whose time has come. A row read is marked next_at = 0 (held).
+   */
   private cursor = 0
-  /** Rows handed back by release(): read() gives them first. */
-  private readonly released: StoredDelivery[] = []
   private depth: number
   /** Appends waiting for the next group commit. */
   private pending: { deliveries: NewDelivery[]; resolve: () => void; reject: (error: Error) => void }[] = []
@@ -90,19 +141,33 @@ export class SqliteStore implements DeliveryStore {
     privateDir(dataDir)
     const path = join(dataDir, 'queue.db')
     privateFile(path)
-    this.db = new Database(path)
-    this.db.pragma('journal_mode = WAL')
-    this.db.pragma(`synchronous = ${synchronous}`)
-    this.db.pragma('busy_timeout = 5000')
-    this.db.exec(SCHEMA)
+    this.lock = takeLock(join(dataDir, 'runtime.lock'), path)
+    try {
+      this.db = new Database(path)
+      this.db.pragma('busy_timeout = 5000')
+      this.db.pragma('journal_mode = WAL')
+      this.db.pragma(`synchronous = ${synchronous}`)
+      this.db.exec(SCHEMA)
+      const columns = (this.db.prepare('PRAGMA table_info(deliveries)').all() as { name: string }[]).map((c) => c.name)
+      if (!columns.includes('dry_run'))
+        this.db.exec('ALTER TABLE deliveries ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0')
+    } catch (error) {
+      releaseLock(this.lock)
+      throw error
+    }
     for (const file of [`${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600)
     this.insert = this.db.prepare(
-      'INSERT INTO deliveries (subscription, batch_key, event, received_at) VALUES (?, ?, ?, ?)'
+      'INSERT INTO deliveries (subscription, batch_key, event, received_at, dry_run) VALUES (?, ?, ?, ?, ?)'
     )
     this.after = this.db.prepare('SELECT * FROM deliveries WHERE id > ? ORDER BY id LIMIT ?')
+    this.due = this.db.prepare(
+      'SELECT * FROM deliveries WHERE next_at > 0 AND next_at <= ? AND id <= ? ORDER BY next_at LIMIT ?'
+    )
+    this.take = this.db.prepare('UPDATE deliveries SET next_at = 0 WHERE id = ?')
     this.update = this.db.prepare(
       'UPDATE deliveries SET attempts = ?, first_failed_at = ?, next_at = ?, last_error = ? WHERE id = ?'
     )
+    this.delete = this.db.prepare('DELETE FROM deliveries WHERE id = ?')
     this.depth = (this.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n
     this.description = `sqlite ${path} (synchronous=${synchronous})`
   }
@@ -124,7 +189,8 @@ export class SqliteStore implements DeliveryStore {
     try {
       this.db.transaction(() => {
         for (const { deliveries } of group) {
-          for (const d of deliveries) this.insert.run(d.subscription, d.batchKey, d.event, d.receivedAt)
+          for (const d of deliveries)
+            this.insert.run(d.subscription, d.batchKey, d.event, d.receivedAt, d.dryRun ? 1 : 0)
         }
       })()
     } catch (error) {
@@ -138,11 +204,21 @@ export class SqliteStore implements DeliveryStore {
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
-    const out = this.released.splice(0, max)
-    if (out.length < max && !this.closed) {
+    if (this.closed || max <= 0) return []
+    const now = Date.now()
+    const out: StoredDelivery[] = []
+    const due = this.due.all(now, this.cursor, max) as Row[]
+    if (due.length) {
+      this.db.transaction(() => {
+        for (const row of due) this.take.run(row.id)
+      })()
+      for (const row of due) out.push(toDelivery({ ...row, next_at: 0 }))
+    }
+    if (out.length < max) {
       const rows = this.after.all(this.cursor, max - out.length) as Row[]
       if (rows.length) this.cursor = rows[rows.length - 1].id
-      for (const row of rows) out.push(toDelivery(row))
+      // A row waiting for its next attempt (from before a restart) is taken by the query above once due.
+      for (const row of rows) if (row.next_at <= now) out.push(toDelivery(row))
     }
     return out
   }
@@ -151,11 +227,7 @@ export class SqliteStore implements DeliveryStore {
     if (deliveries.length === 0) return
     let removed = 0
     this.db.transaction(() => {
-      for (let i = 0; i < deliveries.length; i += CHUNK) {
-        const ids = deliveries.slice(i, i + CHUNK).map((d) => Number(d.id))
-        const result = this.db.prepare(`DELETE FROM deliveries WHERE id IN (${ids.map(() => '?').join(',')})`).run(ids)
-        removed += result.changes
-      }
+      for (const d of deliveries) removed += this.delete.run(Number(d.id)).changes
     })()
     this.depth -= removed
   }
@@ -164,13 +236,15 @@ export class SqliteStore implements DeliveryStore {
     if (deliveries.length === 0) return
     this.db.transaction(() => {
       for (const d of deliveries) {
-        this.update.run(d.attempts, d.firstFailedAt ?? null, d.nextAt, d.lastError ?? null, Number(d.id))
+        // next_at > 0 marks it as waiting, not held: read() takes it once due.
+        this.update.run(d.attempts, d.firstFailedAt ?? null, Math.max(1, d.nextAt), d.lastError ?? null, Number(d.id))
       }
     })()
   }
 
-  async release(deliveries: StoredDelivery[]): Promise<void> {
-    this.released.push(...deliveries)
+  async expedite(): Promise<void> {
+    if (this.closed) return
+    this.db.prepare('UPDATE deliveries SET next_at = 1 WHERE next_at > 1').run()
   }
 
   async stats(): Promise<StoreStats> {
@@ -184,5 +258,6 @@ export class SqliteStore implements DeliveryStore {
     this.commit()
     this.closed = true
     this.db.close()
+    releaseLock(this.lock)
   }
 }

@@ -15,9 +15,10 @@ export interface NewDelivery {
   event: string
   /** When the Tracking API accepted it, in ms. */
   receivedAt: number
+  /** Accepted in dry-run: it may only ever go to the dry-run stand-in, never to TikTok. */
+  dryRun: boolean
 }
 
-/** A delivery as stored, with what its attempts so far left. */
 export interface StoredDelivery extends NewDelivery {
   /** The store's id (SQLite row id, Redis stream id). */
   id: string
@@ -65,17 +66,21 @@ export interface DeliveryStore {
   /** Stores the deliveries of one request, all or none; resolves once they are durable. */
   append(deliveries: NewDelivery[]): Promise<void>
   /**
-   * Up to `max` deliveries for this runtime to send, oldest first, none it already holds: once read,
-   * a delivery is this runtime's until it is removed or rescheduled (or, in a shared store, until this
-   * runtime stops answering and another one claims it).
+   * Up to `max` deliveries for this runtime to send now, oldest first: new ones, and those whose next
+   * attempt has come. None it already holds: once read, a delivery is this runtime's until it removes
+   * or reschedules it (or, in a shared store, until this runtime stops answering and another takes it).
    */
   read(max: number): Promise<StoredDelivery[]>
   /** Delivered, or dead-lettered (after the record was written): gone for good. */
   remove(deliveries: StoredDelivery[]): Promise<void>
-  /** To be sent again later: attempts, first failure and next time are kept across restarts. */
+  /**
+   * Handed back until `nextAt`, with their attempts and first failure: read() gives them again once
+   * due (after a restart too, or to the runtime that takes them over). The runtime keeps nothing of
+   * them in memory meanwhile.
+   */
   reschedule(deliveries: StoredDelivery[]): Promise<void>
-  /** Handed back without an attempt (a stop, an auth hold): another read may take them. */
-  release(deliveries: StoredDelivery[]): Promise<void>
+  /** Every delivery waiting for its next attempt is due now (settings were saved: try again at once). */
+  expedite(): Promise<void>
   stats(): Promise<StoreStats>
   close(): Promise<void>
 }
