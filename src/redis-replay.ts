@@ -8,11 +8,11 @@
  *   REDIS_URL=redis://… tiktok-conversions replay --redis [--url http://127.0.0.1:3000] [--mapping NAME] [--keep]
  *
  * REDIS_PREFIX names the stream as for the runtime; SEGMENT_WRITE_KEY (or --write-key) is sent as the
- * write key. Records of events that could not be stored whole (`cut`) are left in the stream.
- * (Written beside the dead-letter file's `replay FILE`, which was not on main yet: the posting could be
- * shared.)
+ * write key. Records of events that could not be stored whole (`cut`) are left in the stream. Posting
+ * is the dead-letter file's (`replay FILE`): 429 and 503 are waited out as their Retry-After says.
  */
 import { deadLetterRecordOf, reach, redisClient, redisKeys, shownRedisUrl } from './runtime/queue/redis'
+import { postBatch } from './runtime/replay'
 
 /** Events per request, and the request body's size at most (the Tracking API takes 2 MB). */
 const REQUEST_EVENTS = 500
@@ -35,19 +35,6 @@ export interface ReplayResult {
   replayed: number
   /** Left in the stream: cut, of another mapping, or not accepted. */
   left: number
-}
-
-/** Posts events to the Tracking API's /v1/batch; resolves with the answer's status and body. */
-export async function postBatch(url: string, events: string[], writeKey?: string) {
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
-  if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
-  const response = await fetch(`${url.replace(/\/+$/, '')}/v1/batch`, {
-    method: 'POST',
-    headers,
-    body: `{"batch":[${events.join(',')}]}`
-  })
-  const body = (await response.json().catch(() => ({}))) as { message?: string; rejectedCount?: number }
-  return { status: response.status, body }
 }
 
 export async function replayRedis(options: ReplayOptions): Promise<ReplayResult> {
@@ -76,19 +63,16 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
       let bytes = 0
       const send = async () => {
         if (!ids.length) return
-        const { status, body } = events.length
-          ? await postBatch(options.url, events, options.writeKey)
-          : { status: 200, body: {} }
-        if (status !== 200) {
-          throw new Error(
-            `the runtime at ${options.url} answered ${status}${body.message ? ` (${body.message})` : ''}; ${replayed} events were replayed before`
-          )
+        let refused = 0
+        try {
+          if (events.length)
+            refused = await postBatch(events, { url: options.url, writeKey: options.writeKey, say: out })
+        } catch (error) {
+          throw new Error(`${(error as Error).message}; ${replayed} events were replayed before`)
         }
-        if (body.rejectedCount) {
+        if (refused) {
           // Left in the stream: the runtime said which ones it refused, and why, in its answer.
-          out(
-            `the runtime refused ${body.rejectedCount} of ${ids.length} events: that request's entries stay in ${key}`
-          )
+          out(`the runtime refused ${refused} of ${ids.length} events: that request's entries stay in ${key}`)
           left += ids.length
         } else {
           if (!options.keep) await client.xdel(key, ...ids)

@@ -11,16 +11,7 @@
  */
 import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 
-export interface ReplayOptions {
-  /** The runtime's address, e.g. http://127.0.0.1:3000. */
-  url: string
-  /** The runtime's SEGMENT_WRITE_KEY, when it has one. */
-  writeKey?: string
-  /** Told of progress, one line each. */
-  say: (line: string) => void
-  /** How long a 429 or 503 is waited out, at most, before the replay stops (ms). */
-  patienceMs?: number
-}
+export type ReplayOptions = PostOptions
 
 export interface ReplayResult {
   /** Events the runtime accepted. */
@@ -90,10 +81,20 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
     }
     if (end === start) end = start + 1
     try {
-      await post(
+      const refused = await postBatch(
         events.slice(start, end).map((event) => event.text),
         options
       )
+      if (refused) {
+        // Which ones is not always said: the whole request's records are kept aside to look at.
+        for (const event of events.slice(start, end)) appendFileSync(aside, event.line + '\n', { mode: 0o600 })
+        notReplayable += end - start
+        options.say(
+          `the runtime refused ${refused} of ${end - start} event(s) of a request: its records are kept in ${aside}`
+        )
+        start = end
+        continue
+      }
     } catch (error) {
       const rest = events.slice(start).map((event) => event.line)
       writeFileSync(working, rest.join('\n') + '\n', { mode: 0o600 })
@@ -109,8 +110,26 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   return { replayed, duplicates, notReplayable }
 }
 
-/** Posts one batch; waits out 429 and 503 as their Retry-After says; throws on any other answer. */
-async function post(batch: string[], { url, writeKey, patienceMs = 600_000, say }: ReplayOptions): Promise<void> {
+export interface PostOptions {
+  /** The runtime's address, e.g. http://127.0.0.1:3000. */
+  url: string
+  /** The runtime's SEGMENT_WRITE_KEY, when it has one. */
+  writeKey?: string
+  /** Told of each wait. */
+  say: (line: string) => void
+  /** How long a 429 or 503 is waited out, at most, before giving up (ms). */
+  patienceMs?: number
+}
+
+/**
+ * Posts events (JSON texts) to the runtime's `/v1/batch`, waiting out 429 and 503 as their
+ * Retry-After says. Resolves with how many of them the runtime refused (0 when it took them all);
+ * throws a ReplayError on any other answer, or when the runtime does not answer.
+ */
+export async function postBatch(
+  batch: string[],
+  { url, writeKey, patienceMs = 600_000, say }: PostOptions
+): Promise<number> {
   const body = `{"batch":[${batch.join(',')}]}`
   const headers: Record<string, string> = { 'content-type': 'application/json' }
   if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
@@ -122,8 +141,8 @@ async function post(batch: string[], { url, writeKey, patienceMs = 600_000, say 
     } catch (error) {
       throw new ReplayError(`the runtime at ${url} did not answer (${(error as Error).message}): is it running?`)
     }
-    const answer = (await response.json().catch(() => ({}))) as { message?: string }
-    if (response.status === 200) return
+    const answer = (await response.json().catch(() => ({}))) as { message?: string; rejectedCount?: number }
+    if (response.status === 200) return answer.rejectedCount ?? 0
     if ((response.status === 429 || response.status === 503) && Date.now() - started < patienceMs) {
       const wait = Math.min(60, Math.max(1, Number(response.headers.get('retry-after')) || 5))
       say(`the runtime answered ${response.status} (${answer.message ?? ''}); waiting ${wait} s`)

@@ -12,7 +12,7 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { MIN_ACCESS_TOKEN_LENGTH, redact, redactDeep } from './redact'
+import { cannotCarry, MIN_ACCESS_TOKEN_LENGTH, redact, redactDeep } from './redact'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export { MIN_ACCESS_TOKEN_LENGTH }
@@ -89,8 +89,9 @@ function parseBody(text: string): unknown {
  */
 function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
   const parsed = parseBody(raw)
-  const body = parsed === undefined ? undefined : redactDeep(parsed, secret)
-  const text = redact(raw, secret)
+  const clean = cannotCarry(raw, secret)
+  const body = parsed === undefined || clean ? parsed : redactDeep(parsed, secret)
+  const text = clean ? raw : redact(raw, secret)
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
   const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text

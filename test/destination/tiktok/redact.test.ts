@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { redact, redactDeep, REDACTED, WITHHELD } from '../../../src/destination/tiktok/redact'
+import { cannotCarry, redact, redactDeep, REDACTED, WITHHELD } from '../../../src/destination/tiktok/redact'
 
 const TOKEN = 'tok3n-Abc/def+0123456789xyz'
 
@@ -89,6 +89,28 @@ describe('redact', () => {
         }
       ),
       { seed: 11, numRuns: 300 }
+    )
+  })
+})
+
+describe('cannotCarry (the fast path of a usual answer)', () => {
+  it("says so for TikTok's usual answer, and for nothing that holds the token in any form redact knows", () => {
+    expect(cannotCarry('{"code":0,"message":"OK","request_id":"202611271041","data":{}}', TOKEN)).toBe(true)
+    for (const form of [TOKEN, TOKEN.toUpperCase(), jsonEscaped(TOKEN), percentEncoded(TOKEN), base64(`x${TOKEN}`)]) {
+      expect(cannotCarry(`{"message":"token ${form} is invalid"}`, TOKEN)).toBe(false)
+    }
+    // Whenever it says a text cannot hold the token, redact indeed leaves the text as it is.
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.constantFrom('', TOKEN.slice(0, 9), base64(TOKEN).slice(2, 12)),
+        fc.string(),
+        (a, part, b) => {
+          const text = `${a}${part}${b}`
+          if (cannotCarry(text, TOKEN)) expect(redact(text, TOKEN)).toBe(text)
+        }
+      ),
+      { seed: 12, numRuns: 300 }
     )
   })
 })
