@@ -171,9 +171,10 @@ describeWithRedis('runtimes on one Redis', () => {
       REDIS_CLAIM_IDLE_MS: '600000'
     }
     const a = await onRedis(prefix, live)
-    const b = await onRedis(prefix, live)
     expect(await send(a, 0, 30)).toBe(200)
     await waitFor(() => a.runtime.storage.store.consumer!().owned === 30 && standIn.stats.requests > 0)
+    // B starts once A holds them all (started before, it could read some first).
+    const b = await onRedis(prefix, live)
     await a.runtime.close()
     expect(a.logs.join('\n')).toMatch(/ info handed back what this runtime held to the shared queue deliveries=30$/m)
     failing = false
