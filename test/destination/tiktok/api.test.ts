@@ -141,8 +141,8 @@ describe('the answer table', () => {
   })
 
   it('a request TikTok does not answer in time is retryable', async () => {
-    nock(TIKTOK).post(TRACK_PATH).delay(2000).reply(200, { code: 0 }, json)
-    const outcome = await trySendEvents(request, body, SETTINGS.accessToken, { timeoutMs: 200 })
+    nock(TIKTOK).post(TRACK_PATH).delay(600).reply(200, { code: 0 }, json)
+    const outcome = await trySendEvents(request, body, SETTINGS.accessToken, { timeoutMs: 100 })
     expect(outcome).toMatchObject({ ok: false, error: expect.any(RetryableError) })
   })
 
