@@ -12,11 +12,7 @@
  * is the dead-letter file's (`replay FILE`): 429 and 503 are waited out as their Retry-After says.
  */
 import { deadLetterRecordOf, reach, redisClient, redisKeys, shownRedisUrl } from './runtime/queue/redis'
-import { postBatch } from './runtime/replay'
-
-/** Events per request, and the request body's size at most (the Tracking API takes 2 MB). */
-const REQUEST_EVENTS = 500
-const REQUEST_BYTES = 1_500_000
+import { postBatch, REPLAY_BATCH } from './runtime/replay'
 
 export interface ReplayOptions {
   redisUrl: string
@@ -53,9 +49,13 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
   /** messageIds posted: the same event dead-lettered for another mapping is not posted again. */
   const posted = new Set<string>()
   try {
+    // Up to the last record there now: what the runtime dead-letters meanwhile (an event whose cause is
+    // not fixed yet) stays for the next replay.
+    const [last] = (await client.xrevrange(key, '+', '-', 'COUNT', 1)) as [string, string[]][]
     let after = '-'
     for (;;) {
-      const entries = (await client.xrange(key, after, '+', 'COUNT', REQUEST_EVENTS)) as [string, string[]][]
+      if (!last) break
+      const entries = (await client.xrange(key, after, last[0], 'COUNT', REPLAY_BATCH.events)) as [string, string[]][]
       if (entries.length === 0) break
       after = `(${entries[entries.length - 1][0]}`
       const ids: string[] = []
@@ -92,10 +92,11 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
           continue
         }
         if (messageId !== undefined) posted.add(messageId)
-        if (events.length && bytes + record.event.length > REQUEST_BYTES) await send()
+        const size = Buffer.byteLength(record.event) + 1
+        if (events.length && bytes + size > REPLAY_BATCH.bytes) await send()
         ids.push(id)
         events.push(record.event)
-        bytes += record.event.length + 1
+        bytes += size
       }
       await send()
     }

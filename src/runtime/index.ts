@@ -363,6 +363,8 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   try {
     await runtime.standInFor(runtime.mode())
     await runtime.listen()
+    // Delivery starts once where it sends to is up: in dry-run, the stand-in.
+    runtime.pipeline.start()
   } catch (error) {
     await runtime.close()
     throw error

@@ -134,7 +134,8 @@ export class Pipeline {
   private readonly queues = new Map<string, Queue>()
   private readonly bySubscription: Map<string, Subscription>
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
-  private readonly ticker: NodeJS.Timeout
+  private ticker?: NodeJS.Timeout
+  private started = false
   /** When deliveries this runtime handed back come due again (ascending; one time per batch). */
   private retryWakes: number[] = []
   /** Wakes the loop when a retry comes due, a pause ends or a probe is due. */
@@ -173,7 +174,13 @@ export class Pipeline {
   constructor(private readonly options: PipelineOptions) {
     this.bySubscription = new Map(options.subscriptions.map((subscription) => [subscription.name, subscription]))
     this.window = Math.max(1, options.maxInFlight) * WINDOW_BATCHES * 1000
-    this.ticker = setInterval(() => this.tick(), options.flushIntervalMs)
+  }
+
+  /** Starts the delivery loop, once what it sends to is ready (in dry-run, the stand-in). */
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.ticker = setInterval(() => this.tick(), this.options.flushIntervalMs)
     this.ticker.unref()
     void this.refreshDepth().then(() => this.pump())
   }
@@ -524,6 +531,7 @@ export class Pipeline {
 
   /** Starts batches while there is room in flight: full queues first come, due ones at each tick. */
   private pump() {
+    if (!this.started) return
     this.fill()
     while (!this.aborted && this.inFlight < this.options.maxInFlight) {
       const now = Date.now()
@@ -562,14 +570,16 @@ export class Pipeline {
    */
   private async deliver(subscription: Subscription, items: StoredDelivery[]): Promise<void> {
     const started = Date.now()
-    if (this.aborted)
-      return this.settle(
+    /** Every delivery of the batch gets the same status (a stop, a batch that could not run). */
+    const all = (status: number, errormessage: string) =>
+      this.settle(
         subscription,
         items,
-        items.map(() => ({ status: 503, errormessage: 'stopping' })),
+        items.map(() => ({ status, errormessage })),
         [],
         started
       )
+    if (this.aborted) return all(503, 'not sent: the runtime is stopping')
     items = await this.setAsideOtherMode(subscription, items)
     if (items.length === 0) return
     let task: BatchTask
@@ -581,14 +591,7 @@ export class Pipeline {
         apiBaseUrl: this.options.apiBaseUrl()
       }
     } catch (error) {
-      const errormessage = `not sent: ${describeError(error)}`
-      return this.settle(
-        subscription,
-        items,
-        items.map(() => ({ status: 503, errormessage })),
-        [],
-        started
-      )
+      return all(503, `not sent: ${describeError(error)}`)
     }
     let statuses: EventStatus[]
     let warnings: string[] = []
@@ -597,26 +600,9 @@ export class Pipeline {
       ;({ statuses, warnings, matchKeys } = await this.options.executor.run(task))
     } catch (error) {
       const errormessage = describeError(error)
-      const retryAll = () =>
-        this.settle(
-          subscription,
-          items,
-          items.map(() => ({ status: 503, errormessage })),
-          [],
-          started
-        )
-      if (this.aborted) return retryAll()
-      // Its thread stopped while running other batches too: nothing says this one is at fault.
-      if (error instanceof ThreadStoppedError && !error.alone) return retryAll()
-      if (items.length === 1) {
-        return this.settle(
-          subscription,
-          items,
-          [{ status: 400, errormessage: `the destination failed on this event: ${errormessage}` }],
-          [],
-          started
-        )
-      }
+      // Stopping, or its thread stopped while running other batches too: nothing says this one is at fault.
+      if (this.aborted || (error instanceof ThreadStoppedError && !error.alone)) return all(503, errormessage)
+      if (items.length === 1) return all(400, `the destination failed on this event: ${errormessage}`)
       this.options.log.warn('batch failed as a whole: sending it again in halves to find the event at fault', {
         mapping: subscription.name,
         events: items.length,
@@ -703,7 +689,9 @@ export class Pipeline {
         }
       } else failed.push({ item, status: status.status, reason })
     })
-    if (waitUntil === undefined) this.judge(subscription, items, statuses, delivered.length, retry.length, now)
+    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
+    if (waitUntil === undefined)
+      this.judge(subscription, items, statuses, firstProblem, delivered.length, retry.length, now)
 
     // Durable outcome first, then what is in memory.
     const deadLettered = await this.deadLetterGroups(subscription, failed, retry)
@@ -725,12 +713,13 @@ export class Pipeline {
         reason: describeError(error)
       })
       handedBack = 0
-      if (!this.aborted) held.push(...retry)
+      held.push(...retry) // stopping: they stay in the store as they were, and leave memory with `held`
     }
     // In memory from here on: only what waits for the hold to lift (or the stop to come back).
     this.holding -= delivered.length + handedBack + deadLettered + (this.aborted ? held.length : 0)
     if (held.length && !this.aborted) this.enqueue(subscription, held, true)
-    if (handedBack) this.addRetryWake(Math.min(...retry.map((item) => item.nextAt)))
+    // A failure's retry wakes the loop when due; live events set aside in dry-run come back at the ticks.
+    if (handedBack && waitUntil === undefined) this.addRetryWake(Math.min(...retry.map((item) => item.nextAt)))
     this.settledSinceTick += delivered.length
     this.depthEstimate -= delivered.length
     this.counts.delivered += delivered.length
@@ -741,7 +730,6 @@ export class Pipeline {
     metrics.delivered.inc({ mapping: subscription.name }, delivered.length)
     metrics.retries.inc({ mapping: subscription.name }, retry.length)
     metrics.batchSeconds.observe((now - started) / 1000)
-    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
     const summary: BatchSummary = {
       at: new Date(now).toISOString(),
       mapping: subscription.name,
@@ -779,12 +767,12 @@ export class Pipeline {
     subscription: Subscription,
     items: StoredDelivery[],
     statuses: EventStatus[],
+    firstProblem: string | undefined,
     delivered: number,
     retried: number,
     now: number
   ) {
     const { log, authRetryMs, retryBudgetMs } = this.options
-    const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
     if (delivered > 0) {
       if (this.hold)
         log.info('delivery resumes: TikTok accepted a batch again', {

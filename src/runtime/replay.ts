@@ -24,9 +24,8 @@ export interface ReplayResult {
   left?: string
 }
 
-/** Events per request, and bytes: within what Segment's clients send. */
-const MAX_EVENTS = 500
-const MAX_BYTES = 400 * 1024
+/** Events per request, and bytes (UTF-8) per request: within what Segment's clients send. */
+export const REPLAY_BATCH = { events: 500, bytes: 400 * 1024 }
 
 export class ReplayError extends Error {}
 
@@ -75,8 +74,10 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   for (let start = 0; start < events.length;) {
     let end = start
     let bytes = 0
-    while (end < events.length && end - start < MAX_EVENTS && bytes + events[end].text.length < MAX_BYTES) {
-      bytes += events[end].text.length + 1
+    while (end < events.length && end - start < REPLAY_BATCH.events) {
+      const size = Buffer.byteLength(events[end].text) + 1
+      if (bytes + size > REPLAY_BATCH.bytes) break
+      bytes += size
       end++
     }
     if (end === start) end = start + 1

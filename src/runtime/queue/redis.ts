@@ -305,16 +305,22 @@ export class RedisStore implements DeliveryStore {
   async read(max: number): Promise<StoredDelivery[]> {
     if (this.closed || max <= 0) return []
     const out = await this.dueRetries(max)
-    if (out.length < max && Date.now() >= this.nextClaimAt)
-      out.push(...(await this.claim(Math.min(max - out.length, CLAIM_COUNT))))
-    if (out.length < max) {
-      const reply = (await this.withGroup(() =>
-        this.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', max - out.length, 'STREAMS', this.keys.queue, '>')
-      )) as [string, Entry[]][] | null
-      for (const entry of reply?.[0]?.[1] ?? []) {
-        this.owned.add(entry[0])
-        out.push(toDelivery(entry))
+    try {
+      if (out.length < max && Date.now() >= this.nextClaimAt) {
+        out.push(...(await this.claim(Math.min(max - out.length, CLAIM_COUNT))))
       }
+      if (out.length < max) {
+        const reply = (await this.withGroup(() =>
+          this.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', max - out.length, 'STREAMS', this.keys.queue, '>')
+        )) as [string, Entry[]][] | null
+        for (const entry of reply?.[0]?.[1] ?? []) {
+          this.owned.add(entry[0])
+          out.push(toDelivery(entry))
+        }
+      }
+    } catch (error) {
+      // What was read already is given (it is this runtime's now); the rest waits for the next read.
+      if (out.length === 0) throw error
     }
     return out
   }
@@ -354,8 +360,13 @@ export class RedisStore implements DeliveryStore {
     // An entry already ours (its heartbeat was late) is not given twice.
     const fresh = claimed.filter((entry): entry is Entry => entry !== null && !this.owned.has(entry[0]))
     if (fresh.length === 0) return []
-    const states = await this.client.hmget(this.keys.retry, ...fresh.map(([id]) => id))
     for (const [id] of fresh) this.owned.add(id)
+    const states = await this.client.hmget(this.keys.retry, ...fresh.map(([id]) => id)).catch(() => {
+      // Without their retry state, they wait for a read that can have it: handed back by the heartbeat.
+      for (const [id] of fresh) this.owned.delete(id)
+      return undefined
+    })
+    if (!states) return []
     this.claimed += fresh.length
     this.log.info('took over deliveries left by a runtime that stopped or stopped answering', {
       deliveries: fresh.length,
@@ -400,10 +411,10 @@ export class RedisStore implements DeliveryStore {
     for (const { id, attempts, firstFailedAt, nextAt, lastError } of deliveries) {
       fields.push(id, JSON.stringify({ attempts, firstFailedAt, nextAt, lastError }))
     }
-    // Still this runtime's (the heartbeat keeps them): read() gives them again once due, even when
-    // Redis did not take the retry state now (it then only misses if this runtime dies meanwhile).
-    for (const { id, nextAt } of deliveries) if (this.owned.has(id)) this.waiting.set(id, nextAt)
     await this.client.hset(this.keys.retry, ...fields)
+    // Still this runtime's (the heartbeat keeps them): read() gives them again once due. Not before
+    // Redis took the retry state: when it did not, the pipeline keeps them itself.
+    for (const { id, nextAt } of deliveries) if (this.owned.has(id)) this.waiting.set(id, nextAt)
   }
 
   /** Hands entries back: parked with a long idle time, anyone's next read takes them. */
@@ -448,6 +459,15 @@ export class RedisStore implements DeliveryStore {
         const mine = new Set(
           (await this.client.eval(MOVE, 1, this.keys.queue, GROUP, this.name, this.name, 0)) as string[]
         )
+        // Pending for this runtime but held by none of its parts (a read that failed halfway, a command
+        // Redis ran after the client gave up on it): handed back, so that a read takes it again.
+        const orphans = [...mine].filter((id) => !this.owned.has(id) && !this.unacked.has(id))
+        if (orphans.length) {
+          await this.park(orphans)
+          this.log.warn('handed back deliveries this runtime had read but lost track of', {
+            deliveries: orphans.length
+          })
+        }
         // Still held here but no longer pending for this runtime: another one took it over.
         const lost = before.filter((id) => this.owned.has(id) && !mine.has(id))
         if (lost.length) {
@@ -481,8 +501,10 @@ export class RedisStore implements DeliveryStore {
     this.closed = true
     clearInterval(this.heartbeat)
     await this.beating
+    await this.acknowledge().catch((error) =>
+      this.log.warn('could not acknowledge what was delivered: it may be sent again', { reason: message(error) })
+    )
     try {
-      if (this.unacked.size) await this.acknowledge()
       const held = this.owned.size
       await this.park([...this.owned])
       if (held) this.log.info('handed back what this runtime held to the shared queue', { deliveries: held })
@@ -628,6 +650,8 @@ export class RedisSettings implements SharedSettings {
     subscriber
       .connect()
       .then(() => subscriber.subscribe(this.key))
+      // A save between load() and the subscription was announced to nobody here: read them once now.
+      .then(reload)
       .catch((error) => this.log.warn('cannot watch the saved settings in Redis', { reason: message(error) }))
   }
 

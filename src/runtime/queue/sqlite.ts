@@ -127,6 +127,8 @@ export class SqliteStore implements DeliveryStore {
   private readonly take: Database.Statement
   private readonly update: Database.Statement
   private readonly delete: Database.Statement
+  private readonly dueNow: Database.Statement
+  private readonly oldest: Database.Statement
   /**
    * Rows with an id up to this were read once. Past it, read() takes new rows in order; up to it, the
    * rows rescheduled (next_at > 0) whose time has come. A row read is marked next_at = 0 (held).
@@ -168,6 +170,8 @@ export class SqliteStore implements DeliveryStore {
       'UPDATE deliveries SET attempts = ?, first_failed_at = ?, next_at = ?, last_error = ? WHERE id = ?'
     )
     this.delete = this.db.prepare('DELETE FROM deliveries WHERE id = ?')
+    this.dueNow = this.db.prepare('UPDATE deliveries SET next_at = 1 WHERE next_at > 1')
+    this.oldest = this.db.prepare('SELECT received_at FROM deliveries ORDER BY id LIMIT 1')
     this.depth = (this.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n
     this.description = `sqlite ${path} (synchronous=${synchronous})`
   }
@@ -206,21 +210,24 @@ export class SqliteStore implements DeliveryStore {
   async read(max: number): Promise<StoredDelivery[]> {
     if (this.closed || max <= 0) return []
     const now = Date.now()
-    const out: StoredDelivery[] = []
-    const due = this.due.all(now, this.cursor, max) as Row[]
-    if (due.length) {
-      this.db.transaction(() => {
-        for (const row of due) this.take.run(row.id)
-      })()
-      for (const row of due) out.push(toDelivery({ ...row, next_at: 0 }))
-    }
-    if (out.length < max) {
-      const rows = this.after.all(this.cursor, max - out.length) as Row[]
-      if (rows.length) this.cursor = rows[rows.length - 1].id
-      // A row waiting for its next attempt (from before a restart) is taken by the query above once due.
-      for (const row of rows) if (row.next_at <= now) out.push(toDelivery(row))
-    }
-    return out
+    // One transaction: the rows given are marked held (next_at = 0) together with the cursor's move.
+    return this.db.transaction(() => {
+      const out: StoredDelivery[] = []
+      const take = (row: Row) => {
+        if (row.next_at !== 0) this.take.run(row.id)
+        out.push(toDelivery({ ...row, next_at: 0 }))
+      }
+      for (const row of this.due.all(now, this.cursor, max) as Row[]) take(row)
+      // New rows in order; one waiting for its next attempt (from before a restart) is left for the
+      // query above, which takes it once due.
+      while (out.length < max) {
+        const rows = this.after.all(this.cursor, max - out.length) as Row[]
+        if (rows.length === 0) break
+        this.cursor = rows[rows.length - 1].id
+        for (const row of rows) if (row.next_at <= now) take(row)
+      }
+      return out
+    })()
   }
 
   async remove(deliveries: StoredDelivery[]): Promise<void> {
