@@ -149,6 +149,8 @@ export class Pipeline {
   /** The store may hold deliveries to read now. */
   private unread = true
   private draining = false
+  /** When a stop gives up (draining only). */
+  private drainUntil = Infinity
   private aborted = false
   private idle: (() => void)[] = []
   /** Retryable failures in a row, and the pause they impose on every new batch. */
@@ -170,6 +172,10 @@ export class Pipeline {
   private depthEstimate = 0
   private reported = { skipped: 0, unmatched: 0 }
   private readonly window: number
+  /** Requests refused with 429 (by their first messageId) whose client will send them again. */
+  private readonly waiting = new Map<string, { deliveries: number; at: number }>()
+  /** When each batch now in flight started. */
+  private readonly batchStarts = new Set<number>()
 
   constructor(private readonly options: PipelineOptions) {
     this.bySubscription = new Map(options.subscriptions.map((subscription) => [subscription.name, subscription]))
@@ -263,12 +269,17 @@ export class Pipeline {
         `This request makes ${deliveries.length} deliveries; the queue holds at most ${queueLimit} (QUEUE_LIMIT): send smaller batches.`
       )
     }
+    // A client's retry sends the same batch again: its first messageId names the request.
+    const request = typeof events[0]?.messageId === 'string' ? events[0].messageId : undefined
     if (this.depthEstimate + deliveries.length > queueLimit) {
+      const retryAfter = this.retryAfter(this.depthEstimate + deliveries.length - queueLimit, request)
+      if (request) this.waiting.set(request, { deliveries: deliveries.length, at: now })
       throw new QueueFullError(
         `The queue holds ${this.depthEstimate} deliveries (limit ${queueLimit}); retry later.`,
-        this.retryAfter(this.depthEstimate + deliveries.length - queueLimit)
+        retryAfter
       )
     }
+    if (request) this.waiting.delete(request)
     // The poison records first: once the deliveries are stored, the request is accepted.
     if (poison.length && !(await this.options.deadLetter.append(poison))) {
       throw new StoreUnavailableError('The runtime could not store every event; retry later.')
@@ -325,6 +336,7 @@ export class Pipeline {
    */
   async drain(deadlineMs: number): Promise<void> {
     this.draining = true
+    this.drainUntil = Date.now() + deadlineMs
     clearInterval(this.ticker)
     for (const queue of this.queues.values()) queue.due = true
     this.pump()
@@ -352,7 +364,11 @@ export class Pipeline {
     if (this.aborted || this.hold) return true
     // Something comes due later (a retry, the end of a pause): wait for it, unless the queue is shared
     // (then what this runtime holds goes back to the others when it stops).
-    if (!this.options.store.shared && (this.retryWakes.length > 0 || this.pausedUntil > Date.now())) return false
+    if (!this.options.store.shared) {
+      const next = Math.min(this.retryWakes[0] ?? Infinity, this.pausedUntil > Date.now() ? this.pausedUntil : Infinity)
+      // A stop waits for it only when it comes before the stop's deadline.
+      if (next < (this.draining ? this.drainUntil : Infinity)) return false
+    }
     return !this.unread && ![...this.queues.values()].some((queue) => queue.items.length > 0)
   }
 
@@ -381,12 +397,24 @@ export class Pipeline {
   }
 
   /**
-   * Seconds a client should wait: how long the queue takes to drain the excess at its recent pace.
-   * Without a pace yet, 1 s while delivery is healthy, 30 s while TikTok refuses or fails.
+   * Seconds a client should wait before its request fits: the time the queue takes, at its recent
+   * pace, to drain the excess and what the requests refused before this one (still waiting to come
+   * back) need. Without a pace yet: twice the age of the oldest batch in flight (the queue drains when
+   * it is answered), else 1 s while delivery is healthy and 30 s while TikTok refuses or fails.
    */
-  private retryAfter(excess: number): number {
-    if (this.drainRate >= 0.5) return Math.min(300, Math.max(1, Math.ceil(excess / this.drainRate)))
+  private retryAfter(excess: number, request: string | undefined): number {
+    const clamp = (seconds: number) => Math.min(300, Math.max(1, Math.ceil(seconds)))
+    let ahead = 0
+    for (const [key, waiting] of this.waiting) if (key !== request) ahead += waiting.deliveries
+    if (this.drainRate >= 0.5) return clamp((excess + ahead) / this.drainRate)
+    if (this.batchStarts.size > 0) return clamp((2 * (Date.now() - Math.min(...this.batchStarts))) / 1000)
     return this.health().status === 'ok' ? 1 : 30
+  }
+
+  /** Forgets refused requests that did not come back within 10 minutes (their client gave up). */
+  private forgetWaiting(now: number) {
+    for (const [key, waiting] of this.waiting) if (now - waiting.at > 600_000) this.waiting.delete(key)
+    if (this.waiting.size > 10_000) this.waiting.clear()
   }
 
   private async refreshDepth() {
@@ -405,6 +433,7 @@ export class Pipeline {
     this.lastTick = now
     for (const queue of this.queues.values()) queue.due = true
     this.unread = true
+    this.forgetWaiting(now)
     this.reportUnrouted()
     void this.refreshDepth()
     this.pump()
@@ -549,12 +578,15 @@ export class Pipeline {
       if (queue.items.length) this.queues.set(queue.key, queue)
       if (this.hold) this.hold.probing = true
       this.inFlight++
+      const startedAt = now + Math.random() // distinct in the set
+      this.batchStarts.add(startedAt)
       void this.deliver(queue.subscription, items)
         .catch((error) => {
           this.options.log.error('batch failed', { mapping: queue.subscription.name, reason: describeError(error) })
         })
         .finally(() => {
           this.inFlight--
+          this.batchStarts.delete(startedAt)
           if (this.hold) this.hold.probing = false
           this.pump()
         })
