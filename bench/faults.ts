@@ -115,44 +115,40 @@ function row(fault: string, accepted: Set<string>, delivered: Set<string>, dead:
   }
 }
 
-async function killNine(): Promise<Row> {
+/** 5,000 events while TikTok answers 503; the runtime is stopped by `stop`; a restart with TikTok back delivers. */
+async function stopThenRestart(fault: string, stop: (runtime: Runtime) => Promise<string>): Promise<Row> {
   const { standIn, state, delivered } = await tiktok()
   state.mode = '503'
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
   const first = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
   const accepted = await send(first.url, 5000)
-  first.child.kill('SIGKILL')
-  await first.exit
+  const note = await stop(first)
   state.mode = 'ok'
   const second = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
   await until(() => delivered.size >= accepted.size, 60_000)
   second.child.kill('SIGTERM')
   await second.exit
   await standIn.close()
-  return row('`kill -9` while TikTok answers 503, then a restart', accepted, delivered, deadLettered(dataDir), '')
+  return row(fault, accepted, delivered, deadLettered(dataDir), note)
 }
 
-async function termThenKill(): Promise<Row> {
-  const { standIn, state, delivered } = await tiktok()
-  state.mode = '503'
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
-  const first = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
-  const accepted = await send(first.url, 5000)
-  const stoppedAt = Date.now()
-  first.child.kill('SIGTERM')
-  const killer = setTimeout(() => first.child.kill('SIGKILL'), 10_000)
-  const code = await first.exit
-  clearTimeout(killer)
-  const stopSeconds = (Date.now() - stoppedAt) / 1000
-  state.mode = 'ok'
-  const second = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
-  await until(() => delivered.size >= accepted.size, 60_000)
-  second.child.kill('SIGTERM')
-  await second.exit
-  await standIn.close()
-  const note = `exited ${code === null ? 'by SIGKILL' : `with ${code}`} ${stopSeconds.toFixed(1)} s after SIGTERM`
-  return row('SIGTERM, then SIGKILL after 10 s, then a restart', accepted, delivered, deadLettered(dataDir), note)
-}
+const killNine = () =>
+  stopThenRestart('`kill -9` while TikTok answers 503, then a restart', async (runtime) => {
+    runtime.child.kill('SIGKILL')
+    await runtime.exit
+    return ''
+  })
+
+const termThenKill = () =>
+  stopThenRestart('SIGTERM, then SIGKILL after 10 s, then a restart', async (runtime) => {
+    const stoppedAt = Date.now()
+    runtime.child.kill('SIGTERM')
+    const killer = setTimeout(() => runtime.child.kill('SIGKILL'), 10_000)
+    const code = await runtime.exit
+    clearTimeout(killer)
+    const seconds = ((Date.now() - stoppedAt) / 1000).toFixed(1)
+    return `exited ${code === null ? 'by SIGKILL' : `with ${code}`} ${seconds} s after SIGTERM`
+  })
 
 async function poison(): Promise<Row> {
   const { standIn, delivered } = await tiktok()
@@ -182,53 +178,38 @@ async function poison(): Promise<Row> {
   )
 }
 
-async function outage(): Promise<Row> {
+/** `count` events while TikTok answers `mode` for `seconds`; then it is back, and every event arrives. */
+async function failingFor(mode: Mode, seconds: number, count: number) {
   const { standIn, state, delivered } = await tiktok()
-  state.mode = '503'
+  state.mode = mode
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
   const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
   const started = Date.now()
-  const accepted = await send(runtime.url, 3000)
-  await sleep(Math.max(0, 60_000 - (Date.now() - started)))
-  const attempts = standIn.stats.requests
+  const accepted = await send(runtime.url, count)
+  await sleep(Math.max(0, seconds * 1000 - (Date.now() - started)))
+  const during = {
+    requests: standIn.stats.requests,
+    health: ((await (await fetch(`${runtime.url}/health`)).json()) as { status: string }).status
+  }
   state.mode = 'ok'
   await until(() => delivered.size >= accepted.size, 120_000)
-  const recovered = (Date.now() - started) / 1000 - 60
+  const after = ((Date.now() - started) / 1000 - seconds).toFixed(1)
   runtime.child.kill('SIGTERM')
   await runtime.exit
   await standIn.close()
-  return row(
-    'TikTok 503 for 60 s, 3,000 events',
-    accepted,
-    delivered,
-    deadLettered(dataDir),
-    `${attempts} requests during the outage; all delivered ${recovered.toFixed(1)} s after it ended`
-  )
+  return { accepted, delivered, dead: deadLettered(dataDir), during, after }
+}
+
+async function outage(): Promise<Row> {
+  const { accepted, delivered, dead, during, after } = await failingFor('503', 60, 3000)
+  const note = `${during.requests} requests during the outage; all delivered ${after} s after it ended`
+  return row('TikTok 503 for 60 s, 3,000 events', accepted, delivered, dead, note)
 }
 
 async function refusal(): Promise<Row> {
-  const { standIn, state, delivered } = await tiktok()
-  state.mode = '40001'
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
-  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
-  const started = Date.now()
-  const accepted = await send(runtime.url, 1000)
-  await sleep(Math.max(0, 15_000 - (Date.now() - started)))
-  const health = (await (await fetch(`${runtime.url}/health`)).json()) as { status: string }
-  const requests = standIn.stats.requests
-  state.mode = 'ok'
-  await until(() => delivered.size >= accepted.size, 90_000)
-  const recovered = (Date.now() - started) / 1000 - 15
-  runtime.child.kill('SIGTERM')
-  await runtime.exit
-  await standIn.close()
-  return row(
-    'TikTok refuses the token (40001) for 15 s',
-    accepted,
-    delivered,
-    deadLettered(dataDir),
-    `/health ${health.status} during it; ${requests} request(s) while held; delivered ${recovered.toFixed(1)} s after (next probe, AUTH_RETRY_MS 60 s)`
-  )
+  const { accepted, delivered, dead, during, after } = await failingFor('40001', 15, 1000)
+  const note = `/health ${during.health} during it; ${during.requests} request(s) while held; delivered ${after} s after (next probe, AUTH_RETRY_MS 60 s)`
+  return row('TikTok refuses the token (40001) for 15 s', accepted, delivered, dead, note)
 }
 
 async function slow(): Promise<Row> {
