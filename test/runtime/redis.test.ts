@@ -106,9 +106,10 @@ describeWithRedis('runtimes on one Redis', () => {
     const prefix = newPrefix()
     const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, live)
-    const b = await onRedis(prefix, { ...live, RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' })
     expect(await send(a, 0, 40)).toBe(200)
-    await waitFor(() => standIn.stats.requests > 0)
+    await waitFor(() => standIn.stats.requests > 0 && a.runtime.storage.store.consumer!().owned === 40)
+    // B starts once A holds them all (started before, it could read some first).
+    const b = await onRedis(prefix, { ...live, RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' })
     // B took none of them, yet its /health and /metrics show the shared queue's depth.
     await waitFor(() => b.runtime.pipeline.pending === 40)
     const seenByB = await health(b)
@@ -145,9 +146,10 @@ describeWithRedis('runtimes on one Redis', () => {
     const prefix = newPrefix()
     const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600', RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' })
-    const b = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600' })
     expect(await send(a, 0, 40)).toBe(200)
     await waitFor(() => a.runtime.storage.store.consumer!().owned === 40)
+    // B starts once A holds them all (started before, it could read some first).
+    const b = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600' })
     // Five claim times: B reads the shared queue at every tick and would take anything idle that long.
     await new Promise((resolve) => setTimeout(resolve, 3_000))
     expect(standIn.stats.requests).toBeGreaterThan(3)
