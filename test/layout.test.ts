@@ -21,7 +21,7 @@ const MAY_IMPORT: Record<Floor, Floor[]> = {
   entry: ['entry', 'page', 'runtime', 'destination']
 }
 /** The plugin's npm dependencies: actions-core and what its field logic needs. */
-const PLUGIN_PACKAGES = ['@segment/actions-core', 'dayjs', 'libphonenumber-js']
+const PLUGIN_PACKAGES = ['@segment/actions-core', 'libphonenumber-js']
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -26,13 +26,20 @@ type Plain = Record<string, unknown>
 /** Drops undefined, empty strings, empty arrays and empty objects; undefined when nothing is left. */
 function compact<T extends object>(object: T): T | undefined {
   const out: Plain = {}
-  for (const [key, value] of Object.entries(object)) {
+  let kept = false
+  for (const key in object) {
+    const value: unknown = object[key]
     if (value === undefined || value === null || value === '') continue
-    if (Array.isArray(value) && value.length === 0) continue
-    if (typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) continue
+    if (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && isEmptyObject(value as Plain)) continue
     out[key] = value
+    kept = true
   }
-  return Object.keys(out).length ? (out as T) : undefined
+  return kept ? (out as T) : undefined
+}
+
+function isEmptyObject(object: Plain): boolean {
+  for (const key in object) if (Object.prototype.hasOwnProperty.call(object, key)) return false
+  return true
 }
 
 const text = (value: unknown): string | undefined => {
@@ -73,7 +80,9 @@ const texts = (value: unknown): string[] | undefined => {
 
 /** The ttclid query parameter of the page URL; a malformed URL is ignored. */
 function ttclidFromUrl(url: string | undefined): string | undefined {
-  if (!url) return undefined
+  // Parsing a URL costs more than the rest of the user block: only parse one that can name ttclid
+  // (spelled out, or percent-encoded).
+  if (!url || (!url.includes('ttclid') && !url.includes('%'))) return undefined
   try {
     return identifier(new URL(url).searchParams.get('ttclid'))
   } catch {

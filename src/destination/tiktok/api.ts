@@ -47,9 +47,16 @@ export function setApiBaseUrl(url: string | undefined): void {
   baseUrl = url
 }
 
+let lastBase: string | undefined
+let lastUrl = ''
+
 export function eventTrackUrl(): string {
-  const base = (baseUrl || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL).replace(/\/+$/, '')
-  return `${base}/open_api/${API_VERSION}/event/track/`
+  const base = baseUrl || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL
+  if (base !== lastBase) {
+    lastUrl = `${base.replace(/\/+$/, '')}/open_api/${API_VERSION}/event/track/`
+    lastBase = base
+  }
+  return lastUrl
 }
 
 /** TikTok's answer, read once. `code` is undefined when the body is not TikTok's JSON envelope. */
@@ -110,20 +117,21 @@ const describe = (answer: TikTokAnswer) =>
 /** The answer table: undefined when TikTok accepted the events, else the error to report. */
 export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
   const { status, code } = answer
+  const success = status >= 200 && status < 300
+  if (success && (code === OK || code === PARTIAL_SUCCESS)) return undefined
   const what = describe(answer)
   if (status === 401 || status === 403)
     return new InvalidAuthenticationError(`TikTok refused the access token: ${what}`)
   if (status === 429) return new RetryableError(`TikTok rate limit reached: ${what}`, 429)
   if (status === 408) return new RetryableError(`TikTok timed out: ${what}`, 408)
   if (status >= 500) return new RetryableError(`TikTok failed with HTTP ${status}: ${what}`, retryStatus(status))
-  const success = status >= 200 && status < 300
   const httpError = () => new IntegrationError(`TikTok answered HTTP ${status}: ${what}`, `HTTP_${status}`, status)
   if (code === undefined) {
     return success
       ? new RetryableError(`TikTok answered HTTP ${status} without its JSON envelope: ${what}`, 502)
       : httpError()
   }
-  if (code === OK || code === PARTIAL_SUCCESS) return success ? undefined : httpError()
+  if (code === OK || code === PARTIAL_SUCCESS) return httpError()
   if (AUTH_CODES.has(code))
     return new InvalidAuthenticationError(`TikTok refused the access token (code ${code}): ${what}`)
   if (code === INVALID_PARAMETER) return new PayloadValidationError(`TikTok rejected the event (code ${code}): ${what}`)

@@ -148,6 +148,13 @@ describe('buildEvent', () => {
       expect(event.user?.ttclid).toBe('FROM-URL')
     })
 
+    it('reads the parameter percent-encoded too, and none from a URL without it', () => {
+      const encoded = buildEvent({ event: 'Lead', url: 'https://a.example/p?ttcl%69d=FROM%20URL' }, NOW)
+      expect(encoded.user?.ttclid).toBe('FROM URL')
+      const without = buildEvent({ event: 'Lead', url: 'https://a.example/p?utm_source=tiktok&x=%41' }, NOW)
+      expect(without.user).toBeUndefined()
+    })
+
     it('ignores a malformed page URL, which is still sent as the page', () => {
       const event = buildEvent({ event: 'Lead', url: 'not a url ?ttclid=X' }, NOW)
       expect(event.user).toBeUndefined()
@@ -162,9 +169,35 @@ describe('buildEvent', () => {
       expect(eventTime('2026-11-02', NOW)).toBe(1793577600)
     })
 
-    it('reads the ISO 8601 forms dayjs does not: a comma fraction, an offset of hours only', () => {
+    it('reads every ISO 8601 form: a comma fraction, offsets of hours only or without a colon, a lowercase t', () => {
       expect(eventTime('2026-11-02T12:15:30,5+02', NOW)).toBe(1793614530)
       expect(eventTime('2026-11-02T12:15:30+0200', NOW)).toBe(1793614530)
+      expect(eventTime('2026-11-02t04:45:30-05:30', NOW)).toBe(1793614530)
+      expect(eventTime('2026-11-02 10:15', NOW)).toBe(1793614500)
+    })
+
+    it('counts leap days, dates before 1970 and years before 100 like the calendar does', () => {
+      expect(eventTime('2024-02-29T00:00:00Z', NOW)).toBe(Date.UTC(2024, 1, 29) / 1000)
+      expect(eventTime('1969-12-31T23:59:59.5Z', NOW)).toBe(-1)
+      expect(eventTime('2000-03-01', NOW)).toBe(951868800)
+      expect(eventTime('0099-12-31T23:59:59Z', NOW)).toBe(Date.parse('0099-12-31T23:59:59Z') / 1000)
+      expect(() => eventTime('2023-02-29', NOW)).toThrow(/Event Timestamp \(timestamp\)/)
+      expect(() => eventTime('1900-02-29', NOW)).toThrow(/Event Timestamp \(timestamp\)/)
+    })
+
+    it('agrees with Date.parse on 5,000 date-times of every year, month, day and offset', () => {
+      let seed = 7
+      const next = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+      const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+      for (let i = 0; i < 5000; i++) {
+        const year = next(10000)
+        const month = 1 + next(12)
+        const day = 1 + next(new Date(Date.UTC(2000, month, 0)).getUTCDate())
+        if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) continue
+        const zone = next(3) === 0 ? 'Z' : `${next(2) ? '+' : '-'}${pad(next(15))}:${pad(next(60))}`
+        const iso = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(next(24))}:${pad(next(60))}:${pad(next(60))}${zone}`
+        expect([iso, eventTime(iso, NOW)]).toEqual([iso, Math.floor(Date.parse(iso) / 1000)])
+      }
     })
 
     it('reads epoch seconds or milliseconds written as digits', () => {
