@@ -129,6 +129,45 @@ describe('the packed package', () => {
     })
   })
 
+  it("runs the README's actions-core script as printed, as deliver.js and as deliver.mjs", async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const section = readme.split('### Load it in actions-core')[1].split('\n### ')[0]
+    const [script, esmHeader] = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1])
+    const LOADED = "require('tiktok-conversions-destination')\n"
+    const esm = esmHeader + script.slice(script.indexOf(LOADED) + LOADED.length)
+    writeFileSync(join(project, 'deliver.js'), script)
+    writeFileSync(join(project, 'deliver.mjs'), esm)
+    for (const file of ['deliver.js', 'deliver.mjs']) {
+      const before = standIn.requests.length
+      const { stdout } = await promisify(execFile)(process.execPath, [file], {
+        cwd: project,
+        env: {
+          ...ENV,
+          TIKTOK_API_URL: standIn.url,
+          TIKTOK_ACCESS_TOKEN: 'readme-token-1234',
+          TIKTOK_PIXEL_CODE: 'READMEPIXEL'
+        },
+        encoding: 'utf8'
+      })
+      // What the comments of the script say it prints.
+      expect([file, stdout]).toEqual([
+        file,
+        "[ 'Mappings resolved', 'Payload validated', 'Action Executed' ]\n[ 200, 200 ]\n"
+      ])
+      const sent = standIn.requests.slice(before)
+      // The connection test, then one request for the event, then one for the batch of two.
+      expect(sent.map((request) => request.body.data?.length ?? 0)).toEqual([expect.any(Number), 1, 2])
+      for (const request of sent) expect(request.headers['access-token']).toBe('readme-token-1234')
+      expect(sent[1].body.data[0]).toMatchObject({
+        event: 'CompletePayment',
+        event_id: 'order-1001',
+        user: { email: [sha('ada@example.com')], ip: '203.0.113.7', user_agent: 'Mozilla/5.0' },
+        properties: { order_id: '1001', currency: 'USD', value: 49.5 }
+      })
+      expect(sent[2].body.data.map((event) => event.event_id)).toEqual(['order-1002', 'order-1003'])
+    }
+  })
+
   it('runs its tiktok-conversions bin, which serves /health and delivers', async () => {
     const child = spawn('npx', ['--no', 'tiktok-conversions'], {
       cwd: project,
