@@ -101,7 +101,7 @@ async function replay(args: string[]) {
   const result = await replayFile(file, {
     url,
     writeKey: process.env.SEGMENT_WRITE_KEY || undefined,
-    say: (line) => log.info(line)
+    say: (line, level) => (level === 'error' ? log.error(line) : log.info(line))
   })
   log.info('replay done', {
     replayed: result.replayed,
@@ -112,8 +112,30 @@ async function replay(args: string[]) {
   process.exit(result.left ? 1 : 0)
 }
 
-const [command, ...rest] = process.argv.slice(2)
-;(command === 'replay' ? replay(rest) : main()).catch((error) => {
+const USAGE = `Usage:
+  tiktok-conversions                        the local runtime (settings from the environment: see the README's
+                                            Configuration; dry-run until TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE)
+  tiktok-conversions replay FILE [--url U]  a dead-letter file back through the runtime at U
+                                            (default http://$HOST:$PORT, with SEGMENT_WRITE_KEY when set)
+  tiktok-conversions replay --redis [--url U] [--write-key KEY] [--mapping NAME] [--keep]
+                                            the Redis dead-letter stream (REDIS_URL) back through the runtime
+  tiktok-conversions --help                 this text
+`
+
+/** The command the arguments name; anything unknown is refused rather than read as "start". */
+function run(args: string[]): Promise<void> {
+  const [command, ...rest] = args
+  if (command === undefined) return main()
+  if (command === 'replay') return replay(rest)
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE)
+    return Promise.resolve()
+  }
+  process.stderr.write(`tiktok-conversions: unknown command or option "${command}"\n\n${USAGE}`)
+  process.exit(2)
+}
+
+run(process.argv.slice(2)).catch((error) => {
   if (error instanceof ReplayError) {
     createLog().error('replay failed', { reason: error.message })
     process.exit(1)

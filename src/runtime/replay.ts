@@ -99,7 +99,7 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
     } catch (error) {
       const rest = events.slice(start).map((event) => event.line)
       writeFileSync(working, rest.join('\n') + '\n', { mode: 0o600 })
-      options.say(`replay stopped: ${(error as Error).message}`)
+      options.say(`replay stopped: ${(error as Error).message}`, 'error')
       options.say(`${replayed} event(s) replayed; the ${rest.length} not yet sent are in ${working}: replay it again`)
       return { replayed, duplicates, notReplayable, left: working }
     }
@@ -117,7 +117,8 @@ export interface PostOptions {
   /** The runtime's SEGMENT_WRITE_KEY, when it has one. */
   writeKey?: string
   /** Told of each wait. */
-  say: (line: string) => void
+  /** Reports progress; `error` for the line that says why the replay stopped. */
+  say: (line: string, level?: 'error') => void
   /** How long a 429 or 503 is waited out, at most, before giving up (ms). */
   patienceMs?: number
 }

@@ -71,7 +71,9 @@ it('stops on an answer it cannot wait out, and leaves what it did not send to re
     { cwd: ROOT, env: { ...process.env, SEGMENT_WRITE_KEY: 'not-the-key' } }
   ).catch((error: { code: number; stderr: string }) => error)
   expect(failed).toMatchObject({ code: 1 })
-  expect((failed as { stderr: string }).stderr).toMatch(/replay stopped: the runtime answered 401: Invalid write key\./)
+  expect((failed as { stderr: string }).stderr).toMatch(
+    / error replay stopped: the runtime answered 401: Invalid write key\./
+  )
   const left = (failed as { stderr: string }).stderr.match(/ are in (\S+): replay it again/)![1]
   expect(JSON.parse(readFileSync(left, 'utf8'))).toMatchObject({ event: { messageId: 'msg-1' } })
 })
