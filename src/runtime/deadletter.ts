@@ -11,7 +11,7 @@ import { constants } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Log } from './log'
-import { privateDir, privateFile } from './queue/sqlite'
+import { privateDir, privateFile } from './private-files'
 
 export interface DeadLetterRecord {
   at: string
@@ -39,7 +39,7 @@ export interface DeadLetterSink {
  * be nested deeper than JSON.stringify manages); a text that is not JSON (a damaged queue entry) goes
  * in as a string, so that every line stays JSON.
  */
-export function recordLine(record: DeadLetterRecord): string {
+function recordLine(record: DeadLetterRecord): string {
   const { event, ...rest } = record
   let asJson = true
   try {

@@ -146,7 +146,7 @@ export class Runtime {
         }
       },
       () => storage.store.stats(),
-      { sharedQueue: Boolean(storage.store.consumer) }
+      { sharedQueue: storage.store.shared === true }
     )
     this.executor =
       config.workers > 0

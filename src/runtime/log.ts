@@ -11,6 +11,9 @@ export interface Log {
   error(message: string, fields?: LogFields): void
 }
 
+/** An error's message, for a log field (anything thrown that is not an Error, as text). */
+export const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
 const quote = (value: string) => (/^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value))
 
 export function formatLine(level: string, message: string, fields: LogFields = {}): string {

@@ -31,7 +31,7 @@ import { requestSize } from '../destination/tiktok/api'
 import type { RuntimeConfig } from './config'
 import type { DeadLetterRecord, DeadLetterSink } from './deadletter'
 import { ThreadStoppedError, type BatchTask, type EventStatus, type Executor } from './executor'
-import type { Log } from './log'
+import { describeError, type Log } from './log'
 import type { MatchKeyCounts, MatchKeyTally } from './match-keys'
 import type { RuntimeMetrics } from './metrics'
 import type { DeliveryStore, NewDelivery, StoredDelivery } from './queue/store'
@@ -116,7 +116,6 @@ const isRetryable = (status: number) => status === 408 || status === 429 || stat
 const isAuthRefusal = (status: number) => status === 401 || status === 403
 /** How many deliveries the loop keeps in memory per batch that may be in flight. */
 const WINDOW_BATCHES = 3
-const describeError = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 export class Pipeline {
   readonly counts = {
@@ -369,7 +368,8 @@ export class Pipeline {
       // A stop waits for it only when it comes before the stop's deadline.
       if (next < (this.draining ? this.drainUntil : Infinity)) return false
     }
-    return !this.unread && ![...this.queues.values()].some((queue) => queue.items.length > 0)
+    // A queue is in the map only while it has items (enqueue adds some; pump drops an emptied one).
+    return !this.unread && this.queues.size === 0
   }
 
   private checkIdle() {
@@ -489,25 +489,21 @@ export class Pipeline {
       // refused batch: dead-lettered, or rescheduled if the record cannot be written.
       const subscription: Subscription = { name, subscribe: '', mapping: {}, matches: () => false }
       const errormessage = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
-      this.track(
-        this.settle(
-          subscription,
-          group,
-          group.map(() => ({ status: 400, errormessage })),
-          [],
-          Date.now()
-        )
-      )
+      this.track(() => this.settleAll(subscription, group, 400, errormessage))
     }
   }
 
-  /** Counts a settlement as in flight, so that a stop waits for it. */
-  private track(work: Promise<unknown>) {
+  /**
+   * Runs `work` counted as in flight, so that a stop waits for it; `mapping` names it in the log if it
+   * fails, `after` runs once it is over, before the loop goes on.
+   */
+  private track(work: () => Promise<unknown>, mapping?: string, after?: () => void) {
     this.inFlight++
-    void work
-      .catch((error) => this.options.log.error('batch failed', { reason: describeError(error) }))
+    void work()
+      .catch((error) => this.options.log.error('batch failed', { mapping, reason: describeError(error) }))
       .finally(() => {
         this.inFlight--
+        after?.()
         this.pump()
       })
   }
@@ -568,28 +564,29 @@ export class Pipeline {
         if (this.hold.probing) break
         if (now < this.hold.probeAt) break
       } else if (now < this.pausedUntil) break
-      const queue = [...this.queues.values()].find(
-        (candidate) => candidate.items.length >= candidate.batchSize || (candidate.due && candidate.items.length > 0)
-      )
+      let queue: Queue | undefined
+      for (const candidate of this.queues.values()) {
+        if (candidate.due || candidate.items.length >= candidate.batchSize) {
+          queue = candidate
+          break
+        }
+      }
       if (!queue) break
       const items = queue.items.splice(0, queue.batchSize)
       // Round robin: the queue goes to the back; an empty one is forgotten.
       this.queues.delete(queue.key)
       if (queue.items.length) this.queues.set(queue.key, queue)
       if (this.hold) this.hold.probing = true
-      this.inFlight++
       const startedAt = now + Math.random() // distinct in the set
       this.batchStarts.add(startedAt)
-      void this.deliver(queue.subscription, items)
-        .catch((error) => {
-          this.options.log.error('batch failed', { mapping: queue.subscription.name, reason: describeError(error) })
-        })
-        .finally(() => {
-          this.inFlight--
+      this.track(
+        () => this.deliver(queue.subscription, items),
+        queue.subscription.name,
+        () => {
           this.batchStarts.delete(startedAt)
           if (this.hold) this.hold.probing = false
-          this.pump()
-        })
+        }
+      )
     }
     this.armWake()
     this.checkIdle()
@@ -604,13 +601,7 @@ export class Pipeline {
     const started = Date.now()
     /** Every delivery of the batch gets the same status (a stop, a batch that could not run). */
     const all = (status: number, errormessage: string) =>
-      this.settle(
-        subscription,
-        items,
-        items.map(() => ({ status, errormessage })),
-        [],
-        started
-      )
+      this.settleAll(subscription, items, status, errormessage, started)
     if (this.aborted) return all(503, 'not sent: the runtime is stopping')
     items = await this.setAsideOtherMode(subscription, items)
     if (items.length === 0) return
@@ -662,32 +653,41 @@ export class Pipeline {
     const now = Date.now()
     if (dryRun) {
       this.liveKeptInDryRunAt = now
-      await this.settle(subscription, other, [], [], now, now + this.options.authRetryMs)
+      // Handed back untouched, to be looked at again then: no attempt counted, nothing judged.
+      const nextAt = now + this.options.authRetryMs
+      await this.putBack(
+        subscription,
+        other.map((item) => ({ ...item, nextAt })),
+        [],
+        0
+      )
     } else {
       const errormessage =
         'accepted in dry-run (to be shown, not sent) and still queued when the runtime went live: not sent to TikTok; replay it to send it'
-      await this.settle(
-        subscription,
-        other,
-        other.map(() => ({ status: 409, errormessage })),
-        [],
-        now
-      )
+      await this.settleAll(subscription, other, 409, errormessage, now)
     }
     return items.filter((item) => item.dryRun === dryRun)
   }
 
-  /**
-   * What becomes of each delivery of a batch, by its status; durable first, then memory. `waitUntil`:
-   * every delivery is handed back untouched until then (live ones read in dry-run).
-   */
+  /** Settles a batch whose deliveries all get the same status. */
+  private settleAll(
+    subscription: Subscription,
+    items: StoredDelivery[],
+    status: number,
+    errormessage: string,
+    started = Date.now()
+  ) {
+    const statuses = items.map(() => ({ status, errormessage }))
+    return this.settle(subscription, items, statuses, [], started)
+  }
+
+  /** What becomes of each delivery of a batch, by its status; durable first, then memory. */
   private async settle(
     subscription: Subscription,
     items: StoredDelivery[],
     statuses: EventStatus[],
     warnings: string[],
-    started: number,
-    waitUntil?: number
+    started: number
   ) {
     const now = Date.now()
     const { retryBudgetMs, metrics, log } = this.options
@@ -696,12 +696,14 @@ export class Pipeline {
     const held: StoredDelivery[] = []
     const failed: { item: StoredDelivery; status: number; reason: string }[] = []
     const tally: Record<string, number> = {}
+    const attempt = Math.max(...items.map((item) => item.attempts)) + 1
     // The events of a batch that must be tried again go back together, so they make one batch again.
-    const retryAt = now + this.backoff(Math.max(...items.map((item) => item.attempts)) + 1)
+    const retryAt = now + this.backoff(attempt)
+    let authRefused = false
     items.forEach((item, i) => {
-      if (waitUntil !== undefined) return retry.push({ ...item, nextAt: waitUntil })
       const status = statuses[i] ?? { status: 500, errormessage: 'no status for this event' }
       tally[status.status] = (tally[status.status] ?? 0) + 1
+      if (isAuthRefusal(status.status)) authRefused = true
       const reason = status.errormessage ?? `status ${status.status}`
       if (status.status === 200) delivered.push(item)
       else if (this.aborted && isRetryable(status.status))
@@ -722,8 +724,7 @@ export class Pipeline {
       } else failed.push({ item, status: status.status, reason })
     })
     const firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)
-    if (waitUntil === undefined)
-      this.judge(subscription, items, statuses, firstProblem, delivered.length, retry.length, now)
+    this.judge(subscription, authRefused, firstProblem, delivered.length, retry.length, now)
 
     // Durable outcome first, then what is in memory.
     const deadLettered = await this.deadLetterGroups(subscription, failed, retry)
@@ -735,27 +736,12 @@ export class Pipeline {
         reason: describeError(error)
       })
     }
-    let handedBack = retry.length
-    try {
-      await this.options.store.reschedule(retry)
-    } catch (error) {
-      // The store did not take them back: they stay here, queued, and go with the next batch.
-      log.error('queue update failed: the events to retry stay in memory', {
-        mapping: subscription.name,
-        reason: describeError(error)
-      })
-      handedBack = 0
-      held.push(...retry) // stopping: they stay in the store as they were, and leave memory with `held`
-    }
-    // In memory from here on: only what waits for the hold to lift (or the stop to come back).
-    this.holding -= delivered.length + handedBack + deadLettered + (this.aborted ? held.length : 0)
-    if (held.length && !this.aborted) this.enqueue(subscription, held, true)
-    // A failure's retry wakes the loop when due; live events set aside in dry-run come back at the ticks.
-    if (handedBack && waitUntil === undefined) this.addRetryWake(Math.min(...retry.map((item) => item.nextAt)))
+    const handedBack = await this.putBack(subscription, retry, held, delivered.length + deadLettered)
+    // A failure's retry wakes the loop when due.
+    if (handedBack) this.addRetryWake(Math.min(...retry.map((item) => item.nextAt)))
     this.settledSinceTick += delivered.length
     this.depthEstimate -= delivered.length
     this.counts.delivered += delivered.length
-    if (waitUntil !== undefined) return
 
     this.counts.batches++
     this.counts.retried += retry.length
@@ -785,7 +771,7 @@ export class Pipeline {
       status: Object.entries(tally)
         .map(([status, count]) => (Object.keys(tally).length > 1 ? `${status}:${count}` : status))
         .join(','),
-      attempt: Math.max(...items.map((item) => item.attempts)) + 1,
+      attempt,
       latency_ms: summary.latencyMs,
       reason: firstProblem,
       dead_letter: deadLettered ? this.options.deadLetter.where : undefined,
@@ -794,11 +780,39 @@ export class Pipeline {
     this.options.onBatch?.(summary)
   }
 
+  /**
+   * What goes back after a batch: `retry` to the store (read again once due at its `nextAt`), `held`
+   * in memory at the front of its queue (what waits for a hold to lift); `settled` more left memory
+   * for good. Deliveries the store does not take back stay in memory, queued. Returns how many it took.
+   */
+  private async putBack(
+    subscription: Subscription,
+    retry: StoredDelivery[],
+    held: StoredDelivery[],
+    settled: number
+  ): Promise<number> {
+    let handedBack = retry.length
+    try {
+      await this.options.store.reschedule(retry)
+    } catch (error) {
+      // The store did not take them back: they stay here, queued, and go with the next batch.
+      this.options.log.error('queue update failed: the events to retry stay in memory', {
+        mapping: subscription.name,
+        reason: describeError(error)
+      })
+      handedBack = 0
+      held.push(...retry) // stopping: they stay in the store as they were, and leave memory with `held`
+    }
+    // In memory from here on: only what waits for the hold to lift (or the stop to come back).
+    this.holding -= settled + handedBack + (this.aborted ? held.length : 0)
+    if (held.length && !this.aborted) this.enqueue(subscription, held, true)
+    return handedBack
+  }
+
   /** The outcome for the loop: a hold on TikTok's refusal, a pause on its failures, both lifted by a delivery. */
   private judge(
     subscription: Subscription,
-    items: StoredDelivery[],
-    statuses: EventStatus[],
+    authRefused: boolean,
     firstProblem: string | undefined,
     delivered: number,
     retried: number,
@@ -816,7 +830,7 @@ export class Pipeline {
       this.lastFailure = undefined
     }
     if (this.aborted) return
-    if (items.some((_, i) => isAuthRefusal(statuses[i]?.status ?? 0))) {
+    if (authRefused) {
       const reason = `TikTok refuses the access token or pixel: ${firstProblem ?? 'unauthorized'}; delivery is held (events stay queued), tried again every ${duration(authRetryMs)} and when settings are saved`
       if (!this.hold) log.error('delivery held', { mapping: subscription.name, reason })
       this.hold = { reason, since: this.hold?.since ?? now, probeAt: now + authRetryMs, probing: false }
@@ -858,7 +872,6 @@ export class Pipeline {
    * records are written. False when they could not be (the caller keeps the deliveries queued).
    */
   private async deadLetter(mapping: string, items: StoredDelivery[], status: number, reason: string): Promise<boolean> {
-    if (!items.length) return true
     const at = new Date().toISOString()
     const written = await this.options.deadLetter.append(
       items.map((item) => ({ at, mapping, status, reason, attempts: item.attempts, event: item.event }))

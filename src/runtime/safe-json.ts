@@ -1,13 +1,14 @@
+const CUT = '[cut: nested too deep]'
+const MAX_DEPTH = 64
+
 /**
- * JSON text of a value that JSON.stringify may not manage: nested deeper than `maxDepth` (a poison
+ * JSON text of a value that JSON.stringify may not manage: nested deeper than MAX_DEPTH (a poison
  * event nested 5,000 levels deep overflows JSON.stringify's stack), with the deeper parts cut and
  * marked. Never throws: what cannot be written becomes a marker string.
  */
-export const CUT = '[cut: nested too deep]'
-
-export function safeJson(value: unknown, maxDepth = 64): string {
+export function safeJson(value: unknown): string {
   try {
-    return write(value, maxDepth)
+    return write(value, MAX_DEPTH)
   } catch (error) {
     return JSON.stringify(`[could not be written: ${(error as Error).message}]`)
   }

@@ -34,11 +34,11 @@ import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
 import { ConfigError, type RuntimeConfig } from '../config'
 import type { DeadLetterRecord, DeadLetterSink } from '../deadletter'
 import type { Storage } from '../index'
-import type { Log } from '../log'
+import { describeError, type Log } from '../log'
 import type { SharedSettings } from '../shared-settings'
 import type { ConsumerState, DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from './store'
 
-export const GROUP = 'delivery'
+const GROUP = 'delivery'
 /** Where a stopping runtime parks what it held: anyone's next XAUTOCLAIM takes it. */
 const RELEASED = 'released'
 /** The idle time given to parked entries: older than any claim time. */
@@ -194,8 +194,6 @@ function toDelivery([id, raw]: Entry, state?: string | null): StoredDelivery {
 const chunks = <T>(items: T[], size = CHUNK): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error))
-
 /** Fails with the first error of a MULTI's or pipeline's replies. */
 function replies(results: [Error | null, unknown][] | null): unknown[] {
   if (!results) throw new Error('the Redis transaction was aborted')
@@ -261,7 +259,7 @@ export class RedisStore implements DeliveryStore {
     try {
       await this.client.xgroup('CREATE', this.keys.queue, GROUP, '0', 'MKSTREAM')
     } catch (error) {
-      if (!message(error).startsWith('BUSYGROUP')) throw error
+      if (!describeError(error).startsWith('BUSYGROUP')) throw error
     }
   }
 
@@ -270,7 +268,7 @@ export class RedisStore implements DeliveryStore {
     try {
       return await command()
     } catch (error) {
-      if (!message(error).startsWith('NOGROUP')) throw error
+      if (!describeError(error).startsWith('NOGROUP')) throw error
       this.log.warn('the Redis consumer group was missing (Redis restarted without its data?): created again', {
         stream: this.keys.queue
       })
@@ -487,7 +485,7 @@ export class RedisStore implements DeliveryStore {
         }
       } catch (error) {
         // Redis away: the connection's own log line says so; what is held stays held, acknowledged later.
-        if (this.client.status === 'ready') this.log.warn('queue heartbeat failed', { reason: message(error) })
+        if (this.client.status === 'ready') this.log.warn('queue heartbeat failed', { reason: describeError(error) })
       } finally {
         this.beating = undefined
       }
@@ -502,7 +500,7 @@ export class RedisStore implements DeliveryStore {
     clearInterval(this.heartbeat)
     await this.beating
     await this.acknowledge().catch((error) =>
-      this.log.warn('could not acknowledge what was delivered: it may be sent again', { reason: message(error) })
+      this.log.warn('could not acknowledge what was delivered: it may be sent again', { reason: describeError(error) })
     )
     try {
       const held = this.owned.size
@@ -511,7 +509,7 @@ export class RedisStore implements DeliveryStore {
     } catch (error) {
       this.log.warn('could not hand back what this runtime held: another runtime takes it after REDIS_CLAIM_IDLE_MS', {
         deliveries: this.owned.size,
-        reason: message(error)
+        reason: describeError(error)
       })
     }
     await this.client.quit().catch(() => this.client.disconnect())
@@ -551,7 +549,7 @@ export class RedisDeadLetter implements DeadLetterSink {
         stream: this.key,
         events: records.length,
         mapping: records[0].mapping,
-        error: message(error)
+        error: describeError(error)
       })
       return false
     }
@@ -636,7 +634,7 @@ export class RedisSettings implements SharedSettings {
       if (this.closed) return
       this.client.hgetall(this.key).then(
         (held) => !this.closed && onChange(pick(held)),
-        (error) => this.log.warn('could not read the saved settings from Redis', { reason: message(error) })
+        (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
       )
     }
     let first = true
@@ -652,7 +650,7 @@ export class RedisSettings implements SharedSettings {
       .then(() => subscriber.subscribe(this.key))
       // A save between load() and the subscription was announced to nobody here: read them once now.
       .then(reload)
-      .catch((error) => this.log.warn('cannot watch the saved settings in Redis', { reason: message(error) }))
+      .catch((error) => this.log.warn('cannot watch the saved settings in Redis', { reason: describeError(error) }))
   }
 
   async close(): Promise<void> {
@@ -718,7 +716,7 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     await reach(client)
   } catch (error) {
     client.disconnect()
-    throw new ConfigError(`REDIS_URL ${shown}: cannot reach Redis (${message(error)})`)
+    throw new ConfigError(`REDIS_URL ${shown}: cannot reach Redis (${describeError(error)})`)
   }
   watchConnection(client, log, shown)
   const keys = redisKeys(config.redisPrefix)
@@ -734,7 +732,7 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     await store.init()
   } catch (error) {
     client.disconnect()
-    throw new ConfigError(`REDIS_URL ${shown}: cannot create the queue's stream and group (${message(error)})`)
+    throw new ConfigError(`REDIS_URL ${shown}: cannot create the queue's stream and group (${describeError(error)})`)
   }
   return {
     store,

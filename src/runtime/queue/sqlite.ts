@@ -9,8 +9,9 @@
  * (kill -9) but may lose the last commits on power loss, for less I/O.
  */
 import Database from 'libsql'
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { privateDir, privateFile } from '../private-files'
 import type { DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from './store'
 
 export type Synchronous = 'FULL' | 'NORMAL'
@@ -48,17 +49,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_waiting ON deliveries (next_at) WHERE next_at > 0`
 
-/** Creates DATA_DIR (mode 0700: it holds events with their PII) and its files private (0600). */
-export function privateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  chmodSync(dir, 0o700)
-}
-
-export function privateFile(path: string): void {
-  closeSync(openSync(path, 'a', 0o600))
-  chmodSync(path, 0o600)
-}
-
 const toDelivery = (row: Row): StoredDelivery => ({
   id: String(row.id),
   subscription: row.subscription,
@@ -73,7 +63,7 @@ const toDelivery = (row: Row): StoredDelivery => ({
 })
 
 /** Another runtime holds this DATA_DIR: two on one queue would send every event twice. */
-export class QueueInUseError extends Error {}
+class QueueInUseError extends Error {}
 
 const alive = (pid: number) => {
   try {
@@ -251,12 +241,11 @@ export class SqliteStore implements DeliveryStore {
 
   async expedite(): Promise<void> {
     if (this.closed) return
-    this.db.prepare('UPDATE deliveries SET next_at = 1 WHERE next_at > 1').run()
+    this.dueNow.run()
   }
 
   async stats(): Promise<StoreStats> {
-    const oldest = this.db.prepare('SELECT received_at FROM deliveries ORDER BY id LIMIT 1').get() as
-      { received_at: number } | undefined
+    const oldest = this.oldest.get() as { received_at: number } | undefined
     return { depth: this.depth, oldestReceivedAt: oldest?.received_at }
   }
 
