@@ -24,7 +24,7 @@ interface Wrapped extends Validate {
 }
 
 /** The key ajv can read: percent-encoded, so no scheme, no space. Distinct keys stay distinct. */
-export const uriSafeKey = (key: string) => encodeURIComponent(key)
+const uriSafeKey = (key: string) => encodeURIComponent(key)
 
 /** Keys already made safe (a destination has a handful: its actions' titles and its settings). */
 const safeKeys = new Map<string, string>()

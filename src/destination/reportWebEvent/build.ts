@@ -90,14 +90,11 @@ function ttclidFromUrl(url: string | undefined): string | undefined {
   }
 }
 
-/** The ISO 3166 code TikTok matches on, lowercased, when the country is known by code or name. */
-const countryOf = (country: string | undefined) => toCountryCode(country)?.toLowerCase() ?? plainLocation(country)
-
 function buildUser(payload: Payload): TikTokUser | undefined {
   const address = payload.address ?? {}
-  const country =
-    phoneCountry(toCountryCode(text(address.country))) ??
-    phoneCountry(toCountryCode(text(payload.default_phone_country)))
+  const addressCountry = text(address.country)
+  const addressCode = toCountryCode(addressCountry)
+  const country = phoneCountry(addressCode) ?? phoneCountry(toCountryCode(text(payload.default_phone_country)))
   return compact<TikTokUser>({
     email: hashAll(payload.email, hashEmail),
     phone: hashAll(payload.phone_number, (phone) => hashPhone(phone, country)),
@@ -111,7 +108,8 @@ function buildUser(payload: Payload): TikTokUser | undefined {
     last_name: onText(payload.last_name, hashName),
     city: plainLocation(text(address.city)),
     state: plainLocation(text(address.state)),
-    country: countryOf(text(address.country)),
+    // The ISO 3166 code TikTok matches on, lowercased, when the country is known by code or name.
+    country: addressCode?.toLowerCase() ?? plainLocation(addressCountry),
     zip_code: onText(address.zip_code, hashZip)
   })
 }

@@ -21,13 +21,12 @@ const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 const daysInMonth = (year: number, month: number) => (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1])
 
 /**
- * Unix seconds of an ISO 8601 timestamp (a date-time without a zone is read as UTC; a fraction of a
- * second is dropped). Epoch seconds or milliseconds given as digits are accepted too. Undefined when
- * the text is none of these, including impossible dates such as 2024-13-45. Plain arithmetic: this
- * runs for every event.
+ * Unix seconds of an ISO 8601 timestamp, trimmed by the caller (a date-time without a zone is read as
+ * UTC; a fraction of a second is dropped). Epoch seconds or milliseconds given as digits are accepted
+ * too. Undefined when the text is none of these, including impossible dates such as 2024-13-45. Plain
+ * arithmetic: this runs for every event.
  */
-export function toUnixSeconds(timestamp: string): number | undefined {
-  const text = timestamp.trim()
+export function toUnixSeconds(text: string): number | undefined {
   if (EPOCH_SECONDS.test(text)) return Math.floor(Number(text))
   if (EPOCH_MILLISECONDS.test(text)) return Math.floor(Number(text) / 1000)
   const match = ISO_8601.exec(text)

@@ -98,16 +98,17 @@ function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
   const parsed = parseBody(raw)
   const clean = cannotCarry(raw, secret)
   const body = parsed === undefined || clean ? parsed : redactDeep(parsed, secret)
-  const text = clean ? raw : redact(raw, secret)
+  // The raw text is read (and redacted) only when the answer is not TikTok's envelope with a message.
+  const text = () => (clean ? raw : redact(raw, secret))
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
-  const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text
+  const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text()
   return {
     status,
     code,
     message: rawMessage.slice(0, MAX_MESSAGE),
     requestId: typeof envelope?.request_id === 'string' ? envelope.request_id : undefined,
-    body: body ?? text.slice(0, MAX_MESSAGE)
+    body: body ?? text().slice(0, MAX_MESSAGE)
   }
 }
 

@@ -143,7 +143,7 @@ export function cannotCarry(text: string, secret: string): boolean {
 
 /** The text with every occurrence of the token replaced by `[access token]`, or withheld whole. */
 export function redact(text: string, secret: string): string {
-  if (!secret) return text
+  if (cannotCarry(text, secret)) return text
   const needles = needlesOf(secret)
   // As written too: a token that itself holds `%41` or `\\` reads otherwise once decoded.
   const spans = [...occurrences({ text }, needles), ...occurrences(decode(text), needles)]
