@@ -9,7 +9,7 @@
  *
  * `tiktok-conversions replay --redis [--url URL]`: the same for the Redis dead-letter stream (REDIS_URL).
  */
-import { configFromEnv, ConfigError } from './runtime/config'
+import { configFromEnv, ConfigError, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/config'
 import { pageRoutes } from './page/routes'
 import { startRuntime } from './runtime'
 import { createLog } from './runtime/log'
@@ -92,7 +92,7 @@ async function replay(args: string[]) {
   if (args.includes('--redis')) return replayRedisStream(args)
   const log = createLog()
   const at = args.indexOf('--url')
-  const url = at >= 0 ? args[at + 1] : `http://${process.env.HOST || '127.0.0.1'}:${process.env.PORT || 3000}`
+  const url = at >= 0 ? args[at + 1] : runtimeUrlFromEnv(process.env)
   const file = args.find((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--url')
   if (!file || !url) {
     log.error('usage: tiktok-conversions replay FILE [--url http://127.0.0.1:3000], or replay --redis [--url …]')
@@ -100,7 +100,7 @@ async function replay(args: string[]) {
   }
   const result = await replayFile(file, {
     url,
-    writeKey: process.env.SEGMENT_WRITE_KEY || undefined,
+    writeKey: writeKeyFromEnv(process.env),
     say: (line, level) => (level === 'error' ? log.error(line) : log.info(line))
   })
   log.info('replay done', {

@@ -11,8 +11,9 @@
  * write key. Records of events that could not be stored whole (`cut`) are left in the stream. Posting
  * is the dead-letter file's (`replay FILE`): 429 and 503 are waited out as their Retry-After says.
  */
-import { deadLetterRecordOf, reach, redisClient, redisKeys, shownRedisUrl } from './runtime/queue/redis'
-import { postBatch, REPLAY_BATCH } from './runtime/replay'
+import { connectRedis, deadLetterRecordOf, redisKeys } from './runtime/queue/redis'
+import { redisPrefixFromEnv, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/config'
+import { postBatch, REPLAY_BATCH, replayBatchFull } from './runtime/replay'
 
 export interface ReplayOptions {
   redisUrl: string
@@ -36,14 +37,8 @@ export interface ReplayResult {
 export async function replayRedis(options: ReplayOptions): Promise<ReplayResult> {
   const out = options.out ?? ((line: string) => process.stderr.write(line + '\n'))
   const key = redisKeys(options.prefix).deadLetter
-  const client = redisClient(options.redisUrl)
-  try {
-    await reach(client)
-    client.on('error', () => undefined) // a command that fails says why
-  } catch (error) {
-    client.disconnect()
-    throw new Error(`REDIS_URL ${shownRedisUrl(options.redisUrl)}: cannot reach Redis (${(error as Error).message})`)
-  }
+  const client = await connectRedis(options.redisUrl)
+  client.on('error', () => undefined) // a command that fails says why
   let replayed = 0
   let left = 0
   /** messageIds posted: the same event dead-lettered for another mapping is not posted again. */
@@ -93,7 +88,7 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
         }
         if (messageId !== undefined) posted.add(messageId)
         const size = Buffer.byteLength(record.event) + 1
-        if (events.length && bytes + size > REPLAY_BATCH.bytes) await send()
+        if (replayBatchFull(events.length, bytes, size)) await send()
         ids.push(id)
         events.push(record.event)
         bytes += size
@@ -127,9 +122,9 @@ export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOpt
     throw new Error(`REDIS_URL is not set: it names the Redis that holds the dead-letter stream\n${usage}`)
   return {
     redisUrl: env.REDIS_URL,
-    prefix: env.REDIS_PREFIX || 'tiktok-conversions:',
-    url: value('--url') ?? `http://${env.HOST || '127.0.0.1'}:${env.PORT || 3000}`,
-    writeKey: value('--write-key') ?? (env.SEGMENT_WRITE_KEY || undefined),
+    prefix: redisPrefixFromEnv(env),
+    url: value('--url') ?? runtimeUrlFromEnv(env),
+    writeKey: value('--write-key') ?? writeKeyFromEnv(env),
     mapping: value('--mapping'),
     keep: args.includes('--keep')
   }

@@ -50,7 +50,7 @@ const previewDefinition: DestinationDefinition<Settings> = {
 const previewDestination = new Destination(previewDefinition)
 
 /** The event typed in the tester as a Segment event, or a message that never repeats the text. */
-export function parseTesterEvent(text: string): SegmentEvent | string {
+function parseTesterEvent(text: string): SegmentEvent | string {
   let message: unknown
   try {
     message = JSON.parse(text)

@@ -26,7 +26,7 @@ export function sameKey(given: string | undefined, key: string): boolean {
 }
 
 /** Browsers share cookies between the ports of a host: the port in the name keeps two runtimes apart. */
-export function adminCookieName(runtime: Runtime): string {
+function adminCookieName(runtime: Runtime): string {
   return `tiktok_runtime_key_${new URL(runtime.url).port || '80'}`
 }
 

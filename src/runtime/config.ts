@@ -116,7 +116,7 @@ function readSettingsFile(path: string): Partial<Settings> {
 }
 
 /** Longest time a request may take to arrive: a body sent a byte at a time must not hold a connection longer. */
-export const MAX_REQUEST_TIMEOUT_MS = 30_000
+const MAX_REQUEST_TIMEOUT_MS = 30_000
 
 /** TRUST_PROXY: unset, empty, `false` or `0` is off; `true` is one proxy; a whole number is that many. */
 function trustProxy(env: NodeJS.ProcessEnv): number {
@@ -192,13 +192,27 @@ function synchronous(env: NodeJS.ProcessEnv): Synchronous {
   throw new ConfigError(`SQLITE_SYNCHRONOUS must be FULL or NORMAL; got "${env.SQLITE_SYNCHRONOUS}"`)
 }
 
+const DEFAULT_HOST = '127.0.0.1'
+const DEFAULT_PORT = 3000
+const DEFAULT_REDIS_PREFIX = 'tiktok-conversions:'
+
+/** SEGMENT_WRITE_KEY, when set. */
+export const writeKeyFromEnv = (env: NodeJS.ProcessEnv) => env.SEGMENT_WRITE_KEY || undefined
+
+/** REDIS_PREFIX, or its default. */
+export const redisPrefixFromEnv = (env: NodeJS.ProcessEnv) => env.REDIS_PREFIX || DEFAULT_REDIS_PREFIX
+
+/** Where the runtime these variables configure answers (HOST, PORT): where a replay posts by default. */
+export const runtimeUrlFromEnv = (env: NodeJS.ProcessEnv) =>
+  `http://${env.HOST || DEFAULT_HOST}:${env.PORT || DEFAULT_PORT}`
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const dataDir = env.DATA_DIR || '.runtime'
   const settingsFile = env.SETTINGS_FILE || undefined
   const fromFile = settingsFile ? readSettingsFile(settingsFile) : {}
   const mappings = env.MAPPINGS || undefined
-  const host = env.HOST || '127.0.0.1'
-  const writeKey = env.SEGMENT_WRITE_KEY || undefined
+  const host = env.HOST || DEFAULT_HOST
+  const writeKey = writeKeyFromEnv(env)
   if (!isLoopback(host) && !writeKey) {
     throw new ConfigError(
       `HOST ${host} is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events`
@@ -206,7 +220,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
   }
   return {
     host,
-    port: number(env, 'PORT', 3000),
+    port: number(env, 'PORT', DEFAULT_PORT),
     settings: {
       accessToken: env.TIKTOK_ACCESS_TOKEN
         ? checkToken(env.TIKTOK_ACCESS_TOKEN, 'TIKTOK_ACCESS_TOKEN')
@@ -226,7 +240,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     sqliteSynchronous: synchronous(env),
     deadLetterFile: env.DEAD_LETTER_FILE || join(dataDir, 'dead-letter.jsonl'),
     redisUrl: redisUrl(env),
-    redisPrefix: env.REDIS_PREFIX || 'tiktok-conversions:',
+    redisPrefix: redisPrefixFromEnv(env),
     redisClaimIdleMs: number(env, 'REDIS_CLAIM_IDLE_MS', 30_000, 300),
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 1_000_000, 1),

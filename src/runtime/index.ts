@@ -43,11 +43,6 @@ export interface RuntimeOptions {
   printBody?: (line: string) => void
   /** Routes of the floors above (the settings page), made for this runtime. */
   routes?: ((runtime: Runtime) => Route)[]
-  /**
-   * Where the queue and the dead-letter records live: by default Redis when REDIS_URL is set
-   * (queue/redis.ts), else the embedded SQLite and file.
-   */
-  storage?: (config: RuntimeConfig, log: Log) => Promise<Storage> | Storage
 }
 
 /** Placeholder of dry-run: the pixel is the real one when known. */
@@ -90,7 +85,7 @@ export interface Storage {
 }
 
 /** The embedded default: SQLite and a dead-letter file in DATA_DIR. */
-export function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
+function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
   try {
     return {
       store: new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }),
@@ -102,7 +97,7 @@ export function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
 }
 
 /** Redis when REDIS_URL is set (loaded only then: without it, nothing of Redis runs), else the embedded storage. */
-export async function defaultStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
+async function defaultStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
   if (!config.redisUrl) return embeddedStorage(config, log)
   const { redisStorage } = await import('./queue/redis')
   return redisStorage(config, log)
@@ -329,8 +324,7 @@ export class Runtime {
 export async function startRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
-  const dryRun: { onBody?: (body: TikTokRequestBody) => void } = {}
-  const storage = await (options.storage ?? defaultStorage)(config, log)
+  const storage = await defaultStorage(config, log)
   if (storage.settings) {
     // What the shared place holds wins; the variables and SETTINGS_FILE only fill what it lacks.
     try {
@@ -344,15 +338,19 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   const runtime = new Runtime(
     config,
     log,
+    // Dry-run bodies are printed and kept for the page (the stand-in starts once the runtime exists).
     (accessToken) =>
-      startTikTokStandIn({ keepBodies: false, accessToken, onRequest: ({ body }) => dryRun.onBody?.(body) }),
+      startTikTokStandIn({
+        keepBodies: false,
+        accessToken,
+        onRequest: ({ body }) => {
+          printBody(JSON.stringify(body))
+          runtime.remember({ at: new Date().toISOString(), body })
+        }
+      }),
     storage
   )
   for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
-  dryRun.onBody = (body) => {
-    printBody(JSON.stringify(body))
-    runtime.remember({ at: new Date().toISOString(), body })
-  }
   storage.settings?.watch((settings) => {
     runtime
       .applySharedSettings(settings)

@@ -19,16 +19,9 @@ export interface MappingMatchKeys extends MatchKeyCounts {
 }
 
 /** How many delivered events a mapping's shares are taken over (whole batches: see MatchKeyTally). */
-export const MATCH_KEY_WINDOW = 1_000
+const MATCH_KEY_WINDOW = 1_000
 
-const zero = (): Record<MatchKey, number> => ({
-  email: 0,
-  phone: 0,
-  external_id: 0,
-  ttclid: 0,
-  ttp: 0,
-  ip_user_agent: 0
-})
+const zero = () => Object.fromEntries(MATCH_KEYS.map((key) => [key, 0])) as Record<MatchKey, number>
 
 /**
  * Counts the match keys of a batch's delivered events: those actions-core reports with status 200 and

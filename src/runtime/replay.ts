@@ -27,6 +27,10 @@ export interface ReplayResult {
 /** Events per request, and bytes (UTF-8) per request: within what Segment's clients send. */
 export const REPLAY_BATCH = { events: 500, bytes: 400 * 1024 }
 
+/** True when a request of `count` events and `bytes` has no room for one more of `size` bytes (the first always fits). */
+export const replayBatchFull = (count: number, bytes: number, size: number) =>
+  count > 0 && (count >= REPLAY_BATCH.events || bytes + size > REPLAY_BATCH.bytes)
+
 export class ReplayError extends Error {}
 
 export async function replayFile(file: string, options: ReplayOptions): Promise<ReplayResult> {
@@ -74,13 +78,12 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   for (let start = 0; start < events.length;) {
     let end = start
     let bytes = 0
-    while (end < events.length && end - start < REPLAY_BATCH.events) {
+    while (end < events.length) {
       const size = Buffer.byteLength(events[end].text) + 1
-      if (bytes + size > REPLAY_BATCH.bytes) break
+      if (replayBatchFull(end - start, bytes, size)) break
       bytes += size
       end++
     }
-    if (end === start) end = start + 1
     try {
       const refused = await postBatch(
         events.slice(start, end).map((event) => event.text),
@@ -111,12 +114,11 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   return { replayed, duplicates, notReplayable }
 }
 
-export interface PostOptions {
+interface PostOptions {
   /** The runtime's address, e.g. http://127.0.0.1:3000. */
   url: string
   /** The runtime's SEGMENT_WRITE_KEY, when it has one. */
   writeKey?: string
-  /** Told of each wait. */
   /** Reports progress; `error` for the line that says why the replay stopped. */
   say: (line: string, level?: 'error') => void
   /** How long a 429 or 503 is waited out, at most, before giving up (ms). */

@@ -12,9 +12,9 @@ import { triggerProblem } from './trigger'
 
 export const ACTION = 'reportWebEvent'
 /** The product page: one destination instance supports at most 50 mappings. */
-export const MAX_MAPPINGS = 50
+const MAX_MAPPINGS = 50
 /** How the Segment `integrations` object names this destination. */
-export const INTEGRATION_NAME = 'Tiktok Conversions'
+const INTEGRATION_NAME = 'Tiktok Conversions'
 
 export interface Subscription {
   name: string

@@ -109,7 +109,8 @@ async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse
   const parsed = parseTrackingRequest(endpoint, await readBody(req), {
     authorization: req.headers.authorization,
     ip: clientIp(req, runtime.config.trustProxy),
-    acceptWriteKey: (key) => acceptsWriteKey(runtime, key)
+    // Checked above when a header carries it.
+    acceptWriteKey: fromHeader === undefined ? (key) => acceptsWriteKey(runtime, key) : undefined
   })
   await runtime.pipeline.accept(parsed.events) // durable once this resolves
   if (parsed.rejectedCount === 0) return sendJson(res, 200, { success: true }, CORS)

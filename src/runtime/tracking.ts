@@ -50,7 +50,6 @@ export class TrackingError extends Error {
 export const MAX_REJECTED_LISTED = 10
 
 export interface TrackingRequest {
-  writeKey?: string
   events: SegmentEvent[]
   /** The first refused messages of a batch (at most MAX_REJECTED_LISTED), by position, with the reason. */
   rejected: { index: number; reason: string }[]
@@ -142,14 +141,16 @@ export function parseTrackingRequest(
     throw new TrackingError(400, 'invalid_json', 'The body is not valid JSON.')
   }
   if (!isObject(body)) throw new TrackingError(400, 'invalid_request', 'The body must be a JSON object.')
-  const writeKey = writeKeyOf(authorization, body)
-  if (acceptWriteKey && !acceptWriteKey(writeKey)) throw invalidWriteKey(writeKey)
+  if (acceptWriteKey) {
+    const writeKey = writeKeyOf(authorization, body)
+    if (!acceptWriteKey(writeKey)) throw invalidWriteKey(writeKey)
+  }
   if (endpoint !== 'batch') {
     const event = toEvent(body, endpoint, receivedAt, ip)
     if (typeof event === 'string') {
       throw new TrackingError(400, 'invalid_message', `Invalid ${endpoint} call: ${event}.`)
     }
-    return { writeKey, events: [event], rejected: [], rejectedCount: 0 }
+    return { events: [event], rejected: [], rejectedCount: 0 }
   }
   if (!Array.isArray(body.batch)) {
     throw new TrackingError(400, 'invalid_request', 'A batch call needs "batch": a list of messages.')
@@ -169,7 +170,7 @@ export function parseTrackingRequest(
       `No valid message in the batch; message ${rejected[0].index}: ${rejected[0].reason}.`
     )
   }
-  return { writeKey, events, rejected, rejectedCount }
+  return { events, rejected, rejectedCount }
 }
 
 /** The 401 of a write key that is missing or not the configured one. */

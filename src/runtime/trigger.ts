@@ -6,6 +6,7 @@
  * grammar that matcher implements, and names the first mistake.
  */
 import { lex } from '@segment/fql-ts'
+import { EVENT_TYPES } from './tracking'
 
 interface Token {
   type: string
@@ -17,7 +18,6 @@ const OPERATORS = new Set(['=', '!=', '<', '>', '<=', '>='])
 const FIELDS = new Set(['type', 'event', 'name', 'userId', 'properties', 'traits', 'context'])
 const NESTED = new Set(['properties', 'traits', 'context'])
 const FUNCTIONS = new Set(['contains', 'match'])
-const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias']
 const FIELD_HELP = 'type, event, name, userId, properties.<name>, traits.<name> or context.<name>'
 
 class Mistake extends Error {}
@@ -130,7 +130,7 @@ class Reader {
         throw new Mistake(`strings take double quotes: write "${value.value.slice(1, -1)}" instead of ${value.value}`)
       }
       const text = value.value.slice(1, -1)
-      if (name === 'type' && !EVENT_TYPES.includes(text)) {
+      if (name === 'type' && !(EVENT_TYPES as readonly string[]).includes(text)) {
         throw new Mistake(`type is one of ${EVENT_TYPES.join(', ')}; "${text}" never matches`)
       }
       return

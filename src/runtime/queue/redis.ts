@@ -79,7 +79,7 @@ export function shownRedisUrl(raw: string): string {
  * A connection that fails fast while Redis is away (no offline queue, no resending after a
  * reconnection, a command timeout) and reconnects every second at most.
  */
-export function redisClient(url: string): Redis {
+function redisClient(url: string): Redis {
   return new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -92,7 +92,7 @@ export function redisClient(url: string): Redis {
 }
 
 /** Resolves once the client is ready; rejects with the last connection error after `timeoutMs`. */
-export async function reach(client: Redis, timeoutMs = START_TIMEOUT_MS): Promise<void> {
+async function reach(client: Redis, timeoutMs = START_TIMEOUT_MS): Promise<void> {
   if (client.status === 'ready') return
   let lastError: Error | undefined
   const onError = (error: Error) => (lastError = error)
@@ -706,18 +706,24 @@ async function persistence(client: Redis, log: Log, shown: string): Promise<stri
   return `appendonly=${config.appendonly} appendfsync=${config.appendfsync} maxmemory-policy=${config['maxmemory-policy']}`
 }
 
-/** The runtime's storage when REDIS_URL is set: queue, dead-letter stream and settings in Redis. */
-export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
-  const url = config.redisUrl
-  if (!url) throw new ConfigError('REDIS_URL is not set')
-  const shown = shownRedisUrl(url)
+/** A client of REDIS_URL once it answers; a ConfigError saying so when it does not. */
+export async function connectRedis(url: string): Promise<Redis> {
   const client = redisClient(url)
   try {
     await reach(client)
   } catch (error) {
     client.disconnect()
-    throw new ConfigError(`REDIS_URL ${shown}: cannot reach Redis (${describeError(error)})`)
+    throw new ConfigError(`REDIS_URL ${shownRedisUrl(url)}: cannot reach Redis (${describeError(error)})`)
   }
+  return client
+}
+
+/** The runtime's storage when REDIS_URL is set: queue, dead-letter stream and settings in Redis. */
+export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
+  const url = config.redisUrl
+  if (!url) throw new ConfigError('REDIS_URL is not set')
+  const shown = shownRedisUrl(url)
+  const client = await connectRedis(url)
   watchConnection(client, log, shown)
   const keys = redisKeys(config.redisPrefix)
   const store = new RedisStore({
