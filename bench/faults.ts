@@ -10,7 +10,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { startTikTokStandIn, type StandInAnswer } from '../src/runtime/standin'
+import { startTikTokStandIn } from '../src/runtime/standin'
+import { switchableScript, type TikTokAnswer } from '../test/support/switchable-tiktok'
 import { orderCompletedEvents } from './events'
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli.js')
@@ -67,24 +68,17 @@ async function send(url: string, count: number, from = 0): Promise<Set<string>> 
   return accepted
 }
 
-type Mode = 'ok' | '503' | '40001'
-
 async function tiktok(latencyMs = 0) {
-  const state: { mode: Mode } = { mode: 'ok' }
+  const state: { mode: TikTokAnswer } = { mode: 'ok' }
   const delivered = new Set<string>()
-  const answers: Record<Mode, StandInAnswer | undefined> = {
-    ok: undefined,
-    '503': { status: 503, body: 'Service Unavailable' },
-    '40001': { body: { code: 40001, message: 'No permission to operate pixel code' } }
-  }
   const standIn = await startTikTokStandIn({
     latencyMs,
     keepBodies: false,
-    script: (body) => {
-      const answer = answers[state.mode]
-      if (!answer) for (const event of body.data) delivered.add(event.event_id!)
-      return answer
-    }
+    script: switchableScript(
+      () => state.mode,
+      'No permission to operate pixel code',
+      (id) => delivered.add(id)
+    )
   })
   return { standIn, state, delivered }
 }
@@ -179,7 +173,7 @@ async function poison(): Promise<Row> {
 }
 
 /** `count` events while TikTok answers `mode` for `seconds`; then it is back, and every event arrives. */
-async function failingFor(mode: Mode, seconds: number, count: number) {
+async function failingFor(mode: TikTokAnswer, seconds: number, count: number) {
   const { standIn, state, delivered } = await tiktok()
   state.mode = mode
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))

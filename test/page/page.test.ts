@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net'
 import type { Browser, Page } from 'playwright-core'
 import destination from '../../src'
 import { sampleEvents } from '../../src/page/samples'
-import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
+import type { StandIn } from '../../src/runtime/standin'
 import { sha } from '../helpers'
-import { startTestRuntime, type TestRuntime, withKey } from '../runtime/helpers'
+import { startStandIn, startTestRuntime, type TestRuntime, withKey } from '../runtime/helpers'
 import type { Runtime } from '../../src/runtime'
 import { browserSuite, launchChromium } from './browser'
 
@@ -27,15 +27,13 @@ describeInBrowser('the settings and event tester page', () => {
     await browser?.close()
   })
   beforeEach(async () => {
-    standIn = await startTikTokStandIn()
+    standIn = await startStandIn()
     test = await startTestRuntime({ TIKTOK_API_URL: standIn.url })
     page = await browser.newPage()
     await logIn(page, test.runtime)
   })
   afterEach(async () => {
     await page?.close()
-    await test?.runtime.close()
-    await standIn?.close()
   })
 
   it('lists every setting and every preset of the definition', async () => {
@@ -76,7 +74,7 @@ describeInBrowser('the settings and event tester page', () => {
 
   it('tests the connection and shows TikTok’s verdict in words', async () => {
     await standIn.close()
-    standIn = await startTikTokStandIn({
+    standIn = await startStandIn({
       script: () => ({ body: { code: 40001, message: 'No permission to operate pixel' } })
     })
     await test.runtime.close()

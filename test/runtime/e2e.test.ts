@@ -6,7 +6,16 @@ import { readFileSync, statSync } from 'node:fs'
 import type { StandIn } from '../../src/runtime/standin'
 import type { Runtime } from '../../src/runtime'
 import { sha } from '../helpers'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn } from './helpers'
+import {
+  acceptedIds,
+  deadLetters,
+  orderCompleted,
+  post,
+  startTestRuntime,
+  waitFor,
+  type TestRuntime,
+  startStandIn
+} from './helpers'
 
 const TOKEN = 'e2e-secret-token-c0ffee'
 const PIXEL = 'E2EPIXEL'
@@ -35,16 +44,6 @@ async function sendWithAnalyticsNode(runtime: Runtime, count: number): Promise<s
   }
   await analytics.closeAndFlush({ timeout: 20_000 })
   return ids
-}
-
-/** event_id → how many times TikTok accepted it (requests answered with code 0 only). */
-function acceptedIds(standIn: StandIn, accepted: (n: number) => boolean = () => true): Map<string, number> {
-  const seen = new Map<string, number>()
-  standIn.requests.forEach(({ body }, n) => {
-    if (!accepted(n)) return
-    for (const event of body.data) seen.set(event.event_id as string, (seen.get(event.event_id as string) ?? 0) + 1)
-  })
-  return seen
 }
 
 describe('the runtime, end to end', () => {
@@ -111,10 +110,7 @@ describe('the runtime, end to end', () => {
     await waitFor(() => test!.runtime.pipeline.counts.deadLettered === 2)
     await test.runtime.close()
 
-    const lines = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const lines = deadLetters(test.deadLetterFile)
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
     expect(lines[0].reason).toContain('event_source_id is not a pixel')

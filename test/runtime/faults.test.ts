@@ -9,9 +9,20 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SqliteStore } from '../../src/runtime/queue/sqlite'
-import type { StandIn, StandInAnswer } from '../../src/runtime/standin'
-import { startCli } from './cli-process'
-import { orderCompleted, post, startStandIn, startTestRuntime, waitFor, withKey } from './helpers'
+import type { StandIn } from '../../src/runtime/standin'
+import { switchableScript, type TikTokAnswer } from '../support/switchable-tiktok'
+import { kill, startCli } from './cli-process'
+import {
+  acceptedIds,
+  deadLetters,
+  orderCompleted,
+  post,
+  printedEvents,
+  startStandIn,
+  startTestRuntime,
+  waitFor,
+  withKey
+} from './helpers'
 
 const TOKEN = 'faults-test-token-0042'
 const PIXEL = 'FAULTPIXEL'
@@ -21,32 +32,17 @@ const PIXEL = 'FAULTPIXEL'
  * `accepted` counts, per event id, the times TikTok accepted it.
  */
 async function switchableTikTok(latencyMs = 0) {
-  const state: { answer: 'ok' | '503' | '40001' } = { answer: 'ok' }
+  const state: { answer: TikTokAnswer } = { answer: 'ok' }
   const accepted = new Map<string, number>()
-  const answers: Record<string, StandInAnswer | undefined> = {
-    ok: undefined,
-    '503': { status: 503, body: 'Service Unavailable' },
-    '40001': { body: { code: 40001, message: 'No permission to operate pixel code: FAULTPIXEL' } }
-  }
   const standIn = await startStandIn({
     latencyMs,
-    script: (body) => {
-      const answer = answers[state.answer]
-      if (!answer)
-        for (const event of body.data) accepted.set(event.event_id!, (accepted.get(event.event_id!) ?? 0) + 1)
-      return answer
-    }
+    script: switchableScript(
+      () => state.answer,
+      'No permission to operate pixel code: FAULTPIXEL',
+      (id) => accepted.set(id, (accepted.get(id) ?? 0) + 1)
+    )
   })
   return { standIn, state, accepted }
-}
-
-/** The event ids of every request a stand-in that always accepts received, and how many times each. */
-function acceptedIds(standIn: StandIn): Map<string, number> {
-  const seen = new Map<string, number>()
-  for (const { body } of standIn.requests) {
-    for (const event of body.data) seen.set(event.event_id!, (seen.get(event.event_id!) ?? 0) + 1)
-  }
-  return seen
 }
 
 /** Posts `count` Order Completed events in batches of 100; resolves once every batch got its 200. */
@@ -101,8 +97,7 @@ describe('a runtime killed with kill -9', () => {
     const first = await startCli(live(standIn, { DATA_DIR: dataDir, WORKERS: '2' }))
     const ids = await sendOrders(first.url, 1500)
     await waitFor(() => standIn.stats.requests > 0)
-    first.child.kill('SIGKILL')
-    await first.exit
+    await kill(first)
     const second = await startCli(live(standIn, { DATA_DIR: dataDir }))
     await waitFor(() => ids.every((id) => acceptedIds(standIn).has(id)), 30_000)
     second.child.kill('SIGTERM')
@@ -155,9 +150,9 @@ describe('a poison event', () => {
     await waitFor(() => test.runtime.pipeline.pending === 0)
     expect(test.runtime.pipeline.counts).toMatchObject({ received: 1000, delivered: 999, deadLettered: 1 })
     expect(acceptedIds(standIn).has('msg-500')).toBe(false)
-    const records = readFileSync(test.deadLetterFile, 'utf8').trim().split('\n')
+    const records = deadLetters(test.deadLetterFile)
     expect(records).toHaveLength(1)
-    const record = JSON.parse(records[0])
+    const record = records[0]
     expect(record).toMatchObject({
       mapping: 'Complete Payment',
       status: 400,
@@ -191,10 +186,7 @@ describe('a poison event', () => {
     expect(await post(`${test.runtime.url}/v1/track`, orderCompleted(907))).toMatchObject({ status: 200 })
     await waitFor(() => test.runtime.pipeline.counts.deadLettered === 1)
     await waitFor(() => standIn.stats.events === 8)
-    const [record] = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const [record] = deadLetters(test.deadLetterFile)
     expect(record.reason).toMatch(/^the destination failed on this event: /)
     expect(test.logs.some((line) => / warn batch failed as a whole: sending it again in halves /.test(line))).toBe(true)
   })
@@ -228,10 +220,7 @@ describe('TikTok failing for longer than 8 attempts', () => {
     const test = await startTestRuntime(live(standIn, { RETRY_BUDGET_MS: '800' }))
     await sendOrders(test.runtime.url, 3)
     await waitFor(() => test.runtime.pipeline.counts.deadLettered === 3, 10_000)
-    const records = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const records = deadLetters(test.deadLetterFile)
     expect(records.map((record) => record.event.messageId).sort()).toEqual(['msg-0', 'msg-1', 'msg-2'])
     for (const record of records) {
       expect(record.status).toBe(503)
@@ -382,10 +371,7 @@ describe('what the queue keeps apart', () => {
     await post(`${test.runtime.url}/api/settings`, { accessToken: TOKEN, pixelCode: PIXEL }, withKey(test.runtime))
     await test.runtime.close()
     expect(standIn.stats.requests).toBe(0)
-    const records = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const records = deadLetters(test.deadLetterFile)
     expect(records.map((record) => record.event.messageId).sort()).toEqual(['msg-0', 'msg-1'])
     expect(records[0]).toMatchObject({
       status: 409,
@@ -421,10 +407,7 @@ describe('what the queue keeps apart', () => {
     expect(test.runtime.pipeline.counts.deadLettered).toBe(0)
     rmSync(test.deadLetterFile, { recursive: true })
     await waitFor(() => test.runtime.pipeline.counts.deadLettered === 3, 10_000)
-    const records = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const records = deadLetters(test.deadLetterFile)
     expect(records[0]).toMatchObject({
       mapping: 'A Mapping Since Removed',
       reason: 'mapping "A Mapping Since Removed" is no longer configured (MAPPINGS changed while the event was queued)'
@@ -463,9 +446,7 @@ describe('a restart with a backlog', () => {
     const test = await startTestRuntime({ DATA_DIR: dataDir })
     await waitFor(() => test.runtime.pipeline.counts.delivered === 2000, 20_000)
     expect(test.runtime.pipeline.counts).toMatchObject({ retried: 0, deadLettered: 0 })
-    const shown = test.printed.flatMap((line) =>
-      JSON.parse(line).data.map((event: { event_id: string }) => event.event_id)
-    )
+    const shown = printedEvents(test).map((event) => event.event_id)
     expect(new Set(shown).size).toBe(2000)
   })
 })

@@ -1,11 +1,11 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { configFromEnv } from '../../src/runtime/config'
 import { pageRoutes } from '../../src/page/routes'
 import { startRuntime, type Runtime } from '../../src/runtime'
 import { createLog } from '../../src/runtime/log'
-import { startTikTokStandIn, type StandInOptions } from '../../src/runtime/standin'
+import { startTikTokStandIn, type StandIn, type StandInOptions } from '../../src/runtime/standin'
 
 /** What a test started, closed after it (last started, first closed). */
 const started: { close(): Promise<void> }[] = []
@@ -18,6 +18,26 @@ export async function startStandIn(options?: StandInOptions) {
   const standIn = await startTikTokStandIn(options)
   started.push(standIn)
   return standIn
+}
+
+/**
+ * A stand-in ({@link startStandIn}) that answers `options.script` (TikTok's normal answer when it gives
+ * none) and counts, per event_id, the times TikTok accepted it (HTTP 200, code 0), and when it last did.
+ */
+export async function countingStandIn(options: StandInOptions = {}) {
+  const delivered = new Map<string, number>()
+  const deliveredAt = new Map<string, number>()
+  const standIn = await startStandIn({
+    ...options,
+    onRequest: ({ body }, answer) => {
+      if ((answer.status ?? 200) !== 200 || (answer.body as { code?: number }).code !== 0) return
+      for (const { event_id } of body.data) {
+        delivered.set(String(event_id), (delivered.get(String(event_id)) ?? 0) + 1)
+        deliveredAt.set(String(event_id), Date.now())
+      }
+    }
+  })
+  return { standIn, delivered, deliveredAt }
 }
 
 export interface TestRuntime {
@@ -56,6 +76,39 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
   return { runtime, logs, printed, deadLetterFile, dataDir }
 }
 
+/** A TikTok event as the dry-run runtime printed it (the parts tests read). */
+export interface PrintedEvent {
+  event: string
+  event_id: string
+  user: Record<string, unknown>
+  properties: Record<string, unknown>
+  page?: { url?: string }
+}
+
+/** The TikTok bodies the dry-run runtime printed, event by event. */
+export const printedEvents = (test: TestRuntime): PrintedEvent[] =>
+  test.printed.flatMap((line) => JSON.parse(line).data as PrintedEvent[])
+
+/** The records of a dead-letter file (JSON Lines), parsed; the file must hold at least one. */
+export const deadLetters = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+
+/**
+ * event_id → how many times a stand-in received it, over the requests it kept; with `accepted`, only
+ * the requests (by their index) the test knows TikTok accepted.
+ */
+export function acceptedIds(standIn: StandIn, accepted: (n: number) => boolean = () => true): Map<string, number> {
+  const seen = new Map<string, number>()
+  standIn.requests.forEach(({ body }, n) => {
+    if (!accepted(n)) return
+    for (const event of body.data) seen.set(event.event_id as string, (seen.get(event.event_id as string) ?? 0) + 1)
+  })
+  return seen
+}
+
 /** The header that carries the runtime's admin key, for its page API and /deliveries. */
 export const withKey = (runtime: Runtime) => ({ authorization: `Bearer ${runtime.config.adminKey}` })
 
@@ -68,9 +121,10 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   return { status: response.status, headers: response.headers, json: await response.json().catch(() => undefined) }
 }
 
-export const waitFor = async (condition: () => boolean, timeoutMs = 10_000) => {
+/** Polls `condition` (which may be asynchronous) every 10 ms until it holds; throws after `timeoutMs`. */
+export const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
   const start = Date.now()
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() - start > timeoutMs) throw new Error('timed out waiting')
     await new Promise((resolve) => setTimeout(resolve, 10))
   }

@@ -2,49 +2,20 @@
  * The runtime as `npm start` runs it, in its own process, stopped with a real SIGTERM.
  */
 import { Analytics } from '@segment/analytics-node'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTikTokStandIn, type StandIn } from '../../src/runtime/standin'
-import { orderCompleted, waitFor } from './helpers'
+import { startCli } from './cli-process'
+import { orderCompleted, startStandIn, waitFor } from './helpers'
 
 const ROOT = join(__dirname, '..', '..')
 
-let standIn: StandIn | undefined
-let child: ChildProcess | undefined
-afterEach(async () => {
-  child?.kill('SIGKILL')
-  await standIn?.close()
-  child = standIn = undefined
-})
-
-function startCli(
-  env: Record<string, string>
-): Promise<{ url: string; stderr: string[]; exit: Promise<number | null> }> {
-  const stderr: string[] = []
-  child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'tiktok-process-')), ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exit = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)))
-  child.stdout!.resume()
-  return new Promise((resolve, reject) => {
-    child!.stderr!.on('data', (chunk: Buffer) => {
-      stderr.push(...chunk.toString().split('\n').filter(Boolean))
-      const url = stderr.join('\n').match(/ listening url=(\S+)/)?.[1]
-      if (url) resolve({ url, stderr, exit })
-    })
-    void exit.then((code) => reject(new Error(`runtime exited with ${code}: ${stderr.join('\n')}`)))
-  })
-}
-
 describe('npm start', () => {
   it('loses nothing when SIGTERM comes right after the client flushed', async () => {
-    standIn = await startTikTokStandIn({ latencyMs: 20 })
+    const standIn = await startStandIn({ latencyMs: 20 })
     // A long flush interval: the events are still queued when SIGTERM comes.
-    const { url, stderr, exit } = await startCli({
+    const { child, url, stderr, exit } = await startCli({
       TIKTOK_ACCESS_TOKEN: 'process-token',
       TIKTOK_PIXEL_CODE: 'PIX',
       TIKTOK_API_URL: standIn.url,
@@ -56,7 +27,7 @@ describe('npm start', () => {
       analytics.track({ userId, event, properties })
     }
     await analytics.closeAndFlush({ timeout: 10_000 })
-    child!.kill('SIGTERM')
+    child.kill('SIGTERM')
     expect(await exit).toBe(0)
     expect(standIn.stats.events).toBe(500)
     const ids = new Set(standIn.requests.flatMap(({ body }) => body.data.map((event) => event.event_id)))
@@ -102,7 +73,7 @@ describe('npm start', () => {
   })
 
   it('prints the page URL with the admin key once, on one line of its own, and the key opens the page', async () => {
-    const { url, stderr } = await startCli({})
+    const { child, url, stderr, exit } = await startCli({})
     await waitFor(() => stderr.some((line) => line.includes(' info settings page ')))
     const line = stderr.find((candidate) => candidate.includes(' info settings page '))!
     const pageUrl = JSON.parse(line.split(' url=')[1]) as string
@@ -113,8 +84,8 @@ describe('npm start', () => {
     expect((await fetch(`${url}/deliveries`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200)
     const login = await fetch(pageUrl, { redirect: 'manual' })
     expect(login.status).toBe(303)
-    child!.kill('SIGTERM')
-    await new Promise((resolve) => child!.once('exit', resolve))
+    child.kill('SIGTERM')
+    await exit
     expect(stderr.filter((candidate) => candidate.includes(key))).toEqual([line])
   })
 

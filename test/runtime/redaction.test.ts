@@ -3,7 +3,7 @@
  * /deliveries or the Test connection message (issue: TikTok's JSON-escaped echo was shown in clear).
  */
 import { readFileSync } from 'node:fs'
-import { orderCompleted, post, startStandIn, startTestRuntime, waitFor, withKey } from './helpers'
+import { deadLetters, orderCompleted, post, startStandIn, startTestRuntime, waitFor, withKey } from './helpers'
 
 const TOKEN = 'runtime-secret-token-4b4b4b'
 const escaped = [...TOKEN].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('')
@@ -54,14 +54,10 @@ describe.each([
     const connection = await post(`${runtime.url}/api/test-connection`, {}, withKey(runtime))
     const deliveries = await (await fetch(`${runtime.url}/deliveries`, { headers: withKey(runtime) })).text()
     await runtime.close()
-    const deadLetters = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const records = deadLetters(test.deadLetterFile)
 
-    expect(deadLetters).toHaveLength(2)
-    for (const { reason } of deadLetters)
-      expect(reason).toMatch(/\[access token\]|\[withheld: it held the access token\]/)
+    expect(records).toHaveLength(2)
+    for (const { reason } of records) expect(reason).toMatch(/\[access token\]|\[withheld: it held the access token\]/)
     expect(connection.json.ok).toBe(false)
     expect(connection.json.message).toMatch(/^TikTok did not accept /)
     const everything = [

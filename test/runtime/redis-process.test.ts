@@ -2,18 +2,13 @@
  * Runtimes as `npm start` runs them (src/cli.ts), each in its own process, on one Redis: killed for
  * real (SIGKILL), and Redis itself killed (SIGKILL) and restarted on its AOF.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { ConsumerState } from '../../src/runtime/queue/store'
-import type { StandInOptions } from '../../src/runtime/standin'
-import { orderCompleted, post, startStandIn, waitFor } from './helpers'
+import { kill, startCli } from './cli-process'
+import { countingStandIn, orderCompleted, post, waitFor } from './helpers'
 import { redisSuite, startRedis, type RedisServer } from './redis-server'
 
 const { describeWithRedis, redisServer } = redisSuite()
-const ROOT = join(__dirname, '..', '..')
 const TOKEN = 'process-redis-token-77aa'
 
 let redis: RedisServer
@@ -23,72 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await redis?.stop()
 })
-
-interface Cli {
-  child: ChildProcess
-  url: string
-  stderr: string[]
-  exit: Promise<number | null>
-}
-
-const children = new Set<ChildProcess>()
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL')
-  children.clear()
-})
-
-/** The CLI in its own process with these variables; resolves once it listens. */
-function startCli(env: Record<string, string>): Promise<Cli> {
-  const stderr: string[] = []
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'tiktok-redis-process-')), ...env },
-    stdio: ['ignore', 'ignore', 'pipe']
-  })
-  children.add(child)
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr.push(...chunk.toString().split('\n').filter(Boolean))
-      const url = stderr.join('\n').match(/ listening url=(\S+)/)?.[1]
-      if (url) resolve({ child, url, stderr, exit })
-    })
-    void exit.then((code) => reject(new Error(`runtime exited with ${code}: ${stderr.join('\n')}`)))
-  })
-}
-
-/** kill -9, resolved once the process is gone. */
-async function kill(cli: Cli) {
-  cli.child.kill('SIGKILL')
-  await cli.exit
-}
-
-/** A stand-in counting, per event_id, the times TikTok accepted it (HTTP 200, code 0), and when it last did. */
-async function tiktok(options: StandInOptions) {
-  const delivered = new Map<string, number>()
-  const deliveredAt = new Map<string, number>()
-  const standIn = await startStandIn({
-    ...options,
-    keepBodies: false,
-    onRequest: ({ body }, answer) => {
-      if ((answer.status ?? 200) !== 200 || (answer.body as { code?: number }).code !== 0) return
-      for (const { event_id } of body.data) {
-        delivered.set(String(event_id), (delivered.get(String(event_id)) ?? 0) + 1)
-        deliveredAt.set(String(event_id), Date.now())
-      }
-    }
-  })
-  return { standIn, delivered, deliveredAt }
-}
-
-/** Polls an asynchronous condition every 50 ms. */
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 interface Health {
   status: string
@@ -120,7 +49,10 @@ const runtimeEnv = (prefix: string, apiUrl: string) => ({
 describeWithRedis('runtimes on one Redis, killed for real', () => {
   it('SIGKILL one while TikTok answers 503: once TikTok recovers, the other delivers every accepted event, the killed one’s share included', async () => {
     let failing = true
-    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const { standIn, delivered } = await countingStandIn({
+      keepBodies: false,
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
     const prefix = `proc-${randomBytes(4).toString('hex')}:`
     const [a, b] = await Promise.all([
       startCli(runtimeEnv(prefix, standIn.url)),
@@ -134,7 +66,7 @@ describeWithRedis('runtimes on one Redis, killed for real', () => {
     expect(accepted).toHaveLength(800)
     // A holds deliveries it has tried and failed: they are in its pending list, with their retry state.
     let seenA = await health(a.url)
-    await until(async () => {
+    await waitFor(async () => {
       seenA = await health(a.url)
       return seenA.status === 'degraded' && seenA.consumer.owned > 0
     })
@@ -163,14 +95,15 @@ describeWithRedis('runtimes on one Redis, killed for real', () => {
     )
     // Nothing is left behind in Redis: the killed runtime's entries were acknowledged by the other.
     const left = async () => [await client.xlen(`${prefix}queue`), await client.hlen(`${prefix}retry`)]
-    await until(async () => (await left()).every((n) => n === 0), 5_000).catch(() => undefined)
+    await waitFor(async () => (await left()).every((n) => n === 0), 5_000).catch(() => undefined)
     expect(await left()).toEqual([0, 0])
     expect([...b.stderr, ...a.stderr].join('\n')).not.toContain(TOKEN)
   }, 60_000)
 
   it('SIGKILL a runtime between two attempts: the next owner goes on from its retry state (the next attempt’s time, the attempts so far)', async () => {
     let failing = true
-    const { standIn, delivered, deliveredAt } = await tiktok({
+    const { standIn, delivered, deliveredAt } = await countingStandIn({
+      keepBodies: false,
       script: () => (failing ? { status: 503, body: 'busy' } : undefined)
     })
     const prefix = `proc-${randomBytes(4).toString('hex')}:`
@@ -180,7 +113,7 @@ describeWithRedis('runtimes on one Redis, killed for real', () => {
     const sent = await send(a.url, 0, 10)
     expect(sent).toHaveLength(10)
     const client = redis.client()
-    await until(async () => (await client.hlen(`${prefix}retry`)) === 10)
+    await waitFor(async () => (await client.hlen(`${prefix}retry`)) === 10)
     const states = Object.values(await client.hgetall(`${prefix}retry`)).map(
       (text) => JSON.parse(text) as { attempts: number; nextAt: number; firstFailedAt: number }
     )
@@ -202,7 +135,10 @@ describeWithRedis('runtimes on one Redis, killed for real', () => {
 
   it('Redis killed (SIGKILL) and restarted on its AOF, the runtime killed too: every event the Tracking API acknowledged is delivered', async () => {
     let failing = true
-    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const { standIn, delivered } = await countingStandIn({
+      keepBodies: false,
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
     const prefix = `proc-${randomBytes(4).toString('hex')}:`
     const a = await startCli(runtimeEnv(prefix, standIn.url))
     // A client sends 20 events at a time, one request after the other, through the Redis crash.

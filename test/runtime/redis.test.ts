@@ -6,9 +6,8 @@
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import type { StandInOptions } from '../../src/runtime/standin'
 import { sha } from '../helpers'
-import { orderCompleted, post, startStandIn, startTestRuntime, waitFor, withKey, type TestRuntime } from './helpers'
+import { countingStandIn, orderCompleted, post, startTestRuntime, waitFor, withKey, type TestRuntime } from './helpers'
 import { redisSuite, startRedis, type RedisServer } from './redis-server'
 
 const { describeWithRedis, redisServer } = redisSuite()
@@ -43,22 +42,6 @@ async function send(test: TestRuntime, from: number, count: number) {
   return (await post(`${test.runtime.url}/v1/batch`, { batch })).status
 }
 
-/**
- * A TikTok stand-in that answers `script` (TikTok's normal answer when it gives none) and counts, per
- * event_id, the times it accepted the event (HTTP 200, code 0).
- */
-async function tiktok(options: StandInOptions = {}) {
-  const delivered = new Map<string, number>()
-  const standIn = await startStandIn({
-    ...options,
-    onRequest: ({ body }, answer) => {
-      if ((answer.status ?? 200) !== 200 || (answer.body as { code?: number }).code !== 0) return
-      for (const { event_id } of body.data) delivered.set(String(event_id), (delivered.get(String(event_id)) ?? 0) + 1)
-    }
-  })
-  return { standIn, delivered }
-}
-
 const ids = (from: number, count: number) => Array.from({ length: count }, (_, i) => `msg-${from + i}`)
 
 const health = async (test: TestRuntime) => {
@@ -68,7 +51,7 @@ const health = async (test: TestRuntime) => {
 
 describeWithRedis('runtimes on one Redis', () => {
   it('share one queue: events taken by either are delivered once each, with the same body as the embedded queue', async () => {
-    const { standIn, delivered } = await tiktok()
+    const { standIn, delivered } = await countingStandIn()
     const prefix = newPrefix()
     const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, live)
@@ -102,7 +85,9 @@ describeWithRedis('runtimes on one Redis', () => {
 
   it('report the shared depth and each consumer on /health and /metrics; refuse events (503) while Redis is down, then go on', async () => {
     let failing = true
-    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const { standIn, delivered } = await countingStandIn({
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
     const prefix = newPrefix()
     const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, live)
@@ -142,7 +127,9 @@ describeWithRedis('runtimes on one Redis', () => {
 
   it('keep what a live runtime holds its own: while TikTok fails for several claim times, no other runtime takes it', async () => {
     let failing = true
-    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const { standIn, delivered } = await countingStandIn({
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
     const prefix = newPrefix()
     const live = { TIKTOK_ACCESS_TOKEN: TOKEN, TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, { ...live, REDIS_CLAIM_IDLE_MS: '600', RETRY_BASE_MS: '100', RETRY_MAX_MS: '300' })
@@ -163,7 +150,9 @@ describeWithRedis('runtimes on one Redis', () => {
 
   it('hand back what a stopping runtime holds: another delivers it at once, not after the claim time', async () => {
     let failing = true
-    const { standIn, delivered } = await tiktok({ script: () => (failing ? { status: 503, body: 'busy' } : undefined) })
+    const { standIn, delivered } = await countingStandIn({
+      script: () => (failing ? { status: 503, body: 'busy' } : undefined)
+    })
     const prefix = newPrefix()
     // A claim time far longer than the test: only the hand-back can give B what A held.
     const live = {
@@ -186,7 +175,7 @@ describeWithRedis('runtimes on one Redis', () => {
   })
 
   it('apply settings saved on one page to every runtime: a hold on a refused token ends on both, the token is never logged', async () => {
-    const { standIn, delivered } = await tiktok({ accessToken: TOKEN })
+    const { standIn, delivered } = await countingStandIn({ accessToken: TOKEN })
     const prefix = newPrefix()
     const wrong = { TIKTOK_ACCESS_TOKEN: 'wrong-token-0000000', TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, { ...wrong, AUTH_RETRY_MS: '60000' })
@@ -230,7 +219,7 @@ describeWithRedis('runtimes on one Redis', () => {
   })
 
   it('dead-letter to the stream what TikTok fails for longer than the retry budget, with the attempts', async () => {
-    const { standIn } = await tiktok({ script: () => ({ status: 503, body: 'busy' }) })
+    const { standIn } = await countingStandIn({ script: () => ({ status: 503, body: 'busy' }) })
     const prefix = newPrefix()
     const a = await onRedis(prefix, {
       TIKTOK_ACCESS_TOKEN: TOKEN,
@@ -258,7 +247,7 @@ describeWithRedis('runtimes on one Redis', () => {
 
   it('dead-letter to a Redis stream, and `tiktok-conversions replay --redis` delivers them once the cause is fixed', async () => {
     let refuse = true
-    const { standIn, delivered } = await tiktok({
+    const { standIn, delivered } = await countingStandIn({
       script: () =>
         refuse ? { body: { code: 40002, message: 'Invalid parameters: event is not supported' } } : undefined
     })

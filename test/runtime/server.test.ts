@@ -3,7 +3,16 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { StandIn } from '../../src/runtime/standin'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime, startStandIn, withKey } from './helpers'
+import {
+  deadLetters,
+  orderCompleted,
+  post,
+  startTestRuntime,
+  waitFor,
+  type TestRuntime,
+  startStandIn,
+  withKey
+} from './helpers'
 
 const TOKEN = 'server-test-token-9f9f9f'
 
@@ -220,10 +229,7 @@ describe('the dead-letter file', () => {
     rmSync(test.deadLetterFile, { recursive: true })
     await waitFor(() => test!.runtime.pipeline.counts.deadLettered === 1)
     expect(test.runtime.pipeline.pending).toBe(0)
-    const [record] = readFileSync(test.deadLetterFile, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line))
+    const [record] = deadLetters(test.deadLetterFile)
     expect(record).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
   })
 })

@@ -8,14 +8,11 @@ import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import { configFromEnv, ConfigError } from '../../src/runtime/config'
 import { clientIp } from '../../src/runtime/tracking-api'
-import { orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
+import { orderCompleted, post, printedEvents, startTestRuntime, waitFor, type TestRuntime } from './helpers'
 
 let test: TestRuntime
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` })
-/** The TikTok bodies the dry-run runtime printed, event by event. */
-const sentEvents = (test: TestRuntime) =>
-  test.printed.flatMap((line) => JSON.parse(line).data as { event_id: string; user: Record<string, unknown> }[])
 
 /**
  * Writes `head` to the runtime's port, then `trickle` one byte every `everyMs` until the connection closes.
@@ -141,8 +138,8 @@ describe('the client’s IP', () => {
     expect(
       (await post(`${test.runtime.url}/v1/track`, orderCompleted(2), { 'x-forwarded-for': '192.0.2.1' })).status
     ).toBe(200)
-    await waitFor(() => sentEvents(test).length === 2)
-    const users = Object.fromEntries(sentEvents(test).map((event) => [event.event_id, event.user]))
+    await waitFor(() => printedEvents(test).length === 2)
+    const users = Object.fromEntries(printedEvents(test).map((event) => [event.event_id, event.user]))
     expect(users['msg-1']).toMatchObject({ ip: '127.0.0.1', user_agent: 'Mozilla/5.0 (X11)' })
     expect(users['msg-2']).toMatchObject({ ip: '203.0.113.9' })
   })
@@ -154,8 +151,8 @@ describe('the client’s IP', () => {
     expect(
       (await post(`${test.runtime.url}/v1/batch`, { batch: [withoutIp, orderCompleted(2)] }, headers)).status
     ).toBe(200)
-    await waitFor(() => sentEvents(test).length === 2)
-    const users = Object.fromEntries(sentEvents(test).map((event) => [event.event_id, event.user]))
+    await waitFor(() => printedEvents(test).length === 2)
+    const users = Object.fromEntries(printedEvents(test).map((event) => [event.event_id, event.user]))
     expect(users['msg-1']).toMatchObject({ ip: '198.51.100.7' })
     expect(users['msg-2']).toMatchObject({ ip: '203.0.113.9' })
   })
@@ -280,8 +277,8 @@ describe('bounds', () => {
     expect(answer).toMatchObject({ success: true, rejectedCount: 600_000 })
     expect(answer.rejected).toHaveLength(10)
     expect(answer.rejected[0]).toEqual({ index: 1, reason: expect.stringContaining('"type" must be one of') })
-    await waitFor(() => sentEvents(test).length === 1)
-    expect(sentEvents(test)[0].event_id).toBe('msg-1')
+    await waitFor(() => printedEvents(test).length === 1)
+    expect(printedEvents(test)[0].event_id).toBe('msg-1')
   })
 
   it('a gzipped body (analytics-python’s gzip option) is taken; gunzipped, it is bounded like any other', async () => {
@@ -296,8 +293,8 @@ describe('bounds', () => {
       status: 200,
       json: { success: true }
     })
-    await waitFor(() => sentEvents(test).length === 1)
-    expect(sentEvents(test)[0]).toMatchObject({ event_id: 'msg-1', user: { ip: '203.0.113.9' } })
+    await waitFor(() => printedEvents(test).length === 1)
+    expect(printedEvents(test)[0]).toMatchObject({ event_id: 'msg-1', user: { ip: '203.0.113.9' } })
 
     const bomb = JSON.stringify({ batch: [orderCompleted(2)], pad: ' '.repeat(3_000_000) })
     expect(gzipSync(bomb).length).toBeLessThan(10_000)

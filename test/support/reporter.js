@@ -7,20 +7,15 @@ const { chooseRedis } = require('./redis-choice')
 class RunNotesReporter {
   onRunComplete() {
     const notes = []
-    let choice
-    try {
-      choice = chooseBrowser()
-    } catch {
-      choice = undefined // a wrong CHROMIUM_PATH fails the browser tests themselves, loudly
+    for (const choose of [chooseBrowser, chooseRedis]) {
+      let choice
+      try {
+        choice = choose()
+      } catch {
+        choice = undefined // a wrong CHROMIUM_PATH or REDIS_SERVER fails those tests themselves, loudly
+      }
+      if (choice && 'skip' in choice) notes.push(`${choice.deliberate ? 'note' : 'WARNING'}: ${choice.skip}`)
     }
-    if (choice && 'skip' in choice) notes.push(`${choice.deliberate ? 'note' : 'WARNING'}: ${choice.skip}`)
-    let redis
-    try {
-      redis = chooseRedis()
-    } catch {
-      redis = undefined // a wrong REDIS_SERVER fails the Redis tests themselves, loudly
-    }
-    if (redis && 'skip' in redis) notes.push(`${redis.deliberate ? 'note' : 'WARNING'}: ${redis.skip}`)
     if (process.env.TEST_SEED) notes.push(`note: test files ran in the order of TEST_SEED=${process.env.TEST_SEED}`)
     for (const note of notes) process.stderr.write(`\n${note}\n`)
   }

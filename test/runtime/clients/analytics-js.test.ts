@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { sha } from '../../helpers'
 import { browserSuite, launchChromium } from '../../page/browser'
-import { startTestRuntime, waitFor, type TestRuntime } from '../helpers'
+import { printedEvents, startTestRuntime, waitFor, type PrintedEvent } from '../helpers'
 
 const { describeInBrowser, executablePath } = browserSuite()
 
@@ -24,17 +24,6 @@ const PAGE = `<!doctype html>
 <body><h1>Checkout</h1></body></html>`
 const TTCLID = 'E.C.P.browser-click-7'
 const WRITE_KEY = 'site-write-key'
-
-interface SentEvent {
-  event: string
-  event_id: string
-  user: Record<string, unknown>
-  properties: Record<string, unknown>
-  page?: { url?: string }
-}
-
-const sentEvents = (test: TestRuntime): SentEvent[] =>
-  test.printed.flatMap((line) => JSON.parse(line).data as SentEvent[])
 
 /** What the page's analytics.js does, run in the page: load with these arguments, then track `orders`. */
 async function loadAndTrack(page: Page, load: { settings: object; options?: object }, orders: number[]) {
@@ -108,7 +97,7 @@ describeInBrowser('analytics.js against the runtime', () => {
   })
 
   /** The TikTok event of order `i`, as a browser's analytics.js sends it: IP, user agent and ttclid. */
-  async function expectFromBrowser(event: SentEvent | undefined, i: number) {
+  async function expectFromBrowser(event: PrintedEvent | undefined, i: number) {
     expect(event).toMatchObject({
       event: 'CompletePayment',
       user: {
@@ -126,8 +115,8 @@ describeInBrowser('analytics.js against the runtime', () => {
     const test = await startTestRuntime({ FLUSH_INTERVAL_MS: '50' })
     await page.goto(`${siteUrl}/?ttclid=${TTCLID}`)
     await loadAndTrack(page, inline(test.runtime.url), [1, 2])
-    await waitFor(() => sentEvents(test).length === 2, 15_000)
-    const byOrder = (i: number) => sentEvents(test).find((event) => event.properties.order_id === `order-${i}`)
+    await waitFor(() => printedEvents(test).length === 2, 15_000)
+    const byOrder = (i: number) => printedEvents(test).find((event) => event.properties.order_id === `order-${i}`)
     await expectFromBrowser(byOrder(1), 1)
     await expectFromBrowser(byOrder(2), 2)
     expect(requests.filter(({ url }) => url.startsWith(`${test.runtime.url}/v1/t`))).toHaveLength(2)
@@ -143,9 +132,9 @@ describeInBrowser('analytics.js against the runtime', () => {
     await loadAndTrack(page, inline(before.runtime.url), [1, 2])
     await new Promise((resolve) => setTimeout(resolve, 2_500))
     const test = await startTestRuntime({ PORT: port, FLUSH_INTERVAL_MS: '50' })
-    await waitFor(() => sentEvents(test).length === 2, 20_000)
+    await waitFor(() => printedEvents(test).length === 2, 20_000)
 
-    const byOrder = (i: number) => sentEvents(test).find((event) => event.properties.order_id === `order-${i}`)
+    const byOrder = (i: number) => printedEvents(test).find((event) => event.properties.order_id === `order-${i}`)
     await expectFromBrowser(byOrder(1), 1)
     await expectFromBrowser(byOrder(2), 2)
     const posts = requests.filter(({ url, method }) => url.startsWith(`${test.runtime.url}/v1/t`) && method === 'POST')
@@ -161,10 +150,10 @@ describeInBrowser('analytics.js against the runtime', () => {
       inline(test.runtime.url, { deliveryStrategy: { strategy: 'batching', config: { size: 3, timeout: 200 } } }),
       [1, 2, 3]
     )
-    await waitFor(() => sentEvents(test).length === 3, 15_000)
+    await waitFor(() => printedEvents(test).length === 3, 15_000)
     for (const i of [1, 2, 3]) {
       await expectFromBrowser(
-        sentEvents(test).find((event) => event.properties.order_id === `order-${i}`),
+        printedEvents(test).find((event) => event.properties.order_id === `order-${i}`),
         i
       )
     }
@@ -175,8 +164,8 @@ describeInBrowser('analytics.js against the runtime', () => {
     const test = await startTestRuntime({ FLUSH_INTERVAL_MS: '50', SEGMENT_WRITE_KEY: WRITE_KEY })
     await page.goto(`${siteUrl}/?ttclid=${TTCLID}`)
     await loadAndTrack(page, { settings: { writeKey: WRITE_KEY, cdnURL: test.runtime.url } }, [4])
-    await waitFor(() => sentEvents(test).length === 1, 15_000)
-    await expectFromBrowser(sentEvents(test)[0], 4)
+    await waitFor(() => printedEvents(test).length === 1, 15_000)
+    await expectFromBrowser(printedEvents(test)[0], 4)
     expect(requests.map(({ url }) => url)).toContain(`${test.runtime.url}/v1/projects/${WRITE_KEY}/settings`)
   })
 })
