@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { startTikTokStandIn } from '../src/runtime/standin'
+import { startTikTokStandIn } from '../src/runtime/tools/standin'
 import { switchableScript, type TikTokAnswer } from '../test/support/switchable-tiktok'
 import { orderCompletedEvents } from './events'
 

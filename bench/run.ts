@@ -84,9 +84,9 @@ function child(
   return proc
 }
 
-/** Starts `src/runtime/standin.ts` and resolves with its URL, the first line it prints. */
+/** Starts `src/runtime/tools/standin.ts` and resolves with its URL, the first line it prints. */
 function startStandIn(latencyMs: number): Promise<{ url: string; stop: () => void }> {
-  const proc = child(['src/runtime/standin.ts', '--latency', String(latencyMs)])
+  const proc = child(['src/runtime/tools/standin.ts', '--latency', String(latencyMs)])
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('stand-in did not start within 30 s')), 30_000)
     proc.on('exit', (code) => reject(new Error(`stand-in exited with code ${code}`)))

@@ -9,7 +9,7 @@ import type { JSONObject } from '@segment/actions-core'
 import destination from '../src'
 import { presets } from '../src/destination/presets'
 import { sampleEvents } from '../src/page/samples'
-import { startTikTokStandIn } from '../src/runtime/standin'
+import { startTikTokStandIn } from '../src/runtime/tools/standin'
 
 async function main() {
   const standIn = await startTikTokStandIn()

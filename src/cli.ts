@@ -9,12 +9,12 @@
  *
  * `tiktok-conversions replay --redis [--url URL]`: the same for the Redis dead-letter stream (REDIS_URL).
  */
-import { configFromEnv, ConfigError, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/config'
+import { configFromEnv, ConfigError, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/ops/config'
 import { pageRoutes } from './page/routes'
 import { startRuntime } from './runtime'
-import { createLog } from './runtime/log'
-import { ReplayError, replayFile } from './runtime/replay'
-import { MappingsError } from './runtime/subscriptions'
+import { createLog } from './runtime/ops/log'
+import { ReplayError, replayFile } from './runtime/tools/replay-file'
+import { MappingsError } from './runtime/routing/subscriptions'
 
 async function main() {
   const log = createLog()
@@ -54,7 +54,7 @@ async function main() {
     pid: process.pid,
     mode,
     tracking_api: `${runtime.url}/v1/batch`,
-    subscriptions: `${config.subscriptions.length} from ${config.subscriptionSource}`,
+    subscriptions: `${runtime.subscriptions.length} from ${runtime.subscriptionSource}`,
     tiktok:
       mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
     pixel_code: runtime.settings.pixelCode,
@@ -72,7 +72,7 @@ async function main() {
 
 /** `replay --redis`: the Redis dead-letter stream, loaded only for it (`npm start` loads nothing of Redis). */
 async function replayRedisStream(args: string[]) {
-  const { replayOptions, replayRedis } = await import('./redis-replay')
+  const { replayOptions, replayRedis } = await import('./runtime/tools/replay-redis')
   let options
   try {
     options = replayOptions(args, process.env)

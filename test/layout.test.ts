@@ -78,6 +78,44 @@ describe('the layout', () => {
   })
 })
 
+/**
+ * Inside the runtime, the same rule: each folder imports only the folders below it. The files directly
+ * in src/runtime compose the parts and sit on top; tools (replays, the stand-in) use the HTTP surface
+ * and the storage; the HTTP surface hands events to delivery; delivery routes with routing and keeps
+ * its state in storage; everything logs and reads its configuration through ops.
+ */
+const RUNTIME = join(SRC, 'runtime')
+const RUNTIME_FOLDERS = ['(root)', 'tools', 'http', 'delivery', 'routing', 'storage', 'ops'] as const
+const runtimeFolderOf = (file: string) => {
+  const parts = relative(RUNTIME, file).split('/')
+  return parts.length > 1 ? parts[0] : '(root)'
+}
+
+describe('the runtime floor', () => {
+  const runtimeFiles = sources.filter((file) => !relative(RUNTIME, file).startsWith('..'))
+
+  it('has only its named folders, and at most 8 files directly in src/runtime', () => {
+    const folders = new Set(runtimeFiles.map(runtimeFolderOf))
+    expect([...folders].sort()).toEqual([...RUNTIME_FOLDERS].sort())
+    expect(runtimeFiles.filter((file) => runtimeFolderOf(file) === '(root)').length).toBeLessThanOrEqual(8)
+  })
+
+  it('imports only from its own folder or the folders below it', () => {
+    const upward: string[] = []
+    for (const file of runtimeFiles) {
+      const folder = runtimeFolderOf(file)
+      for (const specifier of imports(file).filter((spec) => spec.startsWith('.'))) {
+        const target = resolve(dirname(file), specifier)
+        if (relative(RUNTIME, target).startsWith('..')) continue
+        const to = runtimeFolderOf(target)
+        const rank = (name: string) => RUNTIME_FOLDERS.indexOf(name as (typeof RUNTIME_FOLDERS)[number])
+        if (to !== folder && rank(to) < rank(folder)) upward.push(`${relative(SRC, file)} imports ${specifier} (${to})`)
+      }
+    }
+    expect(upward).toEqual([])
+  })
+})
+
 describe('the plugin folder copied into a host', () => {
   // What a host of segmentio/action-destinations' kind does: copy the folder into its destinations
   // folder, compile it with its own build, and load it with its own actions-core.

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import { startTikTokStandIn, type StandIn } from '../src/runtime/standin'
+import { startTikTokStandIn, type StandIn } from '../src/runtime/tools/standin'
 import { sha } from './helpers'
 import { orderCompleted, waitFor } from './runtime/helpers'
 

@@ -45,7 +45,7 @@ function settingsForm(runtime: Runtime): string {
 }
 
 function presetsTable(runtime: Runtime): string {
-  const usingPresets = runtime.config.subscriptionSource === 'presets'
+  const usingPresets = runtime.subscriptionSource === 'presets'
   const rows = (destination.presets ?? [])
     .map((preset) => {
       const trigger = 'subscribe' in preset ? preset.subscribe : ''
@@ -54,9 +54,9 @@ function presetsTable(runtime: Runtime): string {
     .join('')
   const mappings = usingPresets
     ? ''
-    : `<h3>Mappings of ${e(runtime.config.subscriptionSource)}</h3>
+    : `<h3>Mappings of ${e(runtime.subscriptionSource)}</h3>
       <table><thead><tr><th scope="col">Mapping</th><th scope="col">Trigger</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead><tbody>
-      ${runtime.config.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
+      ${runtime.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
       </tbody></table>`
   return `
   <section aria-labelledby="presets-title">

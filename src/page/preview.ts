@@ -12,8 +12,8 @@ import type { FieldIssue } from '../destination/reportWebEvent/errors'
 import type { Payload } from '../destination/reportWebEvent/generated-types'
 import { describeIssues, prepareEvent, type Prepared } from '../destination/reportWebEvent/prepare'
 import type { Runtime } from '../runtime'
-import { ACTION, integrationEnabled, type Subscription } from '../runtime/subscriptions'
-import { toEvent } from '../runtime/tracking'
+import { ACTION, integrationEnabled, type Subscription } from '../runtime/routing/subscriptions'
+import { toEvent } from '../runtime/http/tracking-request'
 import { nowSeconds, setApiBaseUrl } from '../destination/tiktok/api'
 import type { TikTokRequestBody } from '../destination/tiktok/types'
 import { jsonErrorPosition } from './json-error'
@@ -73,7 +73,7 @@ function schemaIssues(error: Error & { errors?: { pointer?: string; message: str
 }
 
 function matching(runtime: Runtime, event: SegmentEvent): Subscription[] {
-  return runtime.config.subscriptions.filter((subscription) => subscription.matches(event))
+  return runtime.subscriptions.filter((subscription) => subscription.matches(event))
 }
 
 export async function preview(runtime: Runtime, text: string): Promise<PreviewResult> {
@@ -88,7 +88,7 @@ export async function preview(runtime: Runtime, text: string): Promise<PreviewRe
   const subscriptions = matching(runtime, event)
   if (subscriptions.length === 0) {
     return {
-      message: `No ${runtime.config.subscriptionSource === 'presets' ? 'preset' : 'mapping'} matches this event.`,
+      message: `No ${runtime.subscriptionSource === 'presets' ? 'preset' : 'mapping'} matches this event.`,
       matches: []
     }
   }

@@ -3,39 +3,22 @@
  * actions-core and delivers to TikTok in batches; in dry-run (no credentials) the bodies go to an
  * embedded TikTok stand-in on loopback and are printed, so nothing leaves the machine. The stand-in
  * runs in dry-run only: it is closed when the runtime goes live.
+ *
+ * This module composes the parts (storage, runtime, HTTP surface, stand-in); it holds no logic of its own.
  */
-import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { isIPv6, type AddressInfo } from 'node:net'
-import type { Settings } from '../destination/generated-types'
-import { startTikTokStandIn, type StandIn } from './standin'
-import type { TikTokRequestBody } from '../destination/tiktok/types'
-import { ConfigError, type RuntimeConfig } from './config'
-import { DeadLetterFile, type DeadLetterSink } from './deadletter'
-import { inThreadExecutor, workerExecutor, type Executor } from './executor'
-import { createLog, type Log } from './log'
-import { MatchKeyTally } from './match-keys'
-import { createMetrics, type RuntimeMetrics } from './metrics'
-import { Pipeline, type BatchSummary } from './pipeline'
-import { SqliteStore } from './queue/sqlite'
-import type { DeliveryStore } from './queue/store'
-import type { SharedSettings } from './shared-settings'
-import { answerClientError } from './http'
-import { handle } from './server'
+import type { RuntimeConfig } from './ops/config'
+import { createLog, type Log } from './ops/log'
+import { answerClientError } from './http/io'
+import { handle } from './http/server'
+import { startingSubscriptions } from './routing/subscriptions'
+import { Runtime } from './runtime'
+import { openStorage } from './storage/open'
+import { startTikTokStandIn } from './tools/standin'
+import type { Route } from './types'
 
-export type Mode = 'live' | 'dry-run'
-
-/** Extra routes (the settings page): true when the route answered. */
-export type Route = (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean> | boolean
-
-export interface Delivery {
-  at: string
-  /** Dry-run: the exact body that would have gone to TikTok. */
-  body?: TikTokRequestBody
-  /** Live: what became of a batch. */
-  batch?: BatchSummary
-}
+export { Runtime } from './runtime'
+export type { Delivery, Mode, Route } from './types'
+export type { Storage } from './storage/store'
 
 export interface RuntimeOptions {
   log?: Log
@@ -45,286 +28,11 @@ export interface RuntimeOptions {
   routes?: ((runtime: Runtime) => Route)[]
 }
 
-/** Placeholder of dry-run: the pixel is the real one when known. */
-const DRY_RUN_PIXEL = 'DRY_RUN_PIXEL'
-
-/**
- * Replaces the settings file atomically, never writing through a link: a new file with a random name
- * in the same directory, created exclusively (O_EXCL fails on anything already there, a symlink
- * included), mode 0600, synced, then renamed over the file.
- */
-function writeSettingsFile(file: string, settings: Partial<Settings>): void {
-  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
-  const fd = openSync(
-    temporary,
-    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
-    0o600
-  )
-  let renamed = false
-  try {
-    try {
-      fchmodSync(fd, 0o600)
-      writeFileSync(fd, JSON.stringify(settings, null, 2) + '\n')
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(temporary, file)
-    renamed = true
-  } finally {
-    if (!renamed) rmSync(temporary, { force: true })
-  }
-}
-
-/** Where a runtime keeps what it accepted: the durable queue and the dead-letter sink. */
-export interface Storage {
-  store: DeliveryStore
-  deadLetter: DeadLetterSink
-  /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
-  settings?: SharedSettings
-}
-
-/** The embedded default: SQLite and a dead-letter file in DATA_DIR. */
-function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
-  try {
-    return {
-      store: new SqliteStore({ dataDir: config.dataDir, synchronous: config.sqliteSynchronous }),
-      deadLetter: new DeadLetterFile(config.deadLetterFile, log)
-    }
-  } catch (error) {
-    throw new ConfigError(`DATA_DIR ${config.dataDir}: cannot open the queue (${(error as Error).message})`)
-  }
-}
-
-/** Redis when REDIS_URL is set (loaded only then: without it, nothing of Redis runs), else the embedded storage. */
-async function defaultStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
-  if (!config.redisUrl) return embeddedStorage(config, log)
-  const { redisStorage } = await import('./queue/redis')
-  return redisStorage(config, log)
-}
-
-export class Runtime {
-  readonly pipeline: Pipeline
-  readonly metrics: RuntimeMetrics
-  readonly deliveries: Delivery[] = []
-  readonly routes: Route[] = []
-  /** Per mapping, how many of the last delivered events carried each match key (counts only). */
-  readonly matchKeys = new MatchKeyTally()
-  closing = false
-  private current: Partial<Settings>
-  private readonly executor: Executor
-  private inFlight = 0
-  private server?: Server
-  private address?: AddressInfo
-  private standIn?: StandIn
-  private standInChange: Promise<void> = Promise.resolve()
-  /** Settings changes, one at a time (saved here, or by another runtime sharing them). */
-  private settingsChange: Promise<void> = Promise.resolve()
-  /** The token of dry-run, random: the stand-in records only bodies sent with it, never a forged one. */
-  private readonly dryRunToken = `dry-run-${randomBytes(16).toString('hex')}`
-
-  constructor(
-    readonly config: RuntimeConfig,
-    readonly log: Log,
-    private readonly openStandIn: (accessToken: string) => Promise<StandIn>,
-    readonly storage: Storage
-  ) {
-    this.current = { ...config.settings }
-    this.metrics = createMetrics(
-      () => {
-        const health = this.pipeline.health()
-        return {
-          inFlight: this.inFlight,
-          held: health.held === true,
-          degraded: health.status !== 'ok',
-          consumer: storage.store.consumer?.()
-        }
-      },
-      () => storage.store.stats(),
-      { sharedQueue: storage.store.shared === true }
-    )
-    this.executor =
-      config.workers > 0
-        ? workerExecutor(config.workers, (reason) =>
-            log.error('delivery thread stopped; delivering in the main thread', { reason })
-          )
-        : inThreadExecutor()
-    this.pipeline = new Pipeline({
-      ...config,
-      executor: this.countingInFlight(this.executor),
-      store: storage.store,
-      deadLetter: storage.deadLetter,
-      metrics: this.metrics,
-      settings: () => this.effectiveSettings(),
-      apiBaseUrl: () => this.apiBaseUrl(),
-      dryRun: () => this.mode() === 'dry-run',
-      log,
-      matchKeys: this.matchKeys,
-      onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
-    })
-  }
-
-  /** The executor, counting the batches in flight for /metrics. */
-  private countingInFlight(executor: Executor): Executor {
-    return {
-      run: async (task) => {
-        this.inFlight++
-        try {
-          return await executor.run(task)
-        } finally {
-          this.inFlight--
-        }
-      },
-      abort: () => executor.abort(),
-      close: () => executor.close()
-    }
-  }
-
-  get url(): string {
-    const host = this.address?.address ?? this.config.host
-    return `http://${isIPv6(host) ? `[${host}]` : host}:${this.address?.port ?? this.config.port}`
-  }
-
-  mode(): Mode {
-    return this.current.accessToken && this.current.pixelCode ? 'live' : 'dry-run'
-  }
-
-  /** The settings as saved: the page may show that a token is set, never the token. */
-  get settings(): Readonly<Partial<Settings>> {
-    return this.current
-  }
-
-  /** What batches are sent with: the saved settings live, placeholders in dry-run. */
-  effectiveSettings(): Settings {
-    if (this.mode() === 'live') return this.current as Settings
-    return { accessToken: this.dryRunToken, pixelCode: this.current.pixelCode || DRY_RUN_PIXEL }
-  }
-
-  /**
-   * Saves settings and switches mode. Shared settings (Redis) are stored there first, for every
-   * runtime; else, with a settings file, the file (mode 0600) is replaced first, atomically. If
-   * storing fails, nothing changes. Going to dry-run starts the stand-in before the switch; going live
-   * closes it after.
-   */
-  updateSettings(settings: Partial<Settings>): Promise<void> {
-    return this.changeSettings(async () => {
-      const next = { ...this.current, ...settings }
-      const shared = this.storage.settings
-      const file = this.config.settingsFile
-      if (shared) await shared.save(next)
-      else if (file) writeSettingsFile(file, next)
-      await this.apply(next, 'settings saved')
-    })
-  }
-
-  /** Settings saved by another runtime sharing them: applied here too (nothing when they are the same). */
-  applySharedSettings(settings: Partial<Settings>): Promise<void> {
-    return this.changeSettings(async () => {
-      if (settings.accessToken === this.current.accessToken && settings.pixelCode === this.current.pixelCode) return
-      await this.apply({ ...settings }, 'settings changed by another runtime')
-    })
-  }
-
-  private changeSettings(change: () => Promise<void>): Promise<void> {
-    const done = this.settingsChange.then(change)
-    this.settingsChange = done.catch(() => undefined)
-    return done
-  }
-
-  private async apply(next: Partial<Settings>, message: string) {
-    const live = Boolean(next.accessToken && next.pixelCode)
-    if (!live) await this.standInFor('dry-run')
-    this.current = next
-    this.log.info(message, { mode: this.mode(), pixel_code: this.current.pixelCode })
-    if (live) await this.standInFor('live')
-    // A hold on TikTok's refusal of the old settings ends: the queued events go with the new ones.
-    this.pipeline.resume()
-  }
-
-  /**
-   * The stand-in runs in dry-run only: started for it, closed for live and once the runtime has
-   * stopped (one change at a time).
-   */
-  standInFor(mode: Mode | 'stopped'): Promise<void> {
-    this.standInChange = this.standInChange.then(async () => {
-      if (mode === 'dry-run' && !this.standIn && !this.closing) {
-        this.standIn = await this.openStandIn(this.dryRunToken)
-      } else if (mode !== 'dry-run' && this.standIn) {
-        const standIn = this.standIn
-        this.standIn = undefined
-        await standIn.close()
-      }
-    })
-    return this.standInChange
-  }
-
-  /** Where requests go: TikTok (or TIKTOK_API_URL) live, the embedded stand-in in dry-run. */
-  apiBaseUrl(): string | undefined {
-    if (this.mode() === 'live') return this.config.apiUrl
-    // Never TikTok's own address with the dry-run token: without its stand-in, dry-run sends nothing.
-    if (!this.standIn) throw new Error('dry-run without its stand-in: nothing is sent')
-    return this.standIn.url
-  }
-
-  remember(delivery: Delivery) {
-    this.deliveries.push(delivery)
-    if (this.deliveries.length > this.config.keepDeliveries) this.deliveries.shift()
-  }
-
-  async listen(): Promise<void> {
-    try {
-      await this.storage.deadLetter.check()
-    } catch (error) {
-      throw new ConfigError(`dead-letter ${this.storage.deadLetter.where} is not writable: ${(error as Error).message}`)
-    }
-    // A request's headers and body must arrive within REQUEST_TIMEOUT_MS (30 s at most), checked every
-    // second at most: a client sending a byte at a time cannot hold a connection for minutes.
-    const timeout = this.config.requestTimeoutMs
-    const server = createServer(
-      { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(1_000, timeout / 2) },
-      (req, res) => void handle(this, req, res)
-    )
-    server.on('clientError', answerClientError)
-    server.keepAliveTimeout = 5_000
-    this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error) =>
-        reject(new ConfigError(`cannot listen on ${this.config.host}:${this.config.port}: ${error.message}`))
-      )
-      server.listen(this.config.port, this.config.host, () => resolve())
-    })
-    this.address = server.address() as AddressInfo
-  }
-
-  /** Stops intake, delivers (or dead-letters) everything pending, then closes. */
-  async close(): Promise<void> {
-    if (this.closing) return
-    this.closing = true
-    const stopped = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
-    this.server?.closeIdleConnections()
-    await this.pipeline.drain(this.config.shutdownTimeoutMs)
-    this.server?.closeAllConnections()
-    await stopped
-    await this.executor.close()
-    await this.standInFor('stopped')
-    const { counts, pending } = this.pipeline
-    await this.storage.settings?.close()
-    await this.storage.store.close()
-    this.log.info('stopped', {
-      received: counts.received,
-      delivered: counts.delivered,
-      dead_lettered: counts.deadLettered,
-      skipped: counts.skipped,
-      unmatched: counts.unmatched,
-      still_queued: pending
-    })
-  }
-}
-
 export async function startRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
-  const storage = await defaultStorage(config, log)
+  const routing = startingSubscriptions(config.mappingsFile)
+  const storage = await openStorage(config, log)
   if (storage.settings) {
     // What the shared place holds wins; the variables and SETTINGS_FILE only fill what it lacks.
     try {
@@ -348,7 +56,8 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
           runtime.remember({ at: new Date().toISOString(), body })
         }
       }),
-    storage
+    storage,
+    routing
   )
   for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
   storage.settings?.watch((settings) => {
@@ -360,7 +69,7 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
   })
   try {
     await runtime.standInFor(runtime.mode())
-    await runtime.listen()
+    await runtime.listen((req, res) => void handle(runtime, req, res), answerClientError)
     // Delivery starts once where it sends to is up: in dry-run, the stand-in.
     runtime.pipeline.start()
   } catch (error) {

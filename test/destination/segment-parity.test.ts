@@ -8,7 +8,7 @@ import { defaultValues, Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import destination from '../../src/destination'
 import { presets } from '../../src/destination/presets'
-import { parseMappings } from '../../src/runtime/subscriptions'
+import { parseMappings } from '../../src/runtime/routing/subscriptions'
 import { mockTikTok, SETTINGS, sha } from '../helpers'
 
 const runtime = new Destination(destination)

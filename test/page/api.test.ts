@@ -5,7 +5,7 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sampleEvents } from '../../src/page/samples'
-import type { StandIn } from '../../src/runtime/standin'
+import type { StandIn } from '../../src/runtime/tools/standin'
 import { sha } from '../helpers'
 import { post, startTestRuntime, type TestRuntime, startStandIn, withKey } from '../runtime/helpers'
 

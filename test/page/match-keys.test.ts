@@ -3,7 +3,7 @@
  * key, and the sentence for the weakest one.
  */
 import { sampleEvents } from '../../src/page/samples'
-import { percent, sharesOf } from '../../src/page/match-keys'
+import { percent, sharesOf } from '../../src/page/match-keys-panel'
 import type { MatchKey } from '../../src/destination/reportWebEvent/match-keys'
 import { orderCompleted, post, startTestRuntime, waitFor, withKey } from '../runtime/helpers'
 

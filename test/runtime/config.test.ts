@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ConfigError, configFromEnv, isLoopback } from '../../src/runtime/config'
+import { ConfigError, configFromEnv, isLoopback } from '../../src/runtime/ops/config'
 
 const settingsFile = (content: string, mode = 0o644) => {
   const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'settings.json')

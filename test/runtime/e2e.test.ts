@@ -3,7 +3,7 @@
  */
 import { Analytics } from '@segment/analytics-node'
 import { readFileSync, statSync } from 'node:fs'
-import type { StandIn } from '../../src/runtime/standin'
+import type { StandIn } from '../../src/runtime/tools/standin'
 import type { Runtime } from '../../src/runtime'
 import { sha } from '../helpers'
 import {

@@ -3,7 +3,7 @@
  * thread or in the delivery threads, and every event of a batch gets a retryable status (it stays queued).
  */
 import { presetMapping, SETTINGS } from '../helpers'
-import { inThreadExecutor, workerExecutor, type Executor } from '../../src/runtime/executor'
+import { inThreadExecutor, workerExecutor, type Executor } from '../../src/runtime/delivery/executor'
 import { orderCompleted, startStandIn } from './helpers'
 
 const executors: Executor[] = []

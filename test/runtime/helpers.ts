@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configFromEnv } from '../../src/runtime/config'
+import { configFromEnv } from '../../src/runtime/ops/config'
 import { pageRoutes } from '../../src/page/routes'
 import { startRuntime, type Runtime } from '../../src/runtime'
-import { createLog } from '../../src/runtime/log'
-import { startTikTokStandIn, type StandIn, type StandInOptions } from '../../src/runtime/standin'
+import { createLog } from '../../src/runtime/ops/log'
+import { startTikTokStandIn, type StandIn, type StandInOptions } from '../../src/runtime/tools/standin'
 
 /** What a test started, closed after it (last started, first closed). */
 const started: { close(): Promise<void> }[] = []

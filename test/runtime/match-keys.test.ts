@@ -4,7 +4,7 @@
  */
 import { inspect } from 'node:util'
 import type { MatchKey } from '../../src/destination/reportWebEvent/match-keys'
-import { countMatchKeys, MatchKeyTally, type MatchKeyCounts } from '../../src/runtime/match-keys'
+import { countMatchKeys, MatchKeyTally, type MatchKeyCounts } from '../../src/runtime/ops/match-key-tally'
 import { sha } from '../helpers'
 import { orderCompleted, post, startStandIn, startTestRuntime, waitFor } from './helpers'
 

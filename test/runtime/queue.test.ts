@@ -4,8 +4,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SqliteStore } from '../../src/runtime/queue/sqlite'
-import type { NewDelivery } from '../../src/runtime/queue/store'
+import { SqliteStore } from '../../src/runtime/storage/sqlite/store'
+import type { NewDelivery } from '../../src/runtime/storage/store'
 
 const delivery = (i: number): NewDelivery => ({
   subscription: 'Complete Payment',

@@ -3,7 +3,7 @@
  * real (SIGKILL), and Redis itself killed (SIGKILL) and restarted on its AOF.
  */
 import { randomBytes } from 'node:crypto'
-import type { ConsumerState } from '../../src/runtime/queue/store'
+import type { ConsumerState } from '../../src/runtime/storage/store'
 import { kill, startCli } from './cli-process'
 import { countingStandIn, orderCompleted, post, waitFor } from './helpers'
 import { redisSuite, startRedis, type RedisServer } from './redis-server'

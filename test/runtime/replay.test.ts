@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import type { StandInAnswer } from '../../src/runtime/standin'
+import type { StandInAnswer } from '../../src/runtime/tools/standin'
 import { orderCompleted, post, startStandIn, startTestRuntime, waitFor } from './helpers'
 
 const ROOT = join(__dirname, '..', '..')

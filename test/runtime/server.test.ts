@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { StandIn } from '../../src/runtime/standin'
+import type { StandIn } from '../../src/runtime/tools/standin'
 import {
   deadLetters,
   orderCompleted,

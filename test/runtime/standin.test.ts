@@ -3,8 +3,8 @@
  * Tracking API, and deaf to bodies the runtime did not send.
  */
 import { connect } from 'node:net'
-import * as standInModule from '../../src/runtime/standin'
-import { MAX_BODY_BYTES } from '../../src/runtime/http'
+import * as standInModule from '../../src/runtime/tools/standin'
+import { MAX_BODY_BYTES } from '../../src/runtime/http/io'
 import { orderCompleted, post, startStandIn, startTestRuntime, waitFor, withKey } from './helpers'
 
 const TRACK = '/open_api/v1.3/event/track/'

@@ -8,7 +8,7 @@ import {
   MappingsError,
   parseMappings,
   presetSubscriptions
-} from '../../src/runtime/subscriptions'
+} from '../../src/runtime/routing/subscriptions'
 
 const track = (event: string, extra: Partial<SegmentEvent> = {}) =>
   ({ type: 'track', event, userId: 'u', ...extra }) as SegmentEvent

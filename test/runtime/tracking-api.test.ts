@@ -6,8 +6,8 @@
 import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { configFromEnv, ConfigError } from '../../src/runtime/config'
-import { clientIp } from '../../src/runtime/tracking-api'
+import { configFromEnv, ConfigError } from '../../src/runtime/ops/config'
+import { clientIp } from '../../src/runtime/http/tracking-routes'
 import { orderCompleted, post, printedEvents, startTestRuntime, waitFor, type TestRuntime } from './helpers'
 
 let test: TestRuntime

@@ -5,7 +5,7 @@ import {
   toEvent,
   TrackingError,
   writeKeyOf
-} from '../../src/runtime/tracking'
+} from '../../src/runtime/http/tracking-request'
 
 const NOW = '2026-11-26T10:00:00.000Z'
 

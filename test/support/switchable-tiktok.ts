@@ -3,7 +3,7 @@
  * runs: TikTok's normal answer, a 503, or a refusal of the token (40001). No jest here: the benchmark
  * imports it too.
  */
-import type { StandInAnswer, StandInOptions } from '../../src/runtime/standin'
+import type { StandInAnswer, StandInOptions } from '../../src/runtime/tools/standin'
 
 /** What the stand-in answers: TikTok's normal answer, HTTP 503, or code 40001. */
 export type TikTokAnswer = 'ok' | '503' | '40001'

@@ -4,7 +4,7 @@
  * has room (the event reaches TikTok once).
  */
 import { Analytics } from '@segment/analytics-node'
-import type { StandIn } from '../../../src/runtime/standin'
+import type { StandIn } from '../../../src/runtime/tools/standin'
 import { sha } from '../../helpers'
 import { orderCompleted, post, startStandIn, startTestRuntime, waitFor, type TestRuntime } from '../helpers'
 import { startRecorder, type Recorder } from './recorder'

@@ -10,11 +10,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
-import type { Runtime } from '.'
-import { sameKey } from './admin'
-import { BodyAbortedError, readBody, sendJson } from './http'
-import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from './pipeline'
-import { endpointOf, invalidWriteKey, parseTrackingRequest, TrackingError, writeKeyOf } from './tracking'
+import type { HttpHost } from './host'
+import { sameKey } from './admin-key'
+import { BodyAbortedError, readBody, sendJson } from './io'
+import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from '../delivery/pipeline'
+import { endpointOf, invalidWriteKey, parseTrackingRequest, TrackingError, writeKeyOf } from './tracking-request'
 
 /**
  * Answers of every Tracking API route: any origin may read them (requests are authenticated by the write
@@ -58,7 +58,7 @@ const RETRY_AFTER_STOPPING = '5'
 /** Paths quoted in a message are cut: an answer stays small whatever the request line was. */
 const quote = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text)
 
-export async function trackingApi(runtime: Runtime, req: IncomingMessage, res: ServerResponse, pathname: string) {
+export async function trackingApi(runtime: HttpHost, req: IncomingMessage, res: ServerResponse, pathname: string) {
   try {
     await route(runtime, req, res, pathname)
   } catch (error) {
@@ -83,7 +83,7 @@ export async function trackingApi(runtime: Runtime, req: IncomingMessage, res: S
 /** An answer given before the body was read closes the connection: the rest of the body is not waited for. */
 const closeIfUnread = (req: IncomingMessage): Record<string, string> => (req.complete ? {} : { connection: 'close' })
 
-async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse, pathname: string) {
+async function route(runtime: HttpHost, req: IncomingMessage, res: ServerResponse, pathname: string) {
   if (req.method === 'OPTIONS') {
     res.writeHead(204, preflight(req))
     res.end()
@@ -122,7 +122,7 @@ async function route(runtime: Runtime, req: IncomingMessage, res: ServerResponse
 }
 
 /** Any key when SEGMENT_WRITE_KEY is not set; else that key only (compared in constant time). */
-function acceptsWriteKey(runtime: Runtime, writeKey: string | undefined): boolean {
+function acceptsWriteKey(runtime: HttpHost, writeKey: string | undefined): boolean {
   const expected = runtime.config.writeKey
   if (!expected) return true
   return sameKey(writeKey, expected)
@@ -141,7 +141,7 @@ async function metrics(req: IncomingMessage, res: ServerResponse) {
  * Segment. The runtime's address is the one the browser used (Host; with TRUST_PROXY, X-Forwarded-Host
  * and X-Forwarded-Proto). analytics.js's metrics are turned off: the runtime drops them.
  */
-function projectSettings(runtime: Runtime, req: IncomingMessage, res: ServerResponse, rawKey: string) {
+function projectSettings(runtime: HttpHost, req: IncomingMessage, res: ServerResponse, rawKey: string) {
   if (req.method !== 'GET') return fail(res, 405, 'method_not_allowed', 'Use GET.', { allow: 'GET' })
   let writeKey: string
   try {
@@ -168,7 +168,7 @@ function projectSettings(runtime: Runtime, req: IncomingMessage, res: ServerResp
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/
 
 /** The runtime's address as the client reached it. */
-function publicAddress(runtime: Runtime, req: IncomingMessage): { host: string; protocol: 'http' | 'https' } {
+function publicAddress(runtime: HttpHost, req: IncomingMessage): { host: string; protocol: 'http' | 'https' } {
   const first = (value: string | string[] | undefined) =>
     (Array.isArray(value) ? value[0] : value)?.split(',')[0].trim()
   const proxied = runtime.config.trustProxy > 0

@@ -1,9 +1,11 @@
 /**
  * The durable queue behind the runtime: where an accepted event waits, for each subscription it
  * matched, until TikTok takes it or it is dead-lettered. The embedded default is SQLite in DATA_DIR
- * (sqlite.ts); several runtimes share one queue in Redis Streams (redis.ts). The pipeline only sees
+ * (sqlite/); several runtimes share one queue in Redis Streams (redis/). The pipeline only sees
  * this interface.
  */
+import type { DeadLetterSink } from './dead-letter-file'
+import type { SharedSettings } from './shared-settings'
 
 /** One delivery as accepted: a Segment event for one subscription. */
 export interface NewDelivery {
@@ -83,4 +85,12 @@ export interface DeliveryStore {
   expedite(): Promise<void>
   stats(): Promise<StoreStats>
   close(): Promise<void>
+}
+
+/** Where a runtime keeps what it accepted: the durable queue and the dead-letter sink. */
+export interface Storage {
+  store: DeliveryStore
+  deadLetter: DeadLetterSink
+  /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
+  settings?: SharedSettings
 }

@@ -11,11 +11,11 @@ import { Destination } from '@segment/actions-core'
 import type { JSONObject, Logger, SegmentEvent } from '@segment/actions-core'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import destination from '../destination'
-import type { Settings } from '../destination/generated-types'
-import { setApiBaseUrl } from '../destination/tiktok/api'
-import { countMatchKeys, type MatchKeyCounts } from './match-keys'
-import { ACTION } from './subscriptions'
+import destination from '../../destination'
+import type { Settings } from '../../destination/generated-types'
+import { setApiBaseUrl } from '../../destination/tiktok/api'
+import { countMatchKeys, type MatchKeyCounts } from '../ops/match-key-tally'
+import { ACTION } from '../routing/subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
 export interface EventStatus {
@@ -133,9 +133,9 @@ interface Task {
   reject: (error: Error) => void
 }
 
-/** A worker thread running delivery-worker; under TypeScript (tests, tsx) loaded through tsx's API. */
+/** A worker thread running worker.ts; under TypeScript (tests, tsx) loaded through tsx's API. */
 function startWorker(): Worker {
-  const file = join(__dirname, `delivery-worker${extname(__filename)}`)
+  const file = join(__dirname, `worker${extname(__filename)}`)
   if (extname(__filename) !== '.ts') return new Worker(file)
   return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(file)})`, { eval: true })
 }

@@ -2,7 +2,7 @@
  * Settings that several runtimes share (Redis, when REDIS_URL is set): saved on the page of one,
  * applied by all. The access token is stored here and nowhere else; it is never logged.
  */
-import type { Settings } from '../destination/generated-types'
+import type { Settings } from '../../destination/generated-types'
 
 export interface SharedSettings {
   /** Where they are kept, for logs (never the token). */

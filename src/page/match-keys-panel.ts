@@ -6,7 +6,7 @@
 import destination from '../destination'
 import { MATCH_KEY_FIELDS, MATCH_KEYS, type MatchKey } from '../destination/reportWebEvent/match-keys'
 import type { Runtime } from '../runtime'
-import type { MappingMatchKeys } from '../runtime/match-keys'
+import type { MappingMatchKeys } from '../runtime/ops/match-key-tally'
 
 const LABELS: Record<MatchKey, string> = {
   email: 'Email',
@@ -87,7 +87,7 @@ export function sharesOf({ mapping, events, keys }: MappingMatchKeys): MappingSh
 }
 
 export function matchKeysAnswer(runtime: Runtime): MatchKeysAnswer {
-  const order = runtime.config.subscriptions.map((subscription) => subscription.name)
+  const order = runtime.subscriptions.map((subscription) => subscription.name)
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length)
   const mappings = runtime.matchKeys
     .report()

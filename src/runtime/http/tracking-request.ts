@@ -5,8 +5,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { randomUUID } from 'node:crypto'
 
-export const EVENT_TYPES = ['track', 'page', 'screen', 'identify', 'group', 'alias'] as const
-export type EventType = (typeof EVENT_TYPES)[number]
+import { EVENT_TYPES, type EventType } from '../routing/event-types'
 
 /** `/v1/<type>`, `/v1/batch`, and analytics.js's one-letter forms (`/v1/t`, `/v1/b`…). */
 const ENDPOINTS: Record<string, EventType | 'batch'> = {

@@ -6,8 +6,8 @@ import { fieldsToJsonSchema, transform, validateSchema } from '@segment/actions-
 import type { InputField, JSONObject, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import { readFileSync } from 'node:fs'
-import destination from '../destination'
-import { defaultMapping } from '../destination/reportWebEvent/fields'
+import destination from '../../destination'
+import { defaultMapping } from '../../destination/reportWebEvent/fields'
 import { triggerProblem } from './trigger'
 
 export const ACTION = 'reportWebEvent'
@@ -72,6 +72,16 @@ export class MappingsError extends Error {
  * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50), checked whole by
  * parseMappings.
  */
+/** The subscriptions a runtime starts with: the mappings file's when there is one, else the presets. */
+export function startingSubscriptions(mappingsFile: string | undefined): {
+  subscriptions: Subscription[]
+  source: string
+} {
+  return mappingsFile
+    ? { subscriptions: loadMappingsFile(mappingsFile), source: mappingsFile }
+    : { subscriptions: presetSubscriptions(), source: 'presets' }
+}
+
 export function loadMappingsFile(path: string): Subscription[] {
   let entries: unknown
   try {

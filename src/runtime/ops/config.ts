@@ -2,15 +2,13 @@
  * The runtime's configuration, from environment variables (and an optional settings file). Without
  * both an access token and a pixel code it runs in dry-run: nothing leaves the machine.
  */
+import { randomBytes } from 'node:crypto'
 import { closeSync, fchmodSync, openSync, readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
-import type { Settings } from '../destination/generated-types'
-import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
-import { ADMIN_KEY_PATTERN, newAdminKey } from './admin'
-import type { Synchronous } from './queue/sqlite'
-import { loadMappingsFile, presetSubscriptions, type Subscription } from './subscriptions'
+import type { Settings } from '../../destination/generated-types'
+import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
 
 export interface RuntimeConfig {
   host: string
@@ -21,9 +19,8 @@ export interface RuntimeConfig {
   settingsFile?: string
   /** TIKTOK_API_URL: replaces https://business-api.tiktok.com (the path stays). */
   apiUrl?: string
-  subscriptions: Subscription[]
-  /** "presets" or the mappings file's path. */
-  subscriptionSource: string
+  /** MAPPINGS: the mappings file read at start (routing/subscriptions.ts); unset, the presets. */
+  mappingsFile?: string
   /** SEGMENT_WRITE_KEY: when set, the Tracking API only takes this write key. */
   writeKey?: string
   /**
@@ -44,7 +41,7 @@ export interface RuntimeConfig {
   deadLetterFile: string
   /**
    * REDIS_URL: when set, the queue, the dead-letter records and the saved settings live in Redis,
-   * shared by every runtime given the same URL and prefix (queue/redis.ts); unset, the embedded queue.
+   * shared by every runtime given the same URL and prefix (storage/redis/); unset, the embedded queue.
    */
   redisUrl?: string
   /** REDIS_PREFIX: the start of every key this runtime uses in Redis (several deployments can share one). */
@@ -74,7 +71,16 @@ export interface RuntimeConfig {
   keepDeliveries: number
 }
 
+/** SQLITE_SYNCHRONOUS: FULL survives a machine crash, NORMAL a process crash. */
+export type Synchronous = 'FULL' | 'NORMAL'
+
 export class ConfigError extends Error {}
+
+/** What ADMIN_KEY may be: at least 16 characters that need no escaping in a URL or a cookie. */
+export const ADMIN_KEY_PATTERN = /^[A-Za-z0-9._~-]{16,}$/
+
+/** 256 random bits, URL-safe: 43 characters. */
+export const newAdminKey = () => randomBytes(32).toString('base64url')
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name]
@@ -229,8 +235,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     },
     settingsFile,
     apiUrl: env.TIKTOK_API_URL || undefined,
-    subscriptions: mappings ? loadMappingsFile(mappings) : presetSubscriptions(),
-    subscriptionSource: mappings ?? 'presets',
+    mappingsFile: mappings,
     writeKey,
     trustProxy: trustProxy(env),
     requestTimeoutMs: requestTimeout(env),

@@ -5,18 +5,14 @@
  * start. `GET /?key=…` trades the key for an HttpOnly, SameSite=Strict cookie and redirects to `/`, so
  * that the key leaves the address bar and the history. The Tracking API and /health do not need it.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import type { Runtime } from '.'
-
-/** What ADMIN_KEY may be: at least 16 characters that need no escaping in a URL or a cookie. */
-export const ADMIN_KEY_PATTERN = /^[A-Za-z0-9._~-]{16,}$/
-
-/** 256 random bits, URL-safe: 43 characters. */
-export const newAdminKey = () => randomBytes(32).toString('base64url')
 
 export const ADMIN_KEY_NEEDED =
   'This needs the admin key: open the page with the URL the runtime printed at start (…/?key=…), or send Authorization: Bearer <key>.'
+
+/** What the admin key checks need of the runtime: its address (the cookie's port) and its key. */
+type KeyHolder = { url: string; config: { adminKey: string } }
 
 const digest = (text: string) => createHash('sha256').update(text).digest()
 
@@ -26,12 +22,12 @@ export function sameKey(given: string | undefined, key: string): boolean {
 }
 
 /** Browsers share cookies between the ports of a host: the port in the name keeps two runtimes apart. */
-function adminCookieName(runtime: Runtime): string {
+function adminCookieName(runtime: KeyHolder): string {
   return `tiktok_runtime_key_${new URL(runtime.url).port || '80'}`
 }
 
 /** The Set-Cookie value that logs the page in: a session cookie, never sent by another site. */
-export function adminCookie(runtime: Runtime): string {
+export function adminCookie(runtime: KeyHolder): string {
   return `${adminCookieName(runtime)}=${runtime.config.adminKey}; HttpOnly; SameSite=Strict; Path=/`
 }
 
@@ -44,7 +40,7 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Whether the request carries the admin key: `Authorization: Bearer <key>`, or the page's cookie. */
-export function hasAdminKey(runtime: Runtime, req: IncomingMessage): boolean {
+export function hasAdminKey(runtime: KeyHolder, req: IncomingMessage): boolean {
   const key = runtime.config.adminKey
   const bearer = /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1]
   return sameKey(bearer, key) || sameKey(cookie(req, adminCookieName(runtime)), key)

@@ -3,7 +3,6 @@
  * Counts and times only: mapping names are the only labels, never an event's value.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import type { ConsumerState, StoreStats } from './queue/store'
 
 export interface RuntimeMetrics {
   readonly registry: Registry
@@ -19,12 +18,26 @@ export interface RuntimeMetrics {
 
 const PREFIX = 'tiktok_conversions_'
 
+/** The queue as a scrape reads it (what a store's stats() gives). */
+interface QueueReading {
+  depth: number
+  oldestReceivedAt?: number
+}
+
+/** This runtime as a consumer of a shared queue, as a scrape reads it (a store's consumer()). */
+interface ConsumerReading {
+  owned: number
+  connected: boolean
+  claimed: number
+  lost: number
+}
+
 export interface MetricsState {
   inFlight: number
   held: boolean
   degraded: boolean
   /** This runtime as a consumer of a shared queue (Redis); undefined for the embedded one. */
-  consumer?: ConsumerState
+  consumer?: ConsumerReading
 }
 
 /**
@@ -34,7 +47,7 @@ export interface MetricsState {
  */
 export function createMetrics(
   state: () => MetricsState,
-  queue: () => Promise<StoreStats>,
+  queue: () => Promise<QueueReading>,
   { sharedQueue = false } = {}
 ): RuntimeMetrics {
   const registry = new Registry()
@@ -43,7 +56,7 @@ export function createMetrics(
     new Counter({ name: PREFIX + name, help, labelNames: ['mapping'] as const, registers: [registry] })
   // One read of the store per scrape, shared by the two queue gauges; a store that does not answer
   // (Redis down) leaves them at their last values rather than failing the scrape.
-  let scrape: Promise<StoreStats | undefined> | undefined
+  let scrape: Promise<QueueReading | undefined> | undefined
   const stats = () =>
     (scrape ??= queue()
       .catch(() => undefined)
@@ -93,7 +106,7 @@ export function createMetrics(
     }
   })
   // A shared queue's consumer (Redis): only with one, so the embedded queue shows no empty series.
-  const consumer = (name: string, help: string, value: (state: ConsumerState) => number) =>
+  const consumer = (name: string, help: string, value: (state: ConsumerReading) => number) =>
     sharedQueue &&
     new Gauge({
       name: PREFIX + name,

@@ -5,8 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex, Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import type { Runtime } from '.'
-import { TrackingError } from './tracking'
+import { TrackingError } from './tracking-request'
 
 /**
  * Largest request taken. Segment documents 500 KB per batch, but analytics-node's own size estimate
@@ -102,7 +101,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
  * The names this runtime answers to on its page and data routes: its own address, or a loopback name,
  * with its port. Anything else (a DNS-rebinding name) gets 421.
  */
-export function ownHost(runtime: Runtime, host: string | undefined): boolean {
+export function ownHost(runtime: { url: string }, host: string | undefined): boolean {
   if (!host) return false
   const own = new URL(runtime.url)
   let asked: URL

@@ -3,13 +3,13 @@
  * (admin key needed), then the routes of the floors above (the settings page).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Runtime } from '.'
-import { ADMIN_KEY_NEEDED, hasAdminKey } from './admin'
-import { ownHost, sendJson } from './http'
-import { trackingApi } from './tracking-api'
+import type { HttpHost } from './host'
+import { ADMIN_KEY_NEEDED, hasAdminKey } from './admin-key'
+import { ownHost, sendJson } from './io'
+import { trackingApi } from './tracking-routes'
 
 /** Routes one request; anything unexpected is a 500 with a message, never a crash. */
-export async function handle(runtime: Runtime, req: IncomingMessage, res: ServerResponse) {
+export async function handle(runtime: HttpHost, req: IncomingMessage, res: ServerResponse) {
   const { pathname } = new URL(req.url ?? '/', 'http://runtime.local')
   try {
     if (pathname.startsWith('/v1/')) return await trackingApi(runtime, req, res, pathname)

@@ -6,7 +6,7 @@
  * grammar that matcher implements, and names the first mistake.
  */
 import { lex } from '@segment/fql-ts'
-import { EVENT_TYPES } from './tracking'
+import { EVENT_TYPES } from './event-types'
 
 interface Token {
   type: string

@@ -12,9 +12,9 @@ import {
   type ServerResponse
 } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { TikTokRequestBody } from '../destination/tiktok/types'
-import { sameKey } from './admin'
-import { MAX_BODY_BYTES } from './http'
+import type { TikTokRequestBody } from '../../destination/tiktok/types'
+import { sameKey } from '../http/admin-key'
+import { MAX_BODY_BYTES } from '../http/io'
 
 export interface StandInAnswer {
   status?: number

@@ -10,7 +10,7 @@
 import { constants } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Log } from './log'
+import type { Log } from '../ops/log'
 import { privateDir, privateFile } from './private-files'
 
 export interface DeadLetterRecord {

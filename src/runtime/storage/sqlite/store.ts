@@ -11,10 +11,9 @@
 import Database from 'libsql'
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Synchronous } from '../../ops/config'
 import { privateDir, privateFile } from '../private-files'
-import type { DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from './store'
-
-export type Synchronous = 'FULL' | 'NORMAL'
+import type { DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from '../store'
 
 export interface SqliteStoreOptions {
   dataDir: string

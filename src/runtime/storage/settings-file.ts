@@ -1,0 +1,35 @@
+/**
+ * The settings file (SETTINGS_FILE): where saved settings go when no shared place (Redis) holds them.
+ * It holds the access token, so it is private (mode 0600) and never written through a link.
+ */
+import { randomBytes } from 'node:crypto'
+import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import type { Settings } from '../../destination/generated-types'
+
+/**
+ * Replaces the settings file atomically, never writing through a link: a new file with a random name
+ * in the same directory, created exclusively (O_EXCL fails on anything already there, a symlink
+ * included), mode 0600, synced, then renamed over the file.
+ */
+export function writeSettingsFile(file: string, settings: Partial<Settings>): void {
+  const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
+  const fd = openSync(
+    temporary,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW,
+    0o600
+  )
+  let renamed = false
+  try {
+    try {
+      fchmodSync(fd, 0o600)
+      writeFileSync(fd, JSON.stringify(settings, null, 2) + '\n')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temporary, file)
+    renamed = true
+  } finally {
+    if (!renamed) rmSync(temporary, { force: true })
+  }
+}
