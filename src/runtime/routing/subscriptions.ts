@@ -68,10 +68,6 @@ export class MappingsError extends Error {
   }
 }
 
-/**
- * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50), checked whole by
- * parseMappings.
- */
 /** The subscriptions a runtime starts with: the mappings file's when there is one, else the presets. */
 export function startingSubscriptions(mappingsFile: string | undefined): {
   subscriptions: Subscription[]
@@ -82,6 +78,10 @@ export function startingSubscriptions(mappingsFile: string | undefined): {
     : { subscriptions: presetSubscriptions(), source: 'presets' }
 }
 
+/**
+ * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50), checked whole by
+ * parseMappings.
+ */
 export function loadMappingsFile(path: string): Subscription[] {
   let entries: unknown
   try {
