@@ -9,9 +9,9 @@
  *
  * `tiktok-conversions replay --redis [--url URL]`: the same for the Redis dead-letter stream (REDIS_URL).
  */
-import { configFromEnv, ConfigError, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/ops/config'
+import { ConfigError, runtimeUrlFromEnv, writeKeyFromEnv } from './runtime/ops/config'
 import { pageRoutes } from './page/routes'
-import { startRuntime } from './runtime'
+import { loadConfig, startRuntime } from './runtime'
 import { createLog } from './runtime/ops/log'
 import { ReplayError, replayFile } from './runtime/tools/replay-file'
 import { MappingsError } from './runtime/routing/subscriptions'
@@ -27,7 +27,7 @@ async function main() {
   }
   let runtime
   try {
-    runtime = await startRuntime(configFromEnv(), { log, routes: [pageRoutes] })
+    runtime = await startRuntime(loadConfig(), { log, routes: [pageRoutes] })
   } catch (error) {
     return refuse(error)
   }
