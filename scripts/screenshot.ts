@@ -5,8 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configFromEnv } from '../src/runtime/ops/config'
-import { startRuntime } from '../src/runtime'
+import { loadConfig, startRuntime } from '../src/runtime'
 import { createLog } from '../src/runtime/ops/log'
 import { pageRoutes } from '../src/page/routes'
 import { sampleEvents } from '../src/page/samples'
@@ -19,7 +18,7 @@ async function main() {
   const executablePath = choice.path
   const dataDir = mkdtempSync(join(tmpdir(), 'tiktok-screenshot-'))
   const runtime = await startRuntime(
-    configFromEnv({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL', DATA_DIR: dataDir }),
+    loadConfig({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL', DATA_DIR: dataDir }),
     { log: createLog(() => undefined), printBody: () => undefined, routes: [pageRoutes] }
   )
   // A little traffic for the Match keys panel: ten orders, four with an email, one with a phone.

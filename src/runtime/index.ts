@@ -6,13 +6,15 @@
  *
  * This module composes the parts (storage, runtime, HTTP surface, stand-in); it holds no logic of its own.
  */
-import type { RuntimeConfig } from './ops/config'
+import { configFromEnv, settingsFileFromEnv, type RuntimeConfig } from './ops/config'
 import { createLog, type Log } from './ops/log'
+import { newAdminKey } from './http/admin-key'
 import { answerClientError } from './http/io'
 import { handle } from './http/server'
 import { startingSubscriptions } from './routing/subscriptions'
 import { Runtime } from './runtime'
 import { openStorage } from './storage/open'
+import { readSettingsFile } from './storage/settings-file'
 import { startTikTokStandIn } from './tools/standin'
 import type { Route } from './types'
 
@@ -26,6 +28,18 @@ export interface RuntimeOptions {
   printBody?: (line: string) => void
   /** Routes of the floors above (the settings page), made for this runtime. */
   routes?: ((runtime: Runtime) => Route)[]
+}
+
+/**
+ * The configuration at start: what `configFromEnv` parses, with what it needs read first, here: the
+ * settings file (made private as it is read) and a new random admin key (used when ADMIN_KEY is unset).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const settingsFile = settingsFileFromEnv(env)
+  return configFromEnv(env, {
+    settingsText: settingsFile === undefined ? undefined : readSettingsFile(settingsFile),
+    generatedAdminKey: newAdminKey()
+  })
 }
 
 export async function startRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {

@@ -1,7 +1,8 @@
-import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError, configFromEnv, isLoopback } from '../../src/runtime/ops/config'
+import { loadConfig } from '../../src/runtime'
 
 const settingsFile = (content: string, mode = 0o644) => {
   const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'settings.json')
@@ -10,10 +11,10 @@ const settingsFile = (content: string, mode = 0o644) => {
   return file
 }
 
-/** The ConfigError configFromEnv throws for these variables (its message). */
+/** The ConfigError loadConfig throws for these variables (its message). */
 function refusal(env: Record<string, string>): string {
   try {
-    configFromEnv(env)
+    loadConfig(env)
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError)
     return (error as Error).message
@@ -27,7 +28,7 @@ describe('the access token at start', () => {
     expect(message).toBe(
       'TIKTOK_ACCESS_TOKEN must be at least 8 characters (it has 7); paste the whole token from TikTok'
     )
-    expect(configFromEnv({ TIKTOK_ACCESS_TOKEN: 'abcd1234' }).settings.accessToken).toBe('abcd1234')
+    expect(loadConfig({ TIKTOK_ACCESS_TOKEN: 'abcd1234' }).settings.accessToken).toBe('abcd1234')
   })
 
   it('is refused from the settings file when shorter than 8 characters, naming the file and the field', () => {
@@ -46,7 +47,7 @@ describe('the settings file at start', () => {
     ['0400', 0o400]
   ])('is made private (0600) whatever its mode was (%s)', (_mode, mode) => {
     const file = settingsFile(JSON.stringify({ accessToken: 'file-token-1234', pixelCode: 'CPIX' }), mode)
-    expect(configFromEnv({ SETTINGS_FILE: file }).settings).toEqual({
+    expect(loadConfig({ SETTINGS_FILE: file }).settings).toEqual({
       accessToken: 'file-token-1234',
       pixelCode: 'CPIX'
     })
@@ -61,18 +62,18 @@ describe('the settings file at start', () => {
 
   it('may be missing: then it is created at the first save', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'config-')), 'settings.json')
-    expect(configFromEnv({ SETTINGS_FILE: file }).settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect(loadConfig({ SETTINGS_FILE: file }).settings).toEqual({ accessToken: undefined, pixelCode: undefined })
   })
 })
 
 describe('the admin key', () => {
   it('is random at each start, 43 URL-safe characters, unless ADMIN_KEY is set', () => {
-    const first = configFromEnv({})
-    const second = configFromEnv({})
+    const first = loadConfig({})
+    const second = loadConfig({})
     expect(first.adminKey).toMatch(/^[A-Za-z0-9_-]{43}$/)
     expect(second.adminKey).not.toBe(first.adminKey)
     expect(first.adminKeyFromEnv).toBe(false)
-    const set = configFromEnv({ ADMIN_KEY: 'my-own-admin-key-0001' })
+    const set = loadConfig({ ADMIN_KEY: 'my-own-admin-key-0001' })
     expect(set).toMatchObject({ adminKey: 'my-own-admin-key-0001', adminKeyFromEnv: true })
   })
 
@@ -92,7 +93,7 @@ describe('HOST', () => {
     '%s is loopback',
     (host) => {
       expect(isLoopback(host)).toBe(true)
-      expect(configFromEnv({ HOST: host }).host).toBe(host)
+      expect(loadConfig({ HOST: host }).host).toBe(host)
     }
   )
 
@@ -103,19 +104,19 @@ describe('HOST', () => {
       expect(refusal({ HOST: host })).toBe(
         `HOST ${host} is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events`
       )
-      expect(configFromEnv({ HOST: host, SEGMENT_WRITE_KEY: 'write-key' }).host).toBe(host)
+      expect(loadConfig({ HOST: host, SEGMENT_WRITE_KEY: 'write-key' }).host).toBe(host)
     }
   )
 })
 
 describe('REDIS_URL', () => {
   it('is off by default: the embedded queue', () => {
-    expect(configFromEnv({}).redisUrl).toBeUndefined()
-    expect(configFromEnv({ REDIS_URL: ' ' }).redisUrl).toBeUndefined()
+    expect(loadConfig({}).redisUrl).toBeUndefined()
+    expect(loadConfig({ REDIS_URL: ' ' }).redisUrl).toBeUndefined()
   })
 
   it('takes redis:// and rediss://, with the prefix and claim time', () => {
-    const config = configFromEnv({
+    const config = loadConfig({
       REDIS_URL: 'rediss://user:pass@redis.internal:6380/2',
       REDIS_PREFIX: 'shop-a:',
       REDIS_CLAIM_IDLE_MS: '10000'
@@ -125,7 +126,7 @@ describe('REDIS_URL', () => {
       redisPrefix: 'shop-a:',
       redisClaimIdleMs: 10_000
     })
-    expect(configFromEnv({ REDIS_URL: 'redis://127.0.0.1' })).toMatchObject({
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1' })).toMatchObject({
       redisPrefix: 'tiktok-conversions:',
       redisClaimIdleMs: 30_000
     })
@@ -144,5 +145,45 @@ describe('REDIS_URL', () => {
     expect(refusal({ REDIS_URL: 'redis://127.0.0.1', REDIS_CLAIM_IDLE_MS: '100' })).toBe(
       'REDIS_CLAIM_IDLE_MS must be a number ≥ 300; got "100"'
     )
+  })
+})
+
+describe('parsing the configuration (configFromEnv)', () => {
+  const given = {
+    settingsText: JSON.stringify({ accessToken: 'given-token-1234', pixelCode: 'GIVENPIX' }),
+    generatedAdminKey: 'generated-admin-key-0001'
+  }
+
+  it('is pure: the same variables and inputs give the same configuration, and no file is read, changed or created', () => {
+    const onDisk = JSON.stringify({ accessToken: 'on-disk-token-1234', pixelCode: 'DISKPIX' })
+    const file = settingsFile(onDisk, 0o644)
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'config-')), 'never-created')
+    const env = { SETTINGS_FILE: file, DATA_DIR: dataDir }
+    const first = configFromEnv(env, given)
+    expect(configFromEnv(env, given)).toEqual(first)
+    // The settings come from the text it was given, not from the file, and the admin key is the one given.
+    expect(first.settings).toEqual({ accessToken: 'given-token-1234', pixelCode: 'GIVENPIX' })
+    expect(first).toMatchObject({ settingsFile: file, adminKey: 'generated-admin-key-0001', adminKeyFromEnv: false })
+    expect(statSync(file).mode & 0o777).toBe(0o644)
+    expect(readFileSync(file, 'utf8')).toBe(onDisk)
+    expect(existsSync(dataDir)).toBe(false)
+  })
+
+  it('refuses the settings text as the file was refused, naming the file, without any file there', () => {
+    const nowhere = join(tmpdir(), 'no-such-folder-for-config', 'settings.json')
+    const parse = () => configFromEnv({ SETTINGS_FILE: nowhere }, { ...given, settingsText: '{"accessToken": secret' })
+    expect(parse).toThrow(ConfigError)
+    expect(parse).toThrow(`SETTINGS_FILE ${nowhere}: not valid JSON`)
+    expect(configFromEnv({ SETTINGS_FILE: nowhere }, { ...given, settingsText: undefined }).settings).toEqual({
+      accessToken: undefined,
+      pixelCode: undefined
+    })
+    expect(existsSync(nowhere)).toBe(false)
+  })
+
+  it('ignores a settings text when SETTINGS_FILE is unset, and prefers ADMIN_KEY to the generated key', () => {
+    const config = configFromEnv({ ADMIN_KEY: 'my-own-admin-key-0001' }, given)
+    expect(config.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
+    expect(config).toMatchObject({ adminKey: 'my-own-admin-key-0001', adminKeyFromEnv: true })
   })
 })

@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { configFromEnv } from '../../src/runtime/ops/config'
 import { pageRoutes } from '../../src/page/routes'
-import { startRuntime, type Runtime } from '../../src/runtime'
+import { loadConfig, startRuntime, type Runtime } from '../../src/runtime'
 import { createLog } from '../../src/runtime/ops/log'
 import { startTikTokStandIn, type StandIn, type StandInOptions } from '../../src/runtime/tools/standin'
 
@@ -57,7 +56,7 @@ export async function startTestRuntime(env: Record<string, string | undefined> =
   const printed: string[] = []
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tiktok-runtime-'))
   const deadLetterFile = env.DEAD_LETTER_FILE ?? join(dataDir, 'dead-letter.jsonl')
-  const config = configFromEnv({
+  const config = loadConfig({
     PORT: '0',
     DATA_DIR: dataDir,
     DEAD_LETTER_FILE: deadLetterFile,

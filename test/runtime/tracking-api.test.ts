@@ -6,7 +6,8 @@
 import type { IncomingMessage } from 'node:http'
 import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
-import { configFromEnv, ConfigError } from '../../src/runtime/ops/config'
+import { ConfigError } from '../../src/runtime/ops/config'
+import { loadConfig } from '../../src/runtime'
 import { clientIp } from '../../src/runtime/http/tracking-routes'
 import { orderCompleted, post, printedEvents, startTestRuntime, waitFor, type TestRuntime } from './helpers'
 
@@ -363,12 +364,12 @@ describe('the configuration', () => {
     ['1', 1],
     ['2', 2]
   ])('reads TRUST_PROXY=%p as %p proxies', (value, proxies) => {
-    expect(configFromEnv({ TRUST_PROXY: value }).trustProxy).toBe(proxies)
+    expect(loadConfig({ TRUST_PROXY: value }).trustProxy).toBe(proxies)
   })
 
   it('refuses a TRUST_PROXY that is not a number of proxies, and a REQUEST_TIMEOUT_MS over 30 s', () => {
-    expect(() => configFromEnv({ TRUST_PROXY: 'yes please' })).toThrow(ConfigError)
-    expect(() => configFromEnv({ REQUEST_TIMEOUT_MS: '60000' })).toThrow(/REQUEST_TIMEOUT_MS must be at most 30000/)
-    expect(configFromEnv({}).requestTimeoutMs).toBe(30_000)
+    expect(() => loadConfig({ TRUST_PROXY: 'yes please' })).toThrow(ConfigError)
+    expect(() => loadConfig({ REQUEST_TIMEOUT_MS: '60000' })).toThrow(/REQUEST_TIMEOUT_MS must be at most 30000/)
+    expect(loadConfig({}).requestTimeoutMs).toBe(30_000)
   })
 })

@@ -5,11 +5,14 @@
  * start. `GET /?key=…` trades the key for an HttpOnly, SameSite=Strict cookie and redirects to `/`, so
  * that the key leaves the address bar and the history. The Tracking API and /health do not need it.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 
 export const ADMIN_KEY_NEEDED =
   'This needs the admin key: open the page with the URL the runtime printed at start (…/?key=…), or send Authorization: Bearer <key>.'
+
+/** A new admin key, for a start without ADMIN_KEY: 256 random bits, URL-safe (43 characters). */
+export const newAdminKey = () => randomBytes(32).toString('base64url')
 
 /** What the admin key checks need of the runtime: its address (the cookie's port) and its key. */
 type KeyHolder = { url: string; config: { adminKey: string } }

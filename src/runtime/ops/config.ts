@@ -1,9 +1,9 @@
 /**
- * The runtime's configuration, from environment variables (and an optional settings file). Without
- * both an access token and a pixel code it runs in dry-run: nothing leaves the machine.
+ * The runtime's configuration, from environment variables and what was read at start (the settings
+ * file's text, a random admin key): parsing only, it reads no file and draws no random number; the
+ * composition root's `loadConfig` does that. Without both an access token and a pixel code it runs in
+ * dry-run: nothing leaves the machine.
  */
-import { randomBytes } from 'node:crypto'
-import { closeSync, fchmodSync, openSync, readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
@@ -79,8 +79,13 @@ export class ConfigError extends Error {}
 /** What ADMIN_KEY may be: at least 16 characters that need no escaping in a URL or a cookie. */
 export const ADMIN_KEY_PATTERN = /^[A-Za-z0-9._~-]{16,}$/
 
-/** 256 random bits, URL-safe: 43 characters. */
-export const newAdminKey = () => randomBytes(32).toString('base64url')
+/** What the runtime reads at start besides its variables, read by the caller (`loadConfig`). */
+export interface ReadAtStart {
+  /** SETTINGS_FILE's text; undefined when the file does not exist (it is created at the first save). */
+  settingsText?: string
+  /** The admin key when ADMIN_KEY is unset: a new random one at each start. */
+  generatedAdminKey: string
+}
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name]
@@ -90,24 +95,9 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   return value
 }
 
-/**
- * The settings file, made private first (mode 0600, whatever it was: it holds the access token).
- * Errors never quote the file's text.
- */
-function readSettingsFile(path: string): Partial<Settings> {
-  let text: string
-  try {
-    const fd = openSync(path, 'r')
-    try {
-      fchmodSync(fd, 0o600)
-      text = readFileSync(fd, 'utf8')
-    } finally {
-      closeSync(fd)
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
-    throw new ConfigError(`SETTINGS_FILE ${path}: cannot read it and make it private (${(error as Error).message})`)
-  }
+/** The settings file's text as settings. Errors never quote the text (it holds the access token). */
+function settingsFromText(path: string, text: string | undefined): Partial<Settings> {
+  if (text === undefined) return {}
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
@@ -163,9 +153,9 @@ export function isLoopback(host: string): boolean {
   return normal === '[::1]' || normal.startsWith('[::ffff:7f')
 }
 
-function adminKey(env: NodeJS.ProcessEnv): string {
+function adminKey(env: NodeJS.ProcessEnv, generated: string): string {
   const key = env.ADMIN_KEY
-  if (!key) return newAdminKey()
+  if (!key) return generated
   if (!ADMIN_KEY_PATTERN.test(key)) {
     throw new ConfigError(
       `ADMIN_KEY must be at least 16 characters, each a letter, a digit or one of - _ . ~ (it has ${key.length} characters)`
@@ -202,6 +192,9 @@ const DEFAULT_HOST = '127.0.0.1'
 const DEFAULT_PORT = 3000
 const DEFAULT_REDIS_PREFIX = 'tiktok-conversions:'
 
+/** SETTINGS_FILE, when set: the file `loadConfig` reads at start and the runtime saves settings to. */
+export const settingsFileFromEnv = (env: NodeJS.ProcessEnv) => env.SETTINGS_FILE || undefined
+
 /** SEGMENT_WRITE_KEY, when set. */
 export const writeKeyFromEnv = (env: NodeJS.ProcessEnv) => env.SEGMENT_WRITE_KEY || undefined
 
@@ -212,10 +205,11 @@ export const redisPrefixFromEnv = (env: NodeJS.ProcessEnv) => env.REDIS_PREFIX |
 export const runtimeUrlFromEnv = (env: NodeJS.ProcessEnv) =>
   `http://${env.HOST || DEFAULT_HOST}:${env.PORT || DEFAULT_PORT}`
 
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+/** The configuration these variables and inputs give; the same ones give the same configuration. */
+export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): RuntimeConfig {
   const dataDir = env.DATA_DIR || '.runtime'
-  const settingsFile = env.SETTINGS_FILE || undefined
-  const fromFile = settingsFile ? readSettingsFile(settingsFile) : {}
+  const settingsFile = settingsFileFromEnv(env)
+  const fromFile = settingsFile ? settingsFromText(settingsFile, read.settingsText) : {}
   const mappings = env.MAPPINGS || undefined
   const host = env.HOST || DEFAULT_HOST
   const writeKey = writeKeyFromEnv(env)
@@ -239,7 +233,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): RuntimeConf
     writeKey,
     trustProxy: trustProxy(env),
     requestTimeoutMs: requestTimeout(env),
-    adminKey: adminKey(env),
+    adminKey: adminKey(env, read.generatedAdminKey),
     adminKeyFromEnv: Boolean(env.ADMIN_KEY),
     dataDir,
     sqliteSynchronous: synchronous(env),

@@ -3,8 +3,38 @@
  * It holds the access token, so it is private (mode 0600) and never written through a link.
  */
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import type { Settings } from '../../destination/generated-types'
+import { ConfigError } from '../ops/config'
+
+/**
+ * The settings file's text, read at start after making the file private (mode 0600, whatever it was:
+ * it holds the access token); undefined when there is no file yet. Errors never quote the text.
+ */
+export function readSettingsFile(file: string): string | undefined {
+  try {
+    const fd = openSync(file, 'r')
+    try {
+      fchmodSync(fd, 0o600)
+      return readFileSync(fd, 'utf8')
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new ConfigError(`SETTINGS_FILE ${file}: cannot read it and make it private (${(error as Error).message})`)
+  }
+}
 
 /**
  * Replaces the settings file atomically, never writing through a link: a new file with a random name

@@ -11,9 +11,7 @@
  */
 import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 
-export type ReplayOptions = PostOptions
-
-export interface ReplayResult {
+export interface FileReplayResult {
   /** Events the runtime accepted. */
   replayed: number
   /** Records that named an event already replayed (the same event for several mappings). */
@@ -33,7 +31,7 @@ export const replayBatchFull = (count: number, bytes: number, size: number) =>
 
 export class ReplayError extends Error {}
 
-export async function replayFile(file: string, options: ReplayOptions): Promise<ReplayResult> {
+export async function replayFile(file: string, options: PostOptions): Promise<FileReplayResult> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-')
   const working = `${file.replace(/\.replaying-[^/]*$/, '')}.replaying-${stamp}`
   try {
@@ -114,7 +112,8 @@ export async function replayFile(file: string, options: ReplayOptions): Promise<
   return { replayed, duplicates, notReplayable }
 }
 
-interface PostOptions {
+/** Where replayed events are posted, and how progress is reported: `replayFile`'s options. */
+export interface PostOptions {
   /** The runtime's address, e.g. http://127.0.0.1:3000. */
   url: string
   /** The runtime's SEGMENT_WRITE_KEY, when it has one. */

@@ -12,10 +12,10 @@
  * is the dead-letter file's (`replay FILE`): 429 and 503 are waited out as their Retry-After says.
  */
 import { connectRedis, deadLetterRecordOf, redisKeys } from '../storage/redis/store'
-import { redisPrefixFromEnv, runtimeUrlFromEnv, writeKeyFromEnv } from '../ops/config'
 import { postBatch, REPLAY_BATCH, replayBatchFull } from './replay-file'
 
-export interface ReplayOptions {
+/** What `replay --redis` replays, and where to. */
+export interface RedisReplayOptions {
   redisUrl: string
   prefix: string
   /** The runtime's URL. */
@@ -28,13 +28,13 @@ export interface ReplayOptions {
   out?: (line: string) => void
 }
 
-export interface ReplayResult {
+export interface RedisReplayResult {
   replayed: number
   /** Left in the stream: cut, of another mapping, or not accepted. */
   left: number
 }
 
-export async function replayRedis(options: ReplayOptions): Promise<ReplayResult> {
+export async function replayRedis(options: RedisReplayOptions): Promise<RedisReplayResult> {
   const out = options.out ?? ((line: string) => process.stderr.write(line + '\n'))
   const key = redisKeys(options.prefix).deadLetter
   const client = await connectRedis(options.redisUrl)
@@ -102,32 +102,6 @@ export async function replayRedis(options: ReplayOptions): Promise<ReplayResult>
     `replayed ${replayed} events from redis stream ${key} to ${options.url}${options.keep ? ' (kept in the stream)' : ''}; ${left} left in the stream`
   )
   return { replayed, left }
-}
-
-/** `replay --redis …` arguments and the environment as options; throws with the usage on a mistake. */
-export function replayOptions(args: string[], env: NodeJS.ProcessEnv): ReplayOptions {
-  const usage =
-    'usage: REDIS_URL=redis://… tiktok-conversions replay --redis [--url URL] [--write-key KEY] [--mapping NAME] [--keep]'
-  const value = (name: string) => {
-    const at = args.indexOf(name)
-    if (at < 0) return undefined
-    const found = args[at + 1]
-    if (found === undefined || found.startsWith('--')) throw new Error(`${name} needs a value\n${usage}`)
-    return found
-  }
-  const known = new Set(['--redis', '--keep', '--url', '--write-key', '--mapping'])
-  const unknown = args.filter((arg, i) => arg.startsWith('--') && !known.has(arg) && !known.has(args[i - 1]))
-  if (unknown.length) throw new Error(`unknown option ${unknown[0]}\n${usage}`)
-  if (!env.REDIS_URL)
-    throw new Error(`REDIS_URL is not set: it names the Redis that holds the dead-letter stream\n${usage}`)
-  return {
-    redisUrl: env.REDIS_URL,
-    prefix: redisPrefixFromEnv(env),
-    url: value('--url') ?? runtimeUrlFromEnv(env),
-    writeKey: value('--write-key') ?? writeKeyFromEnv(env),
-    mapping: value('--mapping'),
-    keep: args.includes('--keep')
-  }
 }
 
 function messageIdOf(event: string): string | undefined {

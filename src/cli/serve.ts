@@ -1,0 +1,82 @@
+/**
+ * `tiktok-conversions` (and `npm start`): the local runtime on 127.0.0.1:$PORT (default 3000), until
+ * SIGTERM or SIGINT. Dry-run until it has a TikTok access token and pixel code; a signal stops intake,
+ * delivers what it can by SHUTDOWN_TIMEOUT_MS and exits 0 (the rest stays queued for the next start).
+ */
+import { pageRoutes } from '../page/routes'
+import { loadConfig, startRuntime } from '../runtime'
+import { ConfigError } from '../runtime/ops/config'
+import { createLog } from '../runtime/ops/log'
+import { MappingsError } from '../runtime/routing/subscriptions'
+import type { Command } from './parse'
+
+/** Starts the runtime with the configuration of `env`, says where it listens, and stops it on a signal. */
+async function serveUntilStopped(env: NodeJS.ProcessEnv) {
+  const log = createLog()
+  const refuse = (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof MappingsError) {
+      log.error('cannot start', { reason: error.message })
+      process.exit(2)
+    }
+    throw error
+  }
+  let runtime
+  try {
+    runtime = await startRuntime(loadConfig(env), { log, routes: [pageRoutes] })
+  } catch (error) {
+    return refuse(error)
+  }
+  // Before the first line that says it is up: a SIGTERM right after it must drain, not kill.
+  let stopping = false
+  const stop = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info('stopping', { signal, pending: runtime.pipeline.pending })
+    runtime.close().then(
+      () => process.exit(0),
+      (error) => {
+        log.error('stop failed', { reason: (error as Error).message })
+        process.exit(1)
+      }
+    )
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  const { config } = runtime
+  const mode = runtime.mode()
+  log.info('listening', {
+    url: runtime.url,
+    pid: process.pid,
+    mode,
+    tracking_api: `${runtime.url}/v1/batch`,
+    subscriptions: `${runtime.subscriptions.length} from ${runtime.subscriptionSource}`,
+    tiktok:
+      mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
+    pixel_code: runtime.settings.pixelCode,
+    queue: runtime.storage.store.description,
+    dead_letter: runtime.storage.deadLetter.where
+  })
+  // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
+  log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
+  if (mode === 'dry-run') {
+    log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
+  } else if (!config.writeKey) {
+    log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
+  }
+}
+
+export const serveCommand: Command = {
+  words: [],
+  usage: [
+    {
+      synopsis: '',
+      about: [
+        "the local runtime (settings from the environment: see the README's",
+        'Configuration; dry-run until TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE)'
+      ]
+    }
+  ],
+  options: {},
+  positionals: [],
+  run: ({ env }) => serveUntilStopped(env)
+}
