@@ -129,9 +129,9 @@ describe('the packed package', () => {
     })
   })
 
-  it("runs the README's actions-core script as printed, as deliver.js and as deliver.mjs", async () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const section = readme.split('### Load it in actions-core')[1].split('\n### ')[0]
+  it('runs the actions-core script of docs/hosting.md as printed, as deliver.js and as deliver.mjs', async () => {
+    const hosting = readFileSync(join(ROOT, 'docs', 'hosting.md'), 'utf8')
+    const section = hosting.split('\n## Load it in actions-core\n')[1].split('\n## ')[0]
     const [script, esmHeader] = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((match) => match[1])
     const LOADED = "require('tiktok-conversions-destination')\n"
     const esm = esmHeader + script.slice(script.indexOf(LOADED) + LOADED.length)

@@ -1,6 +1,6 @@
 /**
  * A redis-server of the test's own: on a free loopback port, in a temporary folder, AOF on (the
- * settings the README asks for), killed or restarted on the same folder by the tests that need it.
+ * settings docs/scaling-out.md asks for), killed or restarted on the same folder by the tests that need it.
  * Which binary: test/support/redis-choice.js (`REDIS_SERVER`); without one the Redis suites are skipped
  * and the reporter says so.
  */
