@@ -1,5 +1,5 @@
 /**
- * `npm run faults`: issue 9's table, rerun at its own sizes against the built runtime (`dist/cli.js`,
+ * `npm run faults`: the fault table of docs/operations.md, rerun at its own sizes against the built runtime (`dist/cli.js`,
  * live, in its own process) and a TikTok stand-in, with @segment/analytics-node as the client. For each
  * fault: events accepted by the Tracking API, delivered (distinct event ids TikTok accepted),
  * dead-lettered (lines in the file) and lost (accepted, neither delivered nor dead-lettered).

@@ -71,8 +71,8 @@ export const serveCommand: Command = {
     {
       synopsis: '',
       about: [
-        "the local runtime (settings from the environment: see the README's",
-        'Configuration; dry-run until TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE)'
+        'the local runtime (settings from the environment: see docs/configuration.md;',
+        'dry-run until TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE)'
       ]
     }
   ],

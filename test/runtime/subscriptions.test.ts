@@ -160,7 +160,7 @@ describe('subscriptions', () => {
     expect(error).toBeInstanceOf(MappingsError)
     expect(error?.problems).toEqual([
       'mapping 2 ("Orders"): trigger `event = "Order Completed" AND properties.total > 10`: write "and" in lower case: "AND" is not read as a conditional',
-      'mapping 2 ("Orders"): unknown field(s) colour; see the field table in README.md',
+      'mapping 2 ("Orders"): unknown field(s) colour; see the field table in docs/plugin.md',
       'mapping 2 ("Orders"): "address.city" has an invalid directive: @pth.',
       'mapping 2 ("Orders"): "event_source": Event Source must be one of: "web" or "crm".',
       'mapping 2 ("Orders"): "contents[0].price": Price must be a number but it was a string.',

@@ -166,7 +166,7 @@ const dotted = (pointer: string) =>
 function mappingProblems(mapping: JSONObject, full: JSONObject): string[] {
   const problems: string[] = []
   const unknown = Object.keys(mapping).filter((key) => !(key in fields))
-  if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; see the field table in README.md`)
+  if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; see the field table in docs/plugin.md`)
   // Each field resolved on an empty event: its directives give nothing, what is written stays.
   const written: JSONObject = {}
   for (const [key, value] of Object.entries(full)) {
