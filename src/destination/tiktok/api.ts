@@ -34,29 +34,28 @@ export function requestSize(batchSize: unknown): number {
   return size >= 1 && size <= MAX_EVENTS_PER_REQUEST ? size : MAX_EVENTS_PER_REQUEST
 }
 
-let baseUrl: string | undefined
+const TRACK_PATH = `/open_api/${API_VERSION}/event/track/`
+const DEFAULT_TRACK_URL = `${DEFAULT_BASE_URL}${TRACK_PATH}`
 
 /**
- * Where this thread's next calls send: scheme and host (for a stand-in; the path stays). Without it,
- * the `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used. A call
- * reads it once, synchronously, when it starts (`perform`, `performBatch` and testConnection all do),
- * and uses that URL for all its requests: setting it right before a call scopes it to that call,
- * whatever runs concurrently. (AsyncLocalStorage would do the same at 10% more CPU per event.)
+ * The Events API URL at a base: scheme and host (a stand-in's; the path stays). Without a base, the
+ * `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used.
  */
-export function setApiBaseUrl(url: string | undefined): void {
-  baseUrl = url
+export function eventTrackUrl(base: string | undefined = process.env.TIKTOK_API_URL): string {
+  return base ? `${base.replace(/\/+$/, '')}${TRACK_PATH}` : DEFAULT_TRACK_URL
 }
 
-let lastBase: string | undefined
-let lastUrl = ''
+/** Where a destination instance sends: read once as each call starts, and used for all its requests. */
+export type TrackUrl = () => string
 
-export function eventTrackUrl(): string {
-  const base = baseUrl || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL
-  if (base !== lastBase) {
-    lastUrl = `${base.replace(/\/+$/, '')}/open_api/${API_VERSION}/event/track/`
-    lastBase = base
-  }
-  return lastUrl
+/**
+ * The track URL of a destination built for `apiBaseUrl`: that base, fixed; without one, what
+ * eventTrackUrl() says at each call (TIKTOK_API_URL, else TikTok), as for the definition a host loads.
+ */
+export function trackUrlFor(apiBaseUrl?: string): TrackUrl {
+  if (!apiBaseUrl) return () => eventTrackUrl()
+  const url = eventTrackUrl(apiBaseUrl)
+  return () => url
 }
 
 /** TikTok's answer, read once. `code` is undefined when the body is not TikTok's JSON envelope. */
@@ -214,9 +213,10 @@ export async function sendEvents(
   request: RequestClient,
   body: TikTokRequestBody,
   accessToken: string,
-  warn: (message: string) => void = () => undefined
+  warn: (message: string) => void = () => undefined,
+  url = eventTrackUrl()
 ): Promise<unknown> {
-  const outcome = await trySendEvents(request, body, accessToken)
+  const outcome = await trySendEvents(request, body, accessToken, { url })
   if (!outcome.ok) throw outcome.error
   const partial = partialSuccess(outcome.answer)
   if (partial) warn(partial)
@@ -307,7 +307,12 @@ export const CONNECTION_TEST_CODE = 'SEGMENT_CONNECTION_TEST'
  * a test event code, so TikTok checks token and pixel exactly as for real traffic while nothing
  * counts as a conversion. Fails with a sentence a marketer can act on.
  */
-export async function testConnection(request: RequestClient, pixelCode: string, accessToken: string): Promise<unknown> {
+export async function testConnection(
+  request: RequestClient,
+  pixelCode: string,
+  accessToken: string,
+  url = eventTrackUrl()
+): Promise<unknown> {
   const now = nowSeconds()
   const outcome = await trySendEvents(
     request,
@@ -318,7 +323,8 @@ export async function testConnection(request: RequestClient, pixelCode: string, 
       test_event_code: CONNECTION_TEST_CODE,
       data: [{ event: CONNECTION_TEST_EVENT, event_time: now, event_id: `connection-test-${now}` }]
     },
-    accessToken
+    accessToken,
+    { url }
   )
   if (outcome.ok) return outcome.answer.body
   const { error, answer } = outcome
