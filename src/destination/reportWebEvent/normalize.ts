@@ -53,22 +53,18 @@ function compact(value: string): string {
 const DECIMAL_DIGIT = /^\p{Nd}$/u
 /** A decimal digit of any script but ASCII, and the fullwidth and small plus signs. */
 const FOREIGN_DIGIT_OR_PLUS = /[^\P{Nd}0-9]|[\uFF0B\uFE62]/gu
-const digitValues = new Map<string, string>()
 
 /**
  * The ASCII digit of a decimal digit of any script. Unicode assigns decimal digits only in runs of
  * ten, 0 to 9, so a digit's value is its distance from the start of its block of runs, modulo 10.
+ * At most 49 steps back (the mathematical digits are five runs in a row), and only for a digit that is
+ * not ASCII: nothing worth keeping between calls.
  */
 function asciiDigit(digit: string): string {
-  let value = digitValues.get(digit)
-  if (value === undefined) {
-    const codePoint = digit.codePointAt(0)!
-    let start = codePoint
-    while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--
-    value = String((codePoint - start) % 10)
-    digitValues.set(digit, value)
-  }
-  return value
+  const codePoint = digit.codePointAt(0)!
+  let start = codePoint
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--
+  return String((codePoint - start) % 10)
 }
 
 /** Digits of any script (`４`, `٤`, `४`) as ASCII digits; fullwidth `＋` as `+`. */

@@ -12,7 +12,7 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { cannotCarry, MIN_ACCESS_TOKEN_LENGTH, redact, redactDeep } from './redact'
+import { MIN_ACCESS_TOKEN_LENGTH, redact, Redaction } from './redact'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export { MIN_ACCESS_TOKEN_LENGTH }
@@ -75,7 +75,7 @@ export type Outcome = { ok: true; answer: TikTokAnswer } | { ok: false; error: D
 const OK = 0
 /** Partial success (meaning unconfirmed): delivered, and TikTok's message surfaced as a warning. */
 const PARTIAL_SUCCESS = 20001
-const AUTH_CODES = new Set([40001, 40105])
+const AUTH_CODES: ReadonlySet<number> = new Set([40001, 40105])
 const INVALID_PARAMETER = 40002
 const RATE_LIMITED = 40100
 const MAX_MESSAGE = 500
@@ -95,10 +95,11 @@ function parseBody(text: string): unknown {
  */
 function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
   const parsed = parseBody(raw)
-  const clean = cannotCarry(raw, secret)
-  const body = parsed === undefined || clean ? parsed : redactDeep(parsed, secret)
+  const redaction = new Redaction(secret)
+  const clean = redaction.cannotCarry(raw)
+  const body = parsed === undefined || clean ? parsed : redaction.redactDeep(parsed)
   // The raw text is read (and redacted) only when the answer is not TikTok's envelope with a message.
-  const text = () => (clean ? raw : redact(raw, secret))
+  const text = () => (clean ? raw : redaction.redact(raw))
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
   const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text()
@@ -141,7 +142,7 @@ export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
 }
 
 type RetryStatus = ConstructorParameters<typeof RetryableError>[1]
-const RETRY_STATUSES = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
+const RETRY_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
 const retryStatus = (status: number) => (RETRY_STATUSES.has(status) ? status : 500) as RetryStatus
 
 /** TikTok's message when it reports a partial success, for a warning. */
