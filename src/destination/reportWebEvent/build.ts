@@ -19,7 +19,7 @@ import {
   phoneCountry,
   plainLocation
 } from './normalize'
-import { toUnixSeconds } from './time'
+import { impossibleOffset, toUnixSeconds } from './time'
 
 type Plain = Record<string, unknown>
 
@@ -206,9 +206,12 @@ export function eventTime(timestamp: unknown, now: number): number {
   if (given === undefined) return now
   const seconds = toUnixSeconds(given)
   if (seconds === undefined) {
+    const offset = impossibleOffset(given)
     throw new FieldValidationError(
       'timestamp',
-      `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
+      offset
+        ? `Event Timestamp (timestamp) has ${offset}; got "${given.slice(0, 40)}".`
+        : `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
     )
   }
   return seconds
