@@ -45,7 +45,7 @@ export function clean(value: string): string {
 }
 
 /** NFC, without any invisible character or space: for values that can hold none (email, phone). */
-function compact(value: string): string {
+function withoutSpaces(value: string): string {
   if (PRINTABLE_ASCII.test(value)) return value.includes(' ') ? value.replace(/ +/g, '') : value
   return value.normalize('NFC').replace(ANYWHERE, '')
 }
@@ -76,7 +76,7 @@ export function asciiDigits(value: string): string {
 }
 
 /** Email: without spaces or invisible characters anywhere, lowercased, then hashed. */
-export const hashEmail = (email: string) => hashNormalized(compact(email).toLowerCase())
+export const hashEmail = (email: string) => hashNormalized(withoutSpaces(email).toLowerCase())
 
 /** External ID: cleaned, lowercased (as Segment's TikTok-maintained destination does), then hashed. */
 export const hashExternalId = (id: string) => hashNormalized(clean(id).toLowerCase())
@@ -94,7 +94,7 @@ export function hashName(name: string): string | undefined {
 }
 
 /** Zip code: digits of any script as ASCII, without spaces or invisible characters, lowercased, hashed. */
-export const hashZip = (zip: string) => hashNormalized(asciiDigits(compact(zip)).toLowerCase())
+export const hashZip = (zip: string) => hashNormalized(asciiDigits(withoutSpaces(zip)).toLowerCase())
 
 /** City, state, country: NFC, letters and digits (any script) only, lowercased, sent in plain text. */
 export function plainLocation(value: string | undefined): string | undefined {
@@ -108,7 +108,7 @@ export const phoneCountry = (code: string | undefined): CountryCode | undefined 
   code !== undefined && isSupportedCountry(code) ? code : undefined
 
 /** A phone number as text libphonenumber reads: no invisible characters, ASCII digits and `+`. */
-const phoneText = (phone: string) => asciiDigits(compact(phone))
+const phoneText = (phone: string) => asciiDigits(withoutSpaces(phone))
 
 /**
  * A phone number in E.164 (`+` and country code). A number written with its country code
