@@ -26,14 +26,6 @@ interface Wrapped extends Validate {
 /** The key ajv can read: percent-encoded, so no scheme, no space. Distinct keys stay distinct. */
 const uriSafeKey = (key: string) => encodeURIComponent(key)
 
-/** Keys already made safe (a destination has a handful: its actions' titles and its settings). */
-const safeKeys = new Map<string, string>()
-const cachedSafeKey = (key: string) => {
-  let safe = safeKeys.get(key)
-  if (safe === undefined) safeKeys.set(key, (safe = uriSafeKey(key)))
-  return safe
-}
-
 /** The module object whose `validateSchema` property actions-core looks up at every call. */
 function schemaValidationModule(): { validateSchema: Validate } {
   return require('@segment/actions-core/schema-validation')
@@ -60,7 +52,7 @@ export function useUriSafeSchemaKeys(name: string): void {
     current(
       obj,
       schema,
-      ours(options?.schemaKey) ? { ...options, schemaKey: cachedSafeKey(options!.schemaKey!) } : options
+      ours(options?.schemaKey) ? { ...options, schemaKey: uriSafeKey(options!.schemaKey!) } : options
     )) as Wrapped
   wrapped[WRAPPED] = names
   validation.validateSchema = wrapped

@@ -6,7 +6,7 @@
  */
 import { Destination } from '@segment/actions-core'
 import type { ActionDefinition, DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
-import destination from '../destination'
+import destination, { destinationFor } from '../destination'
 import type { Settings } from '../destination/generated-types'
 import type { FieldIssue } from '../destination/reportWebEvent/errors'
 import type { Payload } from '../destination/reportWebEvent/generated-types'
@@ -14,7 +14,7 @@ import { describeIssues, prepareEvent, type Prepared } from '../destination/repo
 import type { Runtime } from '../runtime'
 import { ACTION, integrationEnabled, type Subscription } from '../runtime/routing/subscriptions'
 import { toEvent } from '../runtime/http/tracking-request'
-import { nowSeconds, setApiBaseUrl } from '../destination/tiktok/api'
+import { nowSeconds } from '../destination/tiktok/api'
 import type { TikTokRequestBody } from '../destination/tiktok/types'
 import { jsonErrorPosition } from './json-error'
 
@@ -137,12 +137,11 @@ export async function sendTestEvent(
   if (typeof event === 'string') return event
   const subscriptions = matching(runtime, event)
   if (subscriptions.length === 0) return 'No preset or mapping matches this event: there is nothing to send.'
-  const live = new Destination(destination)
+  // Where the runtime sends now.
+  const live = new Destination(destinationFor({ apiBaseUrl: runtime.apiBaseUrl() }))
   const results: SendResult[] = []
   for (const subscription of subscriptions) {
     try {
-      // Read synchronously as the call starts: this call's request goes where the runtime sends now.
-      setApiBaseUrl(runtime.apiBaseUrl())
       await live.onEvent(event, {
         ...runtime.effectiveSettings(),
         subscription: {
@@ -167,8 +166,10 @@ export async function testConnection(runtime: Runtime): Promise<{ ok: boolean; m
   const { accessToken, pixelCode } = runtime.settings
   if (!accessToken || !pixelCode) return { ok: false, message: 'Save an Access Token and a Pixel Code first.' }
   try {
-    setApiBaseUrl(runtime.apiBaseUrl())
-    await new Destination(destination).testAuthentication({ accessToken, pixelCode })
+    await new Destination(destinationFor({ apiBaseUrl: runtime.apiBaseUrl() })).testAuthentication({
+      accessToken,
+      pixelCode
+    })
     return { ok: true, message: `TikTok accepted the Access Token for Pixel Code ${pixelCode}.` }
   } catch (error) {
     return { ok: false, message: (error as Error).message.replace(/^Credentials are invalid: \d*\s*/, '') }

@@ -19,12 +19,12 @@ import {
   phoneCountry,
   plainLocation
 } from './normalize'
-import { toUnixSeconds } from './time'
+import { impossibleOffset, toUnixSeconds } from './time'
 
 type Plain = Record<string, unknown>
 
 /** Drops undefined, empty strings, empty arrays and empty objects; undefined when nothing is left. */
-function compact<T extends object>(object: T): T | undefined {
+function withoutEmpty<T extends object>(object: T): T | undefined {
   const out: Plain = {}
   let kept = false
   for (const key in object) {
@@ -95,7 +95,7 @@ function buildUser(payload: Payload): TikTokUser | undefined {
   const addressCountry = text(address.country)
   const addressCode = toCountryCode(addressCountry)
   const country = phoneCountry(addressCode) ?? phoneCountry(toCountryCode(text(payload.default_phone_country)))
-  return compact<TikTokUser>({
+  return withoutEmpty<TikTokUser>({
     email: hashAll(payload.email, hashEmail),
     phone: hashAll(payload.phone_number, (phone) => hashPhone(phone, country)),
     external_id: hashAll(payload.external_id, hashExternalId),
@@ -124,7 +124,7 @@ function buildContents(contents: Payload['contents']): TikTokContent[] | undefin
   for (const item of list(contents)) {
     if (typeof item !== 'object' || item === null) continue
     const content = item as Plain
-    const built = compact<TikTokContent>({
+    const built = withoutEmpty<TikTokContent>({
       price: finite(content.price),
       quantity: finite(content.quantity),
       content_id: text(content.content_id),
@@ -155,7 +155,7 @@ function additionalProperties(payload: Payload): Plain {
     const max = finite(preferred_price_range_max)
     return {
       ...plainValues(rest),
-      mileage: compact({ value: finite(mileage_value), unit: text(mileage_unit) }),
+      mileage: withoutEmpty({ value: finite(mileage_value), unit: text(mileage_unit) }),
       preferred_price_range: min !== undefined && max !== undefined ? [min, max] : undefined
     }
   }
@@ -181,7 +181,7 @@ function contentTypeOf(value: unknown): string {
 function buildProperties(payload: Payload, source: string): TikTokProperties | undefined {
   const contents = buildContents(payload.contents)
   const contentIds = texts(payload.content_ids)
-  return compact<TikTokProperties>({
+  return withoutEmpty<TikTokProperties>({
     contents,
     // It says what the contents or content IDs are: without them it means nothing.
     content_type: contents || contentIds ? contentTypeOf(payload.content_type) : undefined,
@@ -206,9 +206,12 @@ export function eventTime(timestamp: unknown, now: number): number {
   if (given === undefined) return now
   const seconds = toUnixSeconds(given)
   if (seconds === undefined) {
+    const offset = impossibleOffset(given)
     throw new FieldValidationError(
       'timestamp',
-      `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
+      offset
+        ? `Event Timestamp (timestamp) has ${offset}; got "${given.slice(0, 40)}".`
+        : `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
     )
   }
   return seconds
@@ -221,15 +224,15 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
   const source = eventSourceOf(payload)
   const event = text(payload.event)
   if (!event) throw new FieldValidationError('event', 'Event Name (event) is required.')
-  const page = compact({ url: text(payload.url), referrer: text(payload.referrer) })
+  const page = withoutEmpty({ url: text(payload.url), referrer: text(payload.referrer) })
   const lead =
     source === CRM
-      ? compact({
+      ? withoutEmpty({
           lead_id: text(payload.lead_fields?.lead_id),
           lead_event_source: text(payload.lead_fields?.lead_event_source)
         })
       : undefined
-  return compact<TikTokEvent>({
+  return withoutEmpty<TikTokEvent>({
     event,
     event_time: eventTime(payload.timestamp, now),
     event_id: text(payload.event_id),
@@ -257,7 +260,7 @@ export function buildEnvelope(payload: Payload, settings: Settings): TikTokEnvel
         )
       : new FieldValidationError('pixelCode', 'Pixel Code (pixelCode) is missing from the settings.')
   }
-  return compact<TikTokEnvelope>({
+  return withoutEmpty<TikTokEnvelope>({
     event_source: source,
     event_source_id: sourceId,
     partner_name: PARTNER_NAME,

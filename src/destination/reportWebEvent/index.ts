@@ -1,7 +1,7 @@
 import { MultiStatusResponse, PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition, JSONLikeObject, Logger } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { deliverEvents, eventTrackUrl, nowSeconds, sendEvents } from '../tiktok/api'
+import { deliverEvents, nowSeconds, sendEvents, type TrackUrl } from '../tiktok/api'
 import type { TikTokEnvelope, TikTokEvent } from '../tiktok/types'
 import type { FieldIssue } from './errors'
 import { fields } from './fields'
@@ -26,7 +26,8 @@ interface Group {
 const groupKey = ({ event_source, event_source_id, test_event_code }: TikTokEnvelope) =>
   JSON.stringify([event_source, event_source_id, test_event_code ?? null])
 
-const action: ActionDefinition<Settings, Payload> = {
+/** The Report Web Event action of a destination instance, sending to where `trackUrl` says. */
+export const reportWebEventAt = (trackUrl: TrackUrl): ActionDefinition<Settings, Payload> => ({
   title: 'Report Web Event',
   description:
     'Report Web events directly to TikTok. Data shared can power TikTok solutions like dynamic product ads, custom targeting, campaign optimization and attribution.',
@@ -35,12 +36,16 @@ const action: ActionDefinition<Settings, Payload> = {
     const prepared = prepareEvent(payload, settings, nowSeconds())
     logWarnings(logger, prepared.warnings)
     if (!prepared.ok) throw new PayloadValidationError(describeIssues(prepared.errors))
-    return sendEvents(request, { ...prepared.envelope, data: [prepared.event] }, settings.accessToken, (warning) =>
-      logWarnings(logger, [{ field: 'event', message: warning }])
+    return sendEvents(
+      request,
+      { ...prepared.envelope, data: [prepared.event] },
+      settings.accessToken,
+      (warning) => logWarnings(logger, [{ field: 'event', message: warning }]),
+      trackUrl()
     )
   },
   performBatch: async (request, { payload: payloads, settings, logger }) => {
-    const url = eventTrackUrl() // read at the start: every request of this batch goes there
+    const url = trackUrl() // read at the start: every request of this batch goes there
     const statuses = new MultiStatusResponse()
     const groups = new Map<string, Group>()
     const warnings: FieldIssue[] = []
@@ -76,6 +81,4 @@ const action: ActionDefinition<Settings, Payload> = {
     logWarnings(logger, warnings)
     return statuses
   }
-}
-
-export default action
+})

@@ -45,7 +45,7 @@ export function clean(value: string): string {
 }
 
 /** NFC, without any invisible character or space: for values that can hold none (email, phone). */
-function compact(value: string): string {
+function withoutSpaces(value: string): string {
   if (PRINTABLE_ASCII.test(value)) return value.includes(' ') ? value.replace(/ +/g, '') : value
   return value.normalize('NFC').replace(ANYWHERE, '')
 }
@@ -53,22 +53,18 @@ function compact(value: string): string {
 const DECIMAL_DIGIT = /^\p{Nd}$/u
 /** A decimal digit of any script but ASCII, and the fullwidth and small plus signs. */
 const FOREIGN_DIGIT_OR_PLUS = /[^\P{Nd}0-9]|[\uFF0B\uFE62]/gu
-const digitValues = new Map<string, string>()
 
 /**
  * The ASCII digit of a decimal digit of any script. Unicode assigns decimal digits only in runs of
  * ten, 0 to 9, so a digit's value is its distance from the start of its block of runs, modulo 10.
+ * At most 49 steps back (the mathematical digits are five runs in a row), and only for a digit that is
+ * not ASCII: nothing worth keeping between calls.
  */
 function asciiDigit(digit: string): string {
-  let value = digitValues.get(digit)
-  if (value === undefined) {
-    const codePoint = digit.codePointAt(0)!
-    let start = codePoint
-    while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--
-    value = String((codePoint - start) % 10)
-    digitValues.set(digit, value)
-  }
-  return value
+  const codePoint = digit.codePointAt(0)!
+  let start = codePoint
+  while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--
+  return String((codePoint - start) % 10)
 }
 
 /** Digits of any script (`４`, `٤`, `४`) as ASCII digits; fullwidth `＋` as `+`. */
@@ -80,7 +76,7 @@ export function asciiDigits(value: string): string {
 }
 
 /** Email: without spaces or invisible characters anywhere, lowercased, then hashed. */
-export const hashEmail = (email: string) => hashNormalized(compact(email).toLowerCase())
+export const hashEmail = (email: string) => hashNormalized(withoutSpaces(email).toLowerCase())
 
 /** External ID: cleaned, lowercased (as Segment's TikTok-maintained destination does), then hashed. */
 export const hashExternalId = (id: string) => hashNormalized(clean(id).toLowerCase())
@@ -98,7 +94,7 @@ export function hashName(name: string): string | undefined {
 }
 
 /** Zip code: digits of any script as ASCII, without spaces or invisible characters, lowercased, hashed. */
-export const hashZip = (zip: string) => hashNormalized(asciiDigits(compact(zip)).toLowerCase())
+export const hashZip = (zip: string) => hashNormalized(asciiDigits(withoutSpaces(zip)).toLowerCase())
 
 /** City, state, country: NFC, letters and digits (any script) only, lowercased, sent in plain text. */
 export function plainLocation(value: string | undefined): string | undefined {
@@ -112,7 +108,7 @@ export const phoneCountry = (code: string | undefined): CountryCode | undefined 
   code !== undefined && isSupportedCountry(code) ? code : undefined
 
 /** A phone number as text libphonenumber reads: no invisible characters, ASCII digits and `+`. */
-const phoneText = (phone: string) => asciiDigits(compact(phone))
+const phoneText = (phone: string) => asciiDigits(withoutSpaces(phone))
 
 /**
  * A phone number in E.164 (`+` and country code). A number written with its country code

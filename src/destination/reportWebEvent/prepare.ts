@@ -11,9 +11,9 @@ import { FieldValidationError, type FieldIssue } from './errors'
 import type { Payload } from './generated-types'
 import { matchKeysOf } from './match-keys'
 
-const STANDARD = new Set<string>(STANDARD_EVENTS)
+const STANDARD: ReadonlySet<string> = new Set<string>(STANDARD_EVENTS)
 /** Deprecated by TikTok; still accepted until 2027. */
-const DEPRECATED = new Set(['ClickButton', 'PlaceAnOrder'])
+const DEPRECATED: ReadonlySet<string> = new Set(['ClickButton', 'PlaceAnOrder'])
 const CURRENCY = /^[A-Za-z]{3}$/
 
 export type Prepared =

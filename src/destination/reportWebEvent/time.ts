@@ -4,27 +4,22 @@ const ISO_8601 =
 const EPOCH_SECONDS = /^\d{9,10}(?:\.\d+)?$/
 const EPOCH_MILLISECONDS = /^\d{12,13}$/
 
-const DAY_SECONDS = 86_400
-
-/** Days from 1970-01-01 to the given date of the proleptic Gregorian calendar (any year, no Date object). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yearOfEra = y - era * 400
-  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
-  return era * 146_097 + dayOfEra - 719_468
-}
+/** No place keeps a UTC offset beyond ±14:00 (the widest in use is +14:00, in the Line Islands). */
+const MAX_OFFSET_MINUTES = 14 * 60
+/** Date.UTC reads the years 0 to 99 as 1900 to 1999: those are computed one Gregorian cycle later. */
+const CYCLE_YEARS = 400
+const CYCLE_MS = 146_097 * 86_400_000
 
 const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const DAYS_IN_MONTH: readonly number[] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 const daysInMonth = (year: number, month: number) => (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1])
 
 /**
  * Unix seconds of an ISO 8601 timestamp, trimmed by the caller (a date-time without a zone is read as
  * UTC; a fraction of a second is dropped). Epoch seconds or milliseconds given as digits are accepted
- * too. Undefined when the text is none of these, including impossible dates such as 2024-13-45. Plain
- * arithmetic: this runs for every event.
+ * too. Undefined when the text is none of these, including impossible dates such as 2024-13-45 and
+ * impossible offsets (beyond ±14:00, or minutes beyond 59: see impossibleOffset). This runs for
+ * every event: one regular expression, then Date.UTC.
  */
 export function toUnixSeconds(text: string): number | undefined {
   if (EPOCH_SECONDS.test(text)) return Math.floor(Number(text))
@@ -40,7 +35,27 @@ export function toUnixSeconds(text: string): number | undefined {
   const second = Number(s)
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   if (hour > 23 || minute > 59 || second > 59) return undefined
-  const local = daysFromCivil(year, month, day) * DAY_SECONDS + hour * 3600 + minute * 60 + second
-  const offset = Number(offsetHours) * 3600 + Number(offsetMinutes) * 60
-  return sign === '-' ? local + offset : sign === '+' ? local - offset : local
+  const zoneMinutes = Number(offsetMinutes)
+  const offset = Number(offsetHours) * 60 + zoneMinutes
+  if (zoneMinutes > 59 || offset > MAX_OFFSET_MINUTES) return undefined
+  // Local time minus the offset is UTC; Date.UTC carries minutes out of range into hours and days.
+  const utcMinute = sign === '-' ? minute + offset : sign === '+' ? minute - offset : minute
+  const early = year < 100
+  const ms = Date.UTC(early ? year + CYCLE_YEARS : year, month - 1, day, hour, utcMinute, second)
+  return (early ? ms - CYCLE_MS : ms) / 1000
+}
+
+/**
+ * Why the UTC offset of an ISO 8601 date-time cannot be (`UTC offset +25:00, beyond ±14:00`), or
+ * undefined when it can or there is none. For the message of a timestamp toUnixSeconds refused.
+ */
+export function impossibleOffset(text: string): string | undefined {
+  const match = ISO_8601.exec(text)
+  const [sign, hours, minutes = '00'] = match?.slice(7) ?? []
+  if (!sign) return undefined
+  const written = text.slice(text.lastIndexOf(sign))
+  if (Number(minutes) > 59) return `UTC offset ${written}, whose minutes are beyond 59`
+  if (Number(hours) * 60 + Number(minutes) > MAX_OFFSET_MINUTES)
+    return `UTC offset ${written}, beyond ±14:00 (no place keeps a wider one)`
+  return undefined
 }

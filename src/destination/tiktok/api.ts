@@ -12,7 +12,7 @@ import {
   RetryableError
 } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { cannotCarry, MIN_ACCESS_TOKEN_LENGTH, redact, redactDeep } from './redact'
+import { MIN_ACCESS_TOKEN_LENGTH, redact, Redaction } from './redact'
 import type { TikTokEnvelope, TikTokEvent, TikTokRequestBody } from './types'
 
 export { MIN_ACCESS_TOKEN_LENGTH }
@@ -34,29 +34,28 @@ export function requestSize(batchSize: unknown): number {
   return size >= 1 && size <= MAX_EVENTS_PER_REQUEST ? size : MAX_EVENTS_PER_REQUEST
 }
 
-let baseUrl: string | undefined
+const TRACK_PATH = `/open_api/${API_VERSION}/event/track/`
+const DEFAULT_TRACK_URL = `${DEFAULT_BASE_URL}${TRACK_PATH}`
 
 /**
- * Where this thread's next calls send: scheme and host (for a stand-in; the path stays). Without it,
- * the `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used. A call
- * reads it once, synchronously, when it starts (`perform`, `performBatch` and testConnection all do),
- * and uses that URL for all its requests: setting it right before a call scopes it to that call,
- * whatever runs concurrently. (AsyncLocalStorage would do the same at 10% more CPU per event.)
+ * The Events API URL at a base: scheme and host (a stand-in's; the path stays). Without a base, the
+ * `TIKTOK_API_URL` environment variable does the same, else TikTok's own host is used.
  */
-export function setApiBaseUrl(url: string | undefined): void {
-  baseUrl = url
+export function eventTrackUrl(base: string | undefined = process.env.TIKTOK_API_URL): string {
+  return base ? `${base.replace(/\/+$/, '')}${TRACK_PATH}` : DEFAULT_TRACK_URL
 }
 
-let lastBase: string | undefined
-let lastUrl = ''
+/** Where a destination instance sends: read once as each call starts, and used for all its requests. */
+export type TrackUrl = () => string
 
-export function eventTrackUrl(): string {
-  const base = baseUrl || process.env.TIKTOK_API_URL || DEFAULT_BASE_URL
-  if (base !== lastBase) {
-    lastUrl = `${base.replace(/\/+$/, '')}/open_api/${API_VERSION}/event/track/`
-    lastBase = base
-  }
-  return lastUrl
+/**
+ * The track URL of a destination built for `apiBaseUrl`: that base, fixed; without one, what
+ * eventTrackUrl() says at each call (TIKTOK_API_URL, else TikTok), as for the definition a host loads.
+ */
+export function trackUrlFor(apiBaseUrl?: string): TrackUrl {
+  if (!apiBaseUrl) return () => eventTrackUrl()
+  const url = eventTrackUrl(apiBaseUrl)
+  return () => url
 }
 
 /** TikTok's answer, read once. `code` is undefined when the body is not TikTok's JSON envelope. */
@@ -76,7 +75,7 @@ export type Outcome = { ok: true; answer: TikTokAnswer } | { ok: false; error: D
 const OK = 0
 /** Partial success (meaning unconfirmed): delivered, and TikTok's message surfaced as a warning. */
 const PARTIAL_SUCCESS = 20001
-const AUTH_CODES = new Set([40001, 40105])
+const AUTH_CODES: ReadonlySet<number> = new Set([40001, 40105])
 const INVALID_PARAMETER = 40002
 const RATE_LIMITED = 40100
 const MAX_MESSAGE = 500
@@ -96,10 +95,11 @@ function parseBody(text: string): unknown {
  */
 function readAnswer(status: number, raw: string, secret: string): TikTokAnswer {
   const parsed = parseBody(raw)
-  const clean = cannotCarry(raw, secret)
-  const body = parsed === undefined || clean ? parsed : redactDeep(parsed, secret)
+  const redaction = new Redaction(secret)
+  const clean = redaction.cannotCarry(raw)
+  const body = parsed === undefined || clean ? parsed : redaction.redactDeep(parsed)
   // The raw text is read (and redacted) only when the answer is not TikTok's envelope with a message.
-  const text = () => (clean ? raw : redact(raw, secret))
+  const text = () => (clean ? raw : redaction.redact(raw))
   const envelope = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined
   const code = typeof envelope?.code === 'number' ? envelope.code : undefined
   const rawMessage = typeof envelope?.message === 'string' ? envelope.message : text()
@@ -142,7 +142,7 @@ export function errorFor(answer: TikTokAnswer): DeliveryError | undefined {
 }
 
 type RetryStatus = ConstructorParameters<typeof RetryableError>[1]
-const RETRY_STATUSES = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
+const RETRY_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511, 598, 599])
 const retryStatus = (status: number) => (RETRY_STATUSES.has(status) ? status : 500) as RetryStatus
 
 /** TikTok's message when it reports a partial success, for a warning. */
@@ -214,9 +214,10 @@ export async function sendEvents(
   request: RequestClient,
   body: TikTokRequestBody,
   accessToken: string,
-  warn: (message: string) => void = () => undefined
+  warn: (message: string) => void = () => undefined,
+  url = eventTrackUrl()
 ): Promise<unknown> {
-  const outcome = await trySendEvents(request, body, accessToken)
+  const outcome = await trySendEvents(request, body, accessToken, { url })
   if (!outcome.ok) throw outcome.error
   const partial = partialSuccess(outcome.answer)
   if (partial) warn(partial)
@@ -307,7 +308,12 @@ export const CONNECTION_TEST_CODE = 'SEGMENT_CONNECTION_TEST'
  * a test event code, so TikTok checks token and pixel exactly as for real traffic while nothing
  * counts as a conversion. Fails with a sentence a marketer can act on.
  */
-export async function testConnection(request: RequestClient, pixelCode: string, accessToken: string): Promise<unknown> {
+export async function testConnection(
+  request: RequestClient,
+  pixelCode: string,
+  accessToken: string,
+  url = eventTrackUrl()
+): Promise<unknown> {
   const now = nowSeconds()
   const outcome = await trySendEvents(
     request,
@@ -318,7 +324,8 @@ export async function testConnection(request: RequestClient, pixelCode: string, 
       test_event_code: CONNECTION_TEST_CODE,
       data: [{ event: CONNECTION_TEST_EVENT, event_time: now, event_id: `connection-test-${now}` }]
     },
-    accessToken
+    accessToken,
+    { url }
   )
   if (outcome.ok) return outcome.answer.body
   const { error, answer } = outcome

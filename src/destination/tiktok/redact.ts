@@ -55,7 +55,9 @@ function decode(text: string): Decoded {
   return { text: out, from, to }
 }
 
-const foldCase = (text: string) => text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase())
+const foldCase = (text: string) => (/[A-Z]/.test(text) ? text.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : text)
+/** Base64 characters that the URL-safe alphabet writes otherwise. */
+const URL_UNSAFE = /[+/]/
 
 interface Needle {
   text: string
@@ -65,30 +67,23 @@ interface Needle {
 
 /** The base64 characters of the token that do not depend on its neighbours, at each of the 3 alignments. */
 function base64Cores(secret: string): string[] {
-  const bytes = Buffer.from(secret, 'utf8')
-  const cores = new Set<string>()
+  // The token after 2 zero bytes: from byte 2, 1 or 0 on, it is the token at each alignment.
+  const padded = Buffer.from(`\0\0${secret}`, 'utf8')
+  const length = padded.length - 2
+  const cores: string[] = []
   for (let before = 0; before < 3; before++) {
-    const encoded = Buffer.concat([Buffer.alloc(before), bytes]).toString('base64')
-    const core = encoded.slice(Math.ceil((8 * before) / 6), Math.floor((8 * (before + bytes.length)) / 6))
+    const encoded = padded.toString('base64', 2 - before)
+    const core = encoded.slice(Math.ceil((8 * before) / 6), Math.floor((8 * (before + length)) / 6))
     if (core.length < MIN_ACCESS_TOKEN_LENGTH) continue
-    cores.add(core)
-    cores.add(core.replace(/\+/g, '-').replace(/\//g, '_'))
+    cores.push(core)
+    if (URL_UNSAFE.test(core)) cores.push(core.replace(/\+/g, '-').replace(/\//g, '_'))
   }
-  return [...cores]
+  return cores
 }
 
-const cache = new Map<string, Needle[]>()
+/** What to look for: the token in any letter case, and its base64 cores. Worked out once per answer. */
 function needlesOf(secret: string): Needle[] {
-  let needles = cache.get(secret)
-  if (!needles) {
-    needles = [
-      { text: foldCase(secret), folded: true },
-      ...base64Cores(secret).map((text) => ({ text, folded: false }))
-    ]
-    if (cache.size > 16) cache.clear()
-    cache.set(secret, needles)
-  }
-  return needles
+  return [{ text: foldCase(secret), folded: true }, ...base64Cores(secret).map((text) => ({ text, folded: false }))]
 }
 
 /** Where the needles occur in the decoded text, as [start, end) of the written text. */
@@ -131,34 +126,57 @@ function carries(text: string, needles: Needle[]): boolean {
 }
 
 /**
- * True when the text cannot hold the token in any form redact() knows: no character that starts an
- * escape (`\\`, `%`, `&`) and no occurrence of the token (any case) or of its base64. Then neither the
- * text nor any string parsed out of it needs redacting: TikTok's usual answer costs one scan.
+ * Redaction of one token, for all the strings of one answer: what to look for is worked out once,
+ * when first needed (a class, not closures: nothing is allocated per answer but the instance).
  */
-export function cannotCarry(text: string, secret: string): boolean {
-  if (!secret) return true
-  if (MAY_ESCAPE.test(text)) return false
-  return occurrences({ text }, needlesOf(secret)).length === 0
+export class Redaction {
+  private found?: Needle[]
+
+  constructor(private readonly secret: string) {}
+
+  private get needles(): Needle[] {
+    return (this.found ??= needlesOf(this.secret))
+  }
+
+  /**
+   * True when the text cannot hold the token in any form redact() knows: no character that starts an
+   * escape (`\\`, `%`, `&`) and no occurrence of the token (any case) or of its base64. Then neither the
+   * text nor any string parsed out of it needs redacting: TikTok's usual answer costs one scan.
+   */
+  cannotCarry(text: string): boolean {
+    if (!this.secret) return true
+    if (MAY_ESCAPE.test(text)) return false
+    return occurrences({ text }, this.needles).length === 0
+  }
+
+  /** The text with every occurrence of the token replaced by `[access token]`, or withheld whole. */
+  redact(text: string): string {
+    if (this.cannotCarry(text)) return text
+    const needles = this.needles
+    // As written too: a token that itself holds `%41` or `\\` reads otherwise once decoded.
+    const spans = [...occurrences({ text }, needles), ...occurrences(decode(text), needles)]
+    const out = spans.length > 0 ? replaceSpans(text, spans) : text
+    return carries(out, needles) ? WITHHELD : out
+  }
+
+  /** A parsed JSON answer with every string (keys too) redacted; a number that spells the token is withheld. */
+  redactDeep(value: unknown, depth = 0): unknown {
+    if (typeof value === 'string') return this.redact(value)
+    if (typeof value === 'number') return this.redact(String(value)) === String(value) ? value : WITHHELD
+    if (typeof value !== 'object' || value === null) return value
+    if (depth >= MAX_DEPTH) return '[nested too deep]'
+    if (Array.isArray(value)) return value.map((item) => this.redactDeep(item, depth + 1))
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [this.redact(key), this.redactDeep(item, depth + 1)])
+    )
+  }
 }
 
-/** The text with every occurrence of the token replaced by `[access token]`, or withheld whole. */
-export function redact(text: string, secret: string): string {
-  if (cannotCarry(text, secret)) return text
-  const needles = needlesOf(secret)
-  // As written too: a token that itself holds `%41` or `\\` reads otherwise once decoded.
-  const spans = [...occurrences({ text }, needles), ...occurrences(decode(text), needles)]
-  const out = spans.length > 0 ? replaceSpans(text, spans) : text
-  return carries(out, needles) ? WITHHELD : out
-}
+/** {@link Redaction.cannotCarry} of one text. */
+export const cannotCarry = (text: string, secret: string): boolean => new Redaction(secret).cannotCarry(text)
 
-/** A parsed JSON answer with every string (keys too) redacted; a number that spells the token is withheld. */
-export function redactDeep(value: unknown, secret: string, depth = 0): unknown {
-  if (typeof value === 'string') return redact(value, secret)
-  if (typeof value === 'number') return redact(String(value), secret) === String(value) ? value : WITHHELD
-  if (typeof value !== 'object' || value === null) return value
-  if (depth >= MAX_DEPTH) return '[nested too deep]'
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secret, depth + 1))
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [redact(key, secret), redactDeep(item, secret, depth + 1)])
-  )
-}
+/** {@link Redaction.redact} of one text. */
+export const redact = (text: string, secret: string): string => new Redaction(secret).redact(text)
+
+/** {@link Redaction.redactDeep} of one value. */
+export const redactDeep = (value: unknown, secret: string): unknown => new Redaction(secret).redactDeep(value)

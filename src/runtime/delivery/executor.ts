@@ -11,9 +11,8 @@ import { Destination } from '@segment/actions-core'
 import type { JSONObject, Logger, SegmentEvent } from '@segment/actions-core'
 import { extname, join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import destination from '../../destination'
+import { destinationFor } from '../../destination'
 import type { Settings } from '../../destination/generated-types'
-import { setApiBaseUrl } from '../../destination/tiktok/api'
 import { countMatchKeys, type MatchKeyCounts } from '../ops/match-key-tally'
 import { ACTION } from '../routing/subscriptions'
 
@@ -89,19 +88,30 @@ function collectWarnings(warnings: string[]): Logger {
   }
 }
 
+/** Each dry-run starts a stand-in on a new port: destinations for the URLs of the past ones are let go. */
+const KEPT_DESTINATIONS = 4
+
 /** Runs batches in the calling thread. */
 export function inThreadExecutor(): Executor {
-  const runtime = new Destination(destination)
   const controller = new AbortController()
+  /** One destination per URL sent to (TikTok or TIKTOK_API_URL, the dry-run stand-ins), the newest few. */
+  const destinations = new Map<string | undefined, Destination<Settings>>()
+  const destinationAt = (apiBaseUrl: string | undefined): Destination<Settings> => {
+    let found = destinations.get(apiBaseUrl)
+    if (!found) {
+      if (destinations.size >= KEPT_DESTINATIONS) destinations.delete(destinations.keys().next().value)
+      found = new Destination(destinationFor({ apiBaseUrl }))
+      destinations.set(apiBaseUrl, found)
+    }
+    return found
+  }
   return {
     async run(task) {
       if (controller.signal.aborted) return aborted(task)
       const { mapping, events, settings, apiBaseUrl } = task
       const warnings: string[] = []
       const parsed = events.map((text) => JSON.parse(text) as SegmentEvent)
-      // performBatch reads the URL synchronously as it starts, before anything else runs here.
-      setApiBaseUrl(apiBaseUrl)
-      const statuses = await runtime.executeBatch(ACTION, {
+      const statuses = await destinationAt(apiBaseUrl).executeBatch(ACTION, {
         events: parsed,
         mapping,
         settings,

@@ -5,6 +5,16 @@ import { SETTINGS, sha } from '../../helpers'
 
 const NOW = 1_790_000_000
 
+/** What `run` throws. */
+function thrown(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (error) {
+    return error
+  }
+  throw new Error('nothing was thrown')
+}
+
 const full: Payload = {
   event_source: 'web',
   event: 'CompletePayment',
@@ -194,7 +204,8 @@ describe('buildEvent', () => {
         const month = 1 + next(12)
         const day = 1 + next(new Date(Date.UTC(2000, month, 0)).getUTCDate())
         if (month === 2 && day === 29 && !(year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0))) continue
-        const zone = next(3) === 0 ? 'Z' : `${next(2) ? '+' : '-'}${pad(next(15))}:${pad(next(60))}`
+        const offset = next(14 * 60 + 1) // up to 14:00 either way, the widest there is
+        const zone = next(3) === 0 ? 'Z' : `${next(2) ? '+' : '-'}${pad(Math.floor(offset / 60))}:${pad(offset % 60)}`
         const iso = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(next(24))}:${pad(next(60))}:${pad(next(60))}${zone}`
         expect([iso, eventTime(iso, NOW)]).toEqual([iso, Math.floor(Date.parse(iso) / 1000)])
       }
@@ -208,6 +219,37 @@ describe('buildEvent', () => {
     it('is now when the event has no timestamp', () => {
       expect(buildEvent({ event: 'Lead' }, NOW).event_time).toBe(NOW)
       expect(eventTime('  ', NOW)).toBe(NOW)
+    })
+
+    it.each([
+      ['+14:00', '2026-11-03T00:15:30+14:00', 1793614530],
+      ['-14:00', '2026-11-01T20:15:30-14:00', 1793614530],
+      ['+1400 without a colon', '2026-11-03T00:15:30+1400', 1793614530],
+      ['+13:59', '2026-11-03T00:14:30+13:59', 1793614530],
+      ['-00:00', '2026-11-02T10:15:30-00:00', 1793614530],
+      ['+05:45 (Nepal)', '2026-11-02T16:00:30+05:45', 1793614530],
+      ['-09:30 (Marquesas)', '2026-11-02T00:45:30-09:30', 1793614530],
+      ['+14 across a year end', '2027-01-01T13:59:59+14', Date.UTC(2026, 11, 31, 23, 59, 59) / 1000],
+      ['-14 into a leap day', '2024-02-28T10:00:00-14:00', Date.UTC(2024, 1, 29) / 1000],
+      ['+01:00 in year 0001', '0001-01-01T00:30:00+01:00', Date.parse('0000-12-31T23:30:00Z') / 1000]
+    ])('takes the offset %s, up to ±14:00', (_offset, timestamp, seconds) => {
+      expect(eventTime(timestamp, NOW)).toBe(seconds)
+    })
+
+    it.each([
+      ['+25:00', '2026-11-02T10:15:30+25:00', 'UTC offset +25:00, beyond ±14:00'],
+      ['+14:01', '2026-11-02T10:15:30+14:01', 'UTC offset +14:01, beyond ±14:00'],
+      ['-14:30', '2026-11-02T10:15:30-14:30', 'UTC offset -14:30, beyond ±14:00'],
+      ['+15 (hours only)', '2026-11-02T10:15:30+15', 'UTC offset +15, beyond ±14:00'],
+      ['-2300 (no colon)', '2026-11-02T10:15:30-2300', 'UTC offset -2300, beyond ±14:00'],
+      ['+05:99', '2026-11-02T10:15:30+05:99', 'UTC offset +05:99, whose minutes are beyond 59'],
+      ['+00:60', '2026-11-02T10:15:30+00:60', 'UTC offset +00:60, whose minutes are beyond 59'],
+      ['-0575 (no colon)', '2026-11-02T10:15-0575', 'UTC offset -0575, whose minutes are beyond 59']
+    ])('refuses the offset %s with a PayloadValidationError naming the field and the offset', (_o, timestamp, why) => {
+      const build = () => buildEvent({ event: 'Lead', timestamp }, NOW)
+      expect(build).toThrow(PayloadValidationError)
+      expect(build).toThrow(`Event Timestamp (timestamp) has ${why}`)
+      expect(thrown(build)).toMatchObject({ field: 'timestamp' })
     })
 
     it.each(['yesterday', '2026-13-45T00:00:00Z', '2026-02-30', '2026-11-02T25:00:00Z', 'NaN'])(

@@ -1,8 +1,7 @@
 import { createTestIntegration, defaultValues, Destination } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
-import destination from '../../../src/destination'
-import { setApiBaseUrl } from '../../../src/destination/tiktok/api'
+import destination, { destinationFor } from '../../../src/destination'
 import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
 import { startStandIn } from '../../runtime/helpers'
 import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
@@ -227,18 +226,19 @@ describe('performBatch', () => {
 })
 
 describe('the API base URL', () => {
-  afterEach(() => setApiBaseUrl(undefined))
+  afterEach(() => {
+    delete process.env.TIKTOK_API_URL
+  })
 
-  it('is read once as a batch starts: all its requests go there, whatever is set meanwhile', async () => {
+  it("is the destination instance's: all requests of a batch go there, whatever is set meanwhile", async () => {
     const first = await startStandIn()
     const second = await startStandIn()
-    setApiBaseUrl(first.url)
-    const batch = new Destination(destination).executeBatch('reportWebEvent', {
+    const batch = new Destination(destinationFor({ apiBaseUrl: first.url })).executeBatch('reportWebEvent', {
       events: events(2500),
       mapping: { ...defaultMapping, event: 'CompletePayment' },
       settings: SETTINGS
     })
-    setApiBaseUrl(second.url)
+    process.env.TIKTOK_API_URL = second.url
     const statuses = await batch
     expect(statuses.filter((status) => status.status === 200)).toHaveLength(2500)
     expect(first.stats).toMatchObject({ requests: 3, events: 2500 })
