@@ -80,9 +80,12 @@ export class DeliveryState {
     if (this.authHold) this.authHold.probing = false
   }
 
-  /** When a batch may start again after `now` (Infinity: nothing to wait for). */
+  /**
+   * When a batch may start again after `now` (Infinity: nothing to wait for; while the probe is out,
+   * its end says).
+   */
   wakeAt(now: number): number {
-    if (this.authHold) return this.authHold.probeAt
+    if (this.authHold) return this.authHold.probing ? Infinity : this.authHold.probeAt
     return this.pauseEndsAt(now)
   }
 
