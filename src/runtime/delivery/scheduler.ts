@@ -6,8 +6,7 @@
  * auth hold's probe). A retry is not kept here: it goes back to the store, which gives it again once
  * due; one timer wakes the loop then, at a pause's end or a probe's time.
  */
-import type { Log } from '../ops/log'
-import { describeError } from '../ops/log'
+import { describeError, type Log } from '../ops/log'
 import type { Subscription } from '../routing/subscriptions'
 import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import { requestSize } from '../../destination/tiktok/api'
@@ -281,7 +280,7 @@ export class Scheduler {
     // Under the auth hold nothing can go until settings change. A pause after a failure ends soon.
     if (this.aborted || gate.authHeld) return true
     // Something comes due later (a retry, the end of a pause): wait for it, unless the queue is shared
-    // (then what this runtime holds goes back to the others when it stops).
+    // (then what this runtime has read goes back to the others when it stops).
     if (!store.shared) {
       const next = Math.min(this.retriesDue[0] ?? Infinity, gate.pauseEndsAt(clock.now()))
       // A stop waits for it only when it comes before the stop's deadline.

@@ -167,30 +167,40 @@ describe('the delivery loop', () => {
     expect(pipeline.counts.deadLettered).toBe(1)
   })
 
-  it('never sends a delivery to the other mode: dry-run ones are dead-lettered live, live ones wait out dry-run', async () => {
+  it('never sends a delivery accepted in dry-run to TikTok: once live, it is dead-lettered with the reason', async () => {
     let dryRun = true
-    const { pipeline, clock, executor, store, deadLetter } = fakePipeline({ dryRun: () => dryRun })
-    await pipeline.accept(events('A', 2)) // accepted in dry-run
+    const { pipeline, executor, store, deadLetter } = fakePipeline({ dryRun: () => dryRun })
+    await pipeline.accept(events('A', 2))
     dryRun = false
-    await pipeline.accept(events('B', 2)) // accepted live
+    pipeline.start()
+    await settled()
+    expect(sent(executor)).toEqual([])
+    expect(deadLetter.records).toEqual([
+      expect.objectContaining({ status: 409, reason: expect.stringMatching(/^accepted in dry-run/) }),
+      expect.objectContaining({ status: 409 })
+    ])
+    expect(store.deliveries.size).toBe(0)
+  })
+
+  it('keeps a delivery accepted live queued while in dry-run, and sends it once live', async () => {
+    let dryRun = false
+    const { pipeline, clock, executor, store } = fakePipeline({ dryRun: () => dryRun })
+    await pipeline.accept(events('A', 2))
     dryRun = true
     pipeline.start()
     await settled()
-    expect(sent(executor)).toEqual([['A-0', 'A-1']])
-    expect(store.queuedIds()).toEqual(['B-0', 'B-1'])
+    expect(sent(executor)).toEqual([])
+    // Handed back untouched (no attempt counted), looked at again authRetryMs later.
+    const nextAt = clock.now() + TUNING.authRetryMs
     expect(store.rescheduled).toEqual([
-      expect.objectContaining({ attempts: 0, nextAt: clock.now() + TUNING.authRetryMs }),
-      expect.objectContaining({ attempts: 0, nextAt: clock.now() + TUNING.authRetryMs })
+      expect.objectContaining({ attempts: 0, nextAt }),
+      expect.objectContaining({ attempts: 0, nextAt })
     ])
     expect(pipeline.health()).toMatchObject({ status: 'degraded' })
     dryRun = false
-    await pipeline.accept(events('A', 2, 2)) // live, queued behind the dry-run ones… none left: all sent live
     await clock.advance(TUNING.authRetryMs)
-    expect(sent(executor).slice(1)).toEqual([
-      ['A-2', 'A-3'],
-      ['B-0', 'B-1']
-    ])
-    expect(deadLetter.records).toEqual([])
+    expect(sent(executor)).toEqual([['A-0', 'A-1']])
+    expect(store.deliveries.size).toBe(0)
   })
 })
 
