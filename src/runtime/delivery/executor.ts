@@ -17,7 +17,7 @@ import { countMatchKeys, type MatchKeyCounts } from '../ops/match-key-tally'
 import { ACTION } from '../routing/subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
-export interface EventStatus {
+export interface DeliveryStatus {
   status: number
   errortype?: string
   errormessage?: string
@@ -34,7 +34,7 @@ export interface BatchTask {
 }
 
 export interface BatchOutcome {
-  statuses: EventStatus[]
+  statuses: DeliveryStatus[]
   /** Warnings the action logged for this batch. */
   warnings: string[]
   /** How many delivered events carried each match key: numbers only, never a value. */

@@ -1,0 +1,24 @@
+/** What the pipeline counts since start (GET /health, the stop's log line, the tests). */
+export interface DeliveryCounts {
+  /** Messages taken in, and what became of them on arrival. */
+  received: number
+  skipped: number
+  unmatched: number
+  /** Deliveries (an event matched by a subscription): queued = delivered + deadLettered + pending. */
+  queued: number
+  delivered: number
+  deadLettered: number
+  retried: number
+  batches: number
+}
+
+export const noCounts = (): DeliveryCounts => ({
+  received: 0,
+  skipped: 0,
+  unmatched: 0,
+  queued: 0,
+  delivered: 0,
+  deadLettered: 0,
+  retried: 0,
+  batches: 0
+})

@@ -1,0 +1,143 @@
+/**
+ * Intake: what a request's events become before they are stored. An event whose integrations object
+ * turns this destination off is skipped; one no subscription's trigger matches is unmatched; any other
+ * becomes one delivery per subscription it matches: the event's JSON text with its batch key (events
+ * that differ in it never share a request to TikTok). An event that cannot be written as JSON (nested
+ * too deeply) is poison: it gets a dead-letter record at once instead.
+ */
+import { transform } from '@segment/actions-core'
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import { batch_keys } from '../../destination/reportWebEvent/fields/batching'
+import { describeError, type Log } from '../ops/log'
+import type { RuntimeMetrics } from '../ops/metrics'
+import { integrationEnabled, type Subscription } from '../routing/subscriptions'
+import type { DeadLetterRecord } from '../storage/dead-letter-file'
+import { safeJson } from '../storage/safe-json'
+import type { NewDelivery } from '../storage/store'
+import type { DeliveryCounts } from './counts'
+
+/** One request's events, routed. */
+export interface RoutedRequest {
+  /** Events in the request. */
+  events: number
+  deliveries: NewDelivery[]
+  /** Dead-letter records of the events that cannot be stored. */
+  poison: DeadLetterRecord[]
+  skipped: number
+  unmatched: number
+}
+
+export interface IntakeOptions {
+  subscriptions: Subscription[]
+  counts: DeliveryCounts
+  metrics: RuntimeMetrics
+  log: Log
+}
+
+export class Intake {
+  /** Per subscription, the part of its mapping that makes the batch key. */
+  private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
+  /** The counts the last "not routed" line reported. */
+  private reported = { skipped: 0, unmatched: 0 }
+
+  constructor(private readonly options: IntakeOptions) {}
+
+  /** Routes a request's events; `now` and `dryRun` are stamped on its deliveries. Changes nothing. */
+  route(events: SegmentEvent[], now: number, dryRun: boolean): RoutedRequest {
+    const request: RoutedRequest = { events: events.length, deliveries: [], poison: [], skipped: 0, unmatched: 0 }
+    for (const event of events) {
+      if (!integrationEnabled(event)) {
+        request.skipped++
+        continue
+      }
+      const route = this.options.subscriptions.filter((subscription) => subscription.matches(event))
+      if (route.length === 0) {
+        request.unmatched++
+        continue
+      }
+      let text: string | undefined
+      let why = ''
+      try {
+        text = JSON.stringify(event)
+      } catch (error) {
+        why = describeError(error)
+      }
+      for (const subscription of route) {
+        if (text === undefined) {
+          request.poison.push({
+            at: new Date(now).toISOString(),
+            mapping: subscription.name,
+            status: 400,
+            reason: `the event cannot be stored as JSON (${why}): it is nested too deeply or too large; written here with the deepest parts cut`,
+            attempts: 0,
+            event: safeJson(event),
+            cut: true
+          })
+        } else {
+          request.deliveries.push({
+            subscription: subscription.name,
+            batchKey: this.batchKey(subscription, event),
+            event: text,
+            receivedAt: now,
+            dryRun
+          })
+        }
+      }
+    }
+    return request
+  }
+
+  /** The request is accepted (stored): counted, and its poison events said. */
+  accepted(request: RoutedRequest) {
+    const { counts, metrics, log } = this.options
+    counts.received += request.events
+    counts.skipped += request.skipped
+    counts.unmatched += request.unmatched
+    counts.queued += request.deliveries.length
+    counts.deadLettered += request.poison.length
+    metrics.received.inc(request.events)
+    metrics.skipped.inc(request.skipped)
+    metrics.unmatched.inc(request.unmatched)
+    metrics.queued.inc(request.deliveries.length)
+    for (const record of request.poison) {
+      metrics.deadLettered.inc({ mapping: record.mapping })
+      log.error('dead-lettered', { mapping: record.mapping, events: 1, reason: record.reason })
+    }
+  }
+
+  /** Events left undelivered on purpose are said too: one line (per tick) when there are new ones. */
+  reportUnrouted() {
+    const { counts } = this.options
+    const skipped = counts.skipped - this.reported.skipped
+    const unmatched = counts.unmatched - this.reported.unmatched
+    if (!skipped && !unmatched) return
+    this.reported = { skipped: counts.skipped, unmatched: counts.unmatched }
+    this.options.log.info('not routed', {
+      skipped: skipped || undefined,
+      skipped_why: skipped ? 'their integrations object turns Tiktok Conversions off' : undefined,
+      unmatched: unmatched || undefined,
+      unmatched_why: unmatched ? 'no subscription trigger matches them' : undefined
+    })
+  }
+
+  /** The event's values of the subscription's batch keys, as text ('' when it has none). */
+  private batchKey(subscription: Subscription, event: SegmentEvent): string {
+    let mapping = this.batchKeyMappings.get(subscription)
+    if (!mapping) {
+      const keys = subscription.mapping.batch_keys
+      const fields = Array.isArray(keys)
+        ? keys.filter((key): key is string => typeof key === 'string')
+        : batch_keys.default
+      mapping = Object.fromEntries(
+        fields.filter((key) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
+      )
+      this.batchKeyMappings.set(subscription, mapping)
+    }
+    if (Object.keys(mapping).length === 0) return ''
+    try {
+      return JSON.stringify(transform(mapping, event as unknown as JSONObject))
+    } catch {
+      return ''
+    }
+  }
+}
