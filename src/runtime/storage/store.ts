@@ -4,7 +4,7 @@
  * (sqlite/); several runtimes share one queue in Redis Streams (redis/). The pipeline only sees
  * this interface.
  */
-import type { DeadLetterSink } from './dead-letter-file'
+import type { DeadLetterSink } from './dead-letters'
 import type { SharedSettings } from './shared-settings'
 
 /** One delivery as accepted: a Segment event for one subscription. */
