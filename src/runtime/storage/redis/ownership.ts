@@ -7,6 +7,11 @@
  * that stops hands back what it still holds (to the consumer `released`, with a long idle time), so
  * another one takes it at its next read rather than after the claim time.
  *
+ * A read and the heartbeat share one connection: Redis answers them in the order they were sent, but
+ * both answers can arrive together, and the heartbeat's code can then run before the read's has
+ * recorded what it read. So the heartbeat waits for the reads sent before it: else it would take the
+ * entries they just made this runtime's for ones it lost track of, and hand back what it is sending.
+ *
  * Redis is reached through a narrow port (pending-entries.ts) and time through `now`, so that a test
  * can run this against a fake.
  */
@@ -55,6 +60,9 @@ export class Ownership {
   private readonly now: () => number
   /** Read and not yet removed: this runtime's (the heartbeat keeps them so). */
   private readonly held = new Set<string>()
+  /** Reads that make entries this runtime's (XREADGROUP, XAUTOCLAIM) until they recorded them, by number. */
+  private readonly reads = new Map<number, Promise<unknown>>()
+  private readsSent = 0
   private cursor = '0-0'
   private nextTakeOverAt = 0
   private readonly takeOverEveryMs: number
@@ -91,10 +99,27 @@ export class Ownership {
   }
 
   /** Runs a read of new entries (XREADGROUP): from its answer on, they are this runtime's. */
-  async receive(read: () => Promise<Entry[]>): Promise<Entry[]> {
-    const entries = await read()
-    for (const [id] of entries) this.held.add(id)
-    return entries
+  receive(read: () => Promise<Entry[]>): Promise<Entry[]> {
+    return this.track(async () => {
+      const entries = await read()
+      for (const [id] of entries) this.held.add(id)
+      return entries
+    })
+  }
+
+  /** Runs `read`, which records what it makes this runtime's, where the heartbeat can wait for it. */
+  private track<T>(read: () => Promise<T>): Promise<T> {
+    const number = ++this.readsSent
+    const recorded = read()
+    this.reads.set(number, recorded)
+    const forget = () => this.reads.delete(number)
+    recorded.then(forget, forget)
+    return recorded
+  }
+
+  /** Resolves once every read up to number `last` has recorded what it read (or failed). */
+  private async readsRecorded(last: number): Promise<void> {
+    await Promise.allSettled([...this.reads].filter(([number]) => number <= last).map(([, read]) => read))
   }
 
   /** No longer held, and not to be handed back: removed, or gone from the stream. */
@@ -108,14 +133,17 @@ export class Ownership {
    */
   async takeOver(count: number): Promise<StoredDelivery[]> {
     if (this.now() < this.nextTakeOverAt) return []
-    const { next, entries } = await this.pending.takeOver(this.cursor, Math.min(count, TAKE_OVER_COUNT))
-    this.cursor = next
-    // Scan on at the next read while the pending list is not wholly seen, else in a while.
-    this.nextTakeOverAt = next === '0-0' ? this.now() + this.takeOverEveryMs : 0
-    // An entry already held here (its heartbeat was late) is not given twice.
-    const fresh = entries.filter(([id]) => !this.held.has(id))
+    const fresh = await this.track(async () => {
+      const { next, entries } = await this.pending.takeOver(this.cursor, Math.min(count, TAKE_OVER_COUNT))
+      this.cursor = next
+      // Scan on at the next read while the pending list is not wholly seen, else in a while.
+      this.nextTakeOverAt = next === '0-0' ? this.now() + this.takeOverEveryMs : 0
+      // An entry already held here (its heartbeat was late) is not given twice.
+      const taken = entries.filter(([id]) => !this.held.has(id))
+      for (const [id] of taken) this.held.add(id)
+      return taken
+    })
     if (fresh.length === 0) return []
-    for (const [id] of fresh) this.held.add(id)
     const states = await this.pending.retryStates(fresh.map(([id]) => id)).catch(() => {
       // Without their retry state, they wait for a read that can have it: handed back by the heartbeat.
       for (const [id] of fresh) this.held.delete(id)
@@ -144,13 +172,16 @@ export class Ownership {
     try {
       if (this.unacknowledged.size) await this.unacknowledged.flush()
       const before = [...this.held]
+      const sent = this.readsSent
       const mine = new Set(await this.pending.renew())
+      await this.readsRecorded(sent)
       // Pending for this runtime but held by none of its parts (a read that failed halfway, a command
       // Redis ran after the client gave up on it): handed back, so that a read takes it again.
       const orphans = [...mine].filter((id) => !this.held.has(id) && !this.unacknowledged.has(id))
-      if (orphans.length) {
-        await this.handBack(orphans)
-        this.log.warn('handed back deliveries this runtime had read but lost track of', { deliveries: orphans.length })
+      // (Removed and acknowledged meanwhile, it is pending no more: not handed back, not counted.)
+      const handedBack = orphans.length ? await this.handBack(orphans) : 0
+      if (handedBack) {
+        this.log.warn('handed back deliveries this runtime had read but lost track of', { deliveries: handedBack })
       }
       // Still held here but no longer pending for this runtime: another one took it over.
       const lost = before.filter((id) => this.held.has(id) && !mine.has(id))
@@ -173,13 +204,15 @@ export class Ownership {
     }
   }
 
-  /** Hands entries back: anyone's next take-over takes them. */
-  private async handBack(ids: string[]): Promise<void> {
+  /** Hands entries back: anyone's next take-over takes them. How many were still this runtime's. */
+  private async handBack(ids: string[]): Promise<number> {
+    let handedBack = 0
     for (const chunk of chunks(ids)) {
-      await this.pending.handBack(chunk)
+      handedBack += (await this.pending.handBack(chunk)).length
       this.drop(chunk)
       this.onDropped(chunk)
     }
+    return handedBack
   }
 
   /** Stops the heartbeat; resolves once a beat in progress is over. */
