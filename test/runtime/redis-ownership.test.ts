@@ -180,7 +180,7 @@ describe('what a runtime holds of the shared Redis queue', () => {
     group.now += CLAIM_IDLE_MS
     group.retryStatesFail = true
     expect(await b.ownership.takeOver(100)).toEqual([])
-    expect(b.ownership.holds(id)).toBe(false)
+    expect(b.ownership.owns(id)).toBe(false)
 
     await b.ownership.beat()
     expect(group.consumerOf(id)).toBe('released')

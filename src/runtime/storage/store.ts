@@ -76,7 +76,7 @@ export interface DeliveryStore {
   /** Delivered, or dead-lettered (after the record was written): gone for good. */
   remove(deliveries: StoredDelivery[]): Promise<void>
   /**
-   * Handed back until `nextAt`, with their attempts and first failure: read() gives them again once
+   * Back in the store until `nextAt`, with their attempts and first failure: read() gives them again once
    * due (after a restart too, or to the runtime that takes them over). The runtime keeps nothing of
    * them in memory meanwhile.
    */

@@ -59,7 +59,7 @@ export class Ownership {
   private readonly onDropped: (ids: string[]) => void
   private readonly now: () => number
   /** Read and not yet removed: this runtime's (the heartbeat keeps them so). */
-  private readonly held = new Set<string>()
+  private readonly owned = new Set<string>()
   /** Reads that make entries this runtime's (XREADGROUP, XAUTOCLAIM) until they recorded them, by number. */
   private readonly reads = new Map<number, Promise<unknown>>()
   private readsSent = 0
@@ -83,13 +83,13 @@ export class Ownership {
     this.lastCleanup = this.now()
   }
 
-  /** How many deliveries this runtime holds. */
+  /** How many deliveries this runtime owns: read, not yet removed. */
   get size(): number {
-    return this.held.size
+    return this.owned.size
   }
 
-  holds(id: string): boolean {
-    return this.held.has(id)
+  owns(id: string): boolean {
+    return this.owned.has(id)
   }
 
   /** Starts the heartbeat. */
@@ -102,7 +102,7 @@ export class Ownership {
   receive(read: () => Promise<Entry[]>): Promise<Entry[]> {
     return this.track(async () => {
       const entries = await read()
-      for (const [id] of entries) this.held.add(id)
+      for (const [id] of entries) this.owned.add(id)
       return entries
     })
   }
@@ -124,7 +124,7 @@ export class Ownership {
 
   /** No longer held, and not to be handed back: removed, or gone from the stream. */
   drop(ids: Iterable<string>): void {
-    for (const id of ids) this.held.delete(id)
+    for (const id of ids) this.owned.delete(id)
   }
 
   /**
@@ -139,14 +139,14 @@ export class Ownership {
       // Scan on at the next read while the pending list is not wholly seen, else in a while.
       this.nextTakeOverAt = next === '0-0' ? this.now() + this.takeOverEveryMs : 0
       // An entry already held here (its heartbeat was late) is not given twice.
-      const taken = entries.filter(([id]) => !this.held.has(id))
-      for (const [id] of taken) this.held.add(id)
+      const taken = entries.filter(([id]) => !this.owned.has(id))
+      for (const [id] of taken) this.owned.add(id)
       return taken
     })
     if (fresh.length === 0) return []
     const states = await this.pending.retryStates(fresh.map(([id]) => id)).catch(() => {
       // Without their retry state, they wait for a read that can have it: handed back by the heartbeat.
-      for (const [id] of fresh) this.held.delete(id)
+      for (const [id] of fresh) this.owned.delete(id)
       return undefined
     })
     if (!states) return []
@@ -171,20 +171,20 @@ export class Ownership {
   private async renew(): Promise<void> {
     try {
       if (this.unacknowledged.size) await this.unacknowledged.flush()
-      const before = [...this.held]
+      const before = [...this.owned]
       const sent = this.readsSent
       const mine = new Set(await this.pending.renew())
       await this.readsRecorded(sent)
       // Pending for this runtime but held by none of its parts (a read that failed halfway, a command
       // Redis ran after the client gave up on it): handed back, so that a read takes it again.
-      const orphans = [...mine].filter((id) => !this.held.has(id) && !this.unacknowledged.has(id))
+      const orphans = [...mine].filter((id) => !this.owned.has(id) && !this.unacknowledged.has(id))
       // (Removed and acknowledged meanwhile, it is pending no more: not handed back, not counted.)
       const handedBack = orphans.length ? await this.handBack(orphans) : 0
       if (handedBack) {
         this.log.warn('handed back deliveries this runtime had read but lost track of', { deliveries: handedBack })
       }
       // Still held here but no longer pending for this runtime: another one took it over.
-      const lost = before.filter((id) => this.held.has(id) && !mine.has(id))
+      const lost = before.filter((id) => this.owned.has(id) && !mine.has(id))
       if (lost.length) {
         this.drop(lost)
         this.onDropped(lost)
@@ -224,13 +224,13 @@ export class Ownership {
 
   /** Hands back everything this runtime holds, as it stops: another runtime takes it at once. */
   async handBackAll(): Promise<void> {
-    const held = this.held.size
+    const owned = this.owned.size
     try {
-      await this.handBack([...this.held])
-      if (held) this.log.info('handed back what this runtime held to the shared queue', { deliveries: held })
+      await this.handBack([...this.owned])
+      if (owned) this.log.info('handed back what this runtime held to the shared queue', { deliveries: owned })
     } catch (error) {
       this.log.warn('could not hand back what this runtime held: another runtime takes it after REDIS_CLAIM_IDLE_MS', {
-        deliveries: this.held.size,
+        deliveries: this.owned.size,
         reason: describeError(error)
       })
     }

@@ -11,9 +11,9 @@ import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
 import { replies } from './replies'
 
-const pick = (held: Record<string, string>): Partial<Settings> => ({
-  accessToken: held.accessToken || undefined,
-  pixelCode: held.pixelCode || undefined
+const pick = (hash: Record<string, string>): Partial<Settings> => ({
+  accessToken: hash.accessToken || undefined,
+  pixelCode: hash.pixelCode || undefined
 })
 
 /** The settings of every runtime on this Redis: a hash, and a channel that says when it was saved. */
@@ -37,23 +37,23 @@ export class RedisSettings implements SharedSettings {
     if (seed.pixelCode) multi.hsetnx(this.key, 'pixelCode', seed.pixelCode)
     multi.hgetall(this.key)
     const answers = replies(await multi.exec())
-    const held = pick(answers[answers.length - 1] as Record<string, string>)
-    if (held.accessToken && held.accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
+    const saved = pick(answers[answers.length - 1] as Record<string, string>)
+    if (saved.accessToken && saved.accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
       throw new ConfigError(
-        `the access token held in Redis (${this.where}) has ${held.accessToken.length} characters, fewer than ${MIN_ACCESS_TOKEN_LENGTH}: save the whole token on the page, or delete the key`
+        `the access token held in Redis (${this.where}) has ${saved.accessToken.length} characters, fewer than ${MIN_ACCESS_TOKEN_LENGTH}: save the whole token on the page, or delete the key`
       )
     }
     const differs = [
-      seed.accessToken && seed.accessToken !== held.accessToken ? 'access token' : undefined,
-      seed.pixelCode && seed.pixelCode !== held.pixelCode ? 'pixel code' : undefined
+      seed.accessToken && seed.accessToken !== saved.accessToken ? 'access token' : undefined,
+      seed.pixelCode && seed.pixelCode !== saved.pixelCode ? 'pixel code' : undefined
     ].filter(Boolean)
     if (differs.length) {
       this.log.warn(
         `the ${differs.join(' and ')} saved in Redis differ from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
-        { settings: this.where, pixel_code: held.pixelCode }
+        { settings: this.where, pixel_code: saved.pixelCode }
       )
     }
-    return held
+    return saved
   }
 
   async save(settings: Partial<Settings>): Promise<void> {
@@ -74,7 +74,7 @@ export class RedisSettings implements SharedSettings {
     const reload = () => {
       if (this.closed) return
       this.client.hgetall(this.key).then(
-        (held) => !this.closed && onChange(pick(held)),
+        (hash) => !this.closed && onChange(pick(hash)),
         (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
       )
     }

@@ -41,7 +41,7 @@ export class RedisStore implements DeliveryStore {
   private readonly group: ConsumerGroup
   private readonly acknowledgements: Acknowledgements
   private readonly ownership: Ownership
-  /** Deliveries held here and handed back until their next attempt: id → that time (ms). */
+  /** Deliveries this runtime owns that wait for their next attempt: id → that time (ms). */
   private readonly waiting = new Map<string, number>()
   private closed = false
 
@@ -160,7 +160,7 @@ export class RedisStore implements DeliveryStore {
     await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
     // Still this runtime's (the heartbeat keeps them): read() gives them again once due. Not before
     // Redis took the retry state: when it did not, the pipeline keeps them itself.
-    for (const { id, nextAt } of deliveries) if (this.ownership.holds(id)) this.waiting.set(id, nextAt)
+    for (const { id, nextAt } of deliveries) if (this.ownership.owns(id)) this.waiting.set(id, nextAt)
   }
 
   async expedite(): Promise<void> {

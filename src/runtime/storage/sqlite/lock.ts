@@ -18,20 +18,20 @@ const alive = (pid: number) => {
 }
 
 /** The lock files this process holds (two runtimes of one process on one DATA_DIR are refused too). */
-const held = new Set<string>()
+const taken = new Set<string>()
 
 /** Takes the lock file `lock` of the queue `queue`, or throws a QueueInUseError naming its holder. */
 export function takeLock(lock: string, queue: string): string {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
-      held.add(lock)
+      taken.add(lock)
       return lock
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
     }
     const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10)
-    if (Number.isInteger(holder) && (holder === process.pid ? held.has(lock) : alive(holder))) {
+    if (Number.isInteger(holder) && (holder === process.pid ? taken.has(lock) : alive(holder))) {
       throw new QueueInUseError(
         `another runtime (process ${holder}) uses ${queue}: give each runtime its own DATA_DIR, or share one Redis (if no runtime runs there, delete ${lock})`
       )
@@ -42,6 +42,6 @@ export function takeLock(lock: string, queue: string): string {
 }
 
 export function releaseLock(lock: string): void {
-  held.delete(lock)
+  taken.delete(lock)
   rmSync(lock, { force: true })
 }
