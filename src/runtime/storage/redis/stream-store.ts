@@ -82,29 +82,23 @@ export class RedisStore implements DeliveryStore {
     const out = await this.dueRetries(max)
     try {
       if (out.length < max) out.push(...this.dueOf(await this.ownership.takeOver(max - out.length)))
-      if (out.length < max) {
-        const entries = await this.ownership.receive(async () => {
-          const reply = (await this.group.run(() =>
-            this.client.xreadgroup(
-              'GROUP',
-              GROUP,
-              this.name,
-              'COUNT',
-              max - out.length,
-              'STREAMS',
-              this.keys.queue,
-              '>'
-            )
-          )) as [string, Entry[]][] | null
-          return reply?.[0]?.[1] ?? []
-        })
-        for (const entry of entries) out.push(deliveryOf(entry))
-      }
+      if (out.length < max) out.push(...(await this.readNew(max - out.length)))
     } catch (error) {
       // What was read already is given (it is this runtime's now); the rest waits for the next read.
       if (out.length === 0) throw error
     }
     return out
+  }
+
+  /** Up to `count` entries no runtime has read yet (XREADGROUP '>'): this runtime's from the answer on. */
+  private async readNew(count: number): Promise<StoredDelivery[]> {
+    const entries = await this.ownership.receive(async () => {
+      const reply = (await this.group.run(() =>
+        this.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', count, 'STREAMS', this.keys.queue, '>')
+      )) as [string, Entry[]][] | null
+      return reply?.[0]?.[1] ?? []
+    })
+    return entries.map((entry) => deliveryOf(entry))
   }
 
   /** This runtime's deliveries whose next attempt has come, read again with their retry state. */
