@@ -97,12 +97,11 @@ function runtime(
   }
 }
 
-/** A promise settled from outside: an answer that has not come yet. */
+/** A promise resolved from outside: an answer that has not come yet. */
 function later<T>() {
   let resolve!: (value: T) => void
-  let reject!: (error: Error) => void
-  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)))
-  return { promise, resolve, reject }
+  const promise = new Promise<T>((res) => (resolve = res))
+  return { promise, resolve }
 }
 
 describe('what a runtime holds of the shared Redis queue', () => {
