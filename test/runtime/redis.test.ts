@@ -179,10 +179,11 @@ describeWithRedis('runtimes on one Redis', () => {
     const prefix = newPrefix()
     const wrong = { TIKTOK_ACCESS_TOKEN: 'wrong-token-0000000', TIKTOK_PIXEL_CODE: PIXEL, TIKTOK_API_URL: standIn.url }
     const a = await onRedis(prefix, { ...wrong, AUTH_RETRY_MS: '60000' })
-    const b = await onRedis(prefix, { ...wrong, AUTH_RETRY_MS: '60000' })
     expect(await send(a, 0, 30)).toBe(200)
-    expect(await send(b, 30, 30)).toBe(200)
     await waitFor(() => a.runtime.pipeline.health().held === true)
+    // B starts once A holds (started before, it could read all of A's events first: A would hold none).
+    const b = await onRedis(prefix, { ...wrong, AUTH_RETRY_MS: '60000' })
+    expect(await send(b, 30, 30)).toBe(200)
     // B holds too if it read some of them before A did (which one reads first is a race).
     await waitFor(() => a.runtime.storage.store.consumer!().owned + b.runtime.storage.store.consumer!().owned === 60)
     const bHeld = b.runtime.storage.store.consumer!().owned > 0

@@ -4,7 +4,7 @@
  * to its queue), then the books: the delivery state's verdict, counts, metrics, the batch's log line
  * and summary. A dead-letter record that cannot be written leaves its deliveries queued, retried later.
  */
-import type { DeadLetterSink } from '../storage/dead-letter-file'
+import type { DeadLetterSink } from '../storage/dead-letters'
 import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
 import type { Subscription } from '../routing/subscriptions'

@@ -1,38 +1,16 @@
 /**
- * Where events go when their delivery failed for good: one JSON line per event and mapping, with the
- * Segment event as received, the status and the reason, so that they can be replayed once the cause
- * is fixed (`tiktok-conversions replay`). The file holds events as they came in, PII included: it is
- * forced to mode 0600 at every write, whatever it was, and never written through a link.
- *
- * A write never throws: it resolves false (and logs what was not written, never the events) when the
- * records could not be made durable, and the caller keeps the events queued.
+ * The dead-letter file (DEAD_LETTER_FILE): one JSON line per record (dead-letters.ts), read back by
+ * `tiktok-conversions replay`. The file holds events as they came in, PII included: it is forced to
+ * mode 0600 at every write, whatever it was, and never written through a link. Writes are appended in
+ * order, each synced before it resolves.
  */
 import { constants } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Log } from '../ops/log'
+import type { DeadLetterRecord, DeadLetterSink } from './dead-letters'
 import { privateDir, privateFile } from './private-files'
 
-export interface DeadLetterRecord {
-  at: string
-  mapping: string
-  status: number
-  reason: string
-  attempts: number
-  /** The Segment event as received, JSON text. */
-  event: string
-  /** True when the event could not be stored whole (nested too deep): parts of it are cut. */
-  cut?: boolean
-}
-
-export interface DeadLetterSink {
-  /** Where records go, for logs and /health. */
-  readonly where: string
-  /** Throws, for a clear refusal to start, when records could not be written. */
-  check(): Promise<void>
-  /** Resolves true once the records are durable; false, logged, when they are not. Never rejects. */
-  append(records: DeadLetterRecord[]): Promise<boolean>
-}
 
 /**
  * A record as one JSON line. The event's own JSON text goes in as it is (never serialized again: it may

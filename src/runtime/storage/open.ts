@@ -20,6 +20,6 @@ function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
 /** Redis when REDIS_URL is set (loaded only then: without it, nothing of Redis runs), else the embedded storage. */
 export async function openStorage(config: RuntimeConfig, log: Log): Promise<Storage> {
   if (!config.redisUrl) return embeddedStorage(config, log)
-  const { redisStorage } = await import('./redis/store')
+  const { redisStorage } = await import('./redis')
   return redisStorage(config, log)
 }

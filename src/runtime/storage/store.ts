@@ -4,7 +4,7 @@
  * (sqlite/); several runtimes share one queue in Redis Streams (redis/). The pipeline only sees
  * this interface.
  */
-import type { DeadLetterSink } from './dead-letter-file'
+import type { DeadLetterSink } from './dead-letters'
 import type { SharedSettings } from './shared-settings'
 
 /** One delivery as accepted: a Segment event for one subscription. */
@@ -76,7 +76,7 @@ export interface DeliveryStore {
   /** Delivered, or dead-lettered (after the record was written): gone for good. */
   remove(deliveries: StoredDelivery[]): Promise<void>
   /**
-   * Handed back until `nextAt`, with their attempts and first failure: read() gives them again once
+   * Back in the store until `nextAt`, with their attempts and first failure: read() gives them again once
    * due (after a restart too, or to the runtime that takes them over). The runtime keeps nothing of
    * them in memory meanwhile.
    */

@@ -11,7 +11,9 @@
  * write key. Records of events that could not be stored whole (`cut`) are left in the stream. Posting
  * is the dead-letter file's (`replay FILE`): 429 and 503 are waited out as their Retry-After says.
  */
-import { connectRedis, deadLetterRecordOf, redisKeys } from '../storage/redis/store'
+import { connectRedis } from '../storage/redis/connection'
+import { deadLetterRecordOf } from '../storage/redis/dead-letter-stream'
+import { redisKeys } from '../storage/redis/keys'
 import { postBatch, REPLAY_BATCH, replayBatchFull } from './replay-file'
 
 /** What `replay --redis` replays, and where to. */

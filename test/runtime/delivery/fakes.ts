@@ -10,7 +10,7 @@ import { Pipeline, type PipelineOptions } from '../../../src/runtime/delivery/pi
 import type { Log, LogFields } from '../../../src/runtime/ops/log'
 import { createMetrics } from '../../../src/runtime/ops/metrics'
 import type { Subscription } from '../../../src/runtime/routing/subscriptions'
-import type { DeadLetterRecord, DeadLetterSink } from '../../../src/runtime/storage/dead-letter-file'
+import type { DeadLetterRecord, DeadLetterSink } from '../../../src/runtime/storage/dead-letters'
 import type { DeliveryStore, NewDelivery, StoredDelivery } from '../../../src/runtime/storage/store'
 
 /** Lets every promise chain that can go on now go on (real macrotask turns; no time passes on the fake clock). */

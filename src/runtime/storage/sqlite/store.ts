@@ -9,10 +9,11 @@
  * (kill -9) but may lose the last commits on power loss, for less I/O.
  */
 import Database from 'libsql'
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Synchronous } from '../../ops/config'
 import { privateDir, privateFile } from '../private-files'
+import { releaseLock, takeLock } from './lock'
 import type { DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from '../store'
 
 export interface SqliteStoreOptions {
@@ -48,7 +49,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_waiting ON deliveries (next_at) WHERE next_at > 0`
 
-const toDelivery = (row: Row): StoredDelivery => ({
+const deliveryOf = (row: Row): StoredDelivery => ({
   id: String(row.id),
   subscription: row.subscription,
   batchKey: row.batch_key,
@@ -61,54 +62,10 @@ const toDelivery = (row: Row): StoredDelivery => ({
   lastError: row.last_error ?? undefined
 })
 
-/** Another runtime holds this DATA_DIR: two on one queue would send every event twice. */
-class QueueInUseError extends Error {}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** The lock files this process holds (two runtimes of one process on one DATA_DIR are refused too). */
-const held = new Set<string>()
-
-/**
- * One runtime per DATA_DIR: a lock file holding its process id, created exclusively. One left by a
- * process that is gone (kill -9) is taken over; one of a live process is refused.
- */
-function takeLock(lock: string, queue: string): string {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 })
-      held.add(lock)
-      return lock
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-    const holder = Number.parseInt(readFileSync(lock, 'utf8'), 10)
-    if (Number.isInteger(holder) && (holder === process.pid ? held.has(lock) : alive(holder))) {
-      throw new QueueInUseError(
-        `another runtime (process ${holder}) uses ${queue}: give each runtime its own DATA_DIR, or share one Redis (if no runtime runs there, delete ${lock})`
-      )
-    }
-    rmSync(lock, { force: true }) // left by a process that is gone
-  }
-  throw new QueueInUseError(`cannot take the lock ${lock} of ${queue}`)
-}
-
-function releaseLock(lock: string) {
-  held.delete(lock)
-  rmSync(lock, { force: true })
-}
-
 export class SqliteStore implements DeliveryStore {
   readonly description: string
   private readonly db!: Database.Database
-  /** DATA_DIR's lock file, this runtime's while it runs. */
+  /** DATA_DIR's lock file (lock.ts), this runtime's while it runs. */
   private readonly lock: string
   private readonly insert: Database.Statement
   private readonly after: Database.Statement
@@ -204,7 +161,7 @@ export class SqliteStore implements DeliveryStore {
       const out: StoredDelivery[] = []
       const take = (row: Row) => {
         if (row.next_at !== 0) this.take.run(row.id)
-        out.push(toDelivery({ ...row, next_at: 0 }))
+        out.push(deliveryOf({ ...row, next_at: 0 }))
       }
       for (const row of this.due.all(now, this.cursor, max) as Row[]) take(row)
       // New rows in order; one waiting for its next attempt (from before a restart) is left for the

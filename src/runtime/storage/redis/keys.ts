@@ -1,0 +1,32 @@
+/**
+ * The names the runtime uses in Redis. Every key starts with REDIS_PREFIX (default `tiktok-conversions:`):
+ *
+ * - `queue`: a stream, one entry per delivery (entries.ts). Consumer group `delivery`; each runtime is
+ *   one consumer, named at each start (host, pid, random). An entry is deleted once delivered or
+ *   dead-lettered, so the stream's length is the shared queue's depth.
+ * - `retry`: a hash, stream id → the delivery's retry state as JSON: a stream entry cannot change, and
+ *   the next owner goes on from this after a crash.
+ * - `dead-letter`: a stream, one entry per dead-lettered event (never trimmed; `tiktok-conversions replay --redis`).
+ * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
+ *   they were saved.
+ */
+
+export interface RedisKeys {
+  queue: string
+  retry: string
+  deadLetter: string
+  settings: string
+}
+
+export const redisKeys = (prefix: string): RedisKeys => ({
+  queue: `${prefix}queue`,
+  retry: `${prefix}retry`,
+  deadLetter: `${prefix}dead-letter`,
+  settings: `${prefix}settings`
+})
+
+/** The consumer group of the queue stream: every runtime reads in it. */
+export const GROUP = 'delivery'
+
+/** The consumer that holds what a runtime handed back: anyone's next take-over (XAUTOCLAIM) takes it. */
+export const RELEASED = 'released'

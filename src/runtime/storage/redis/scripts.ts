@@ -1,0 +1,59 @@
+/**
+ * The Lua scripts the runtime runs in Redis, each named for its effect. KEYS[1] is the queue stream and
+ * ARGV[1] its consumer group in each.
+ */
+
+/** Gives `ids` to consumer `to` with idle time `idle` ms (XCLAIM … JUSTID, 500 ids per call). */
+const GIVE_TO = `
+local function give_to(key, group, to, idle, ids)
+  for i = 1, #ids, 500 do
+    local args = { 'XCLAIM', key, group, to, 0 }
+    for j = i, math.min(i + 499, #ids) do args[#args + 1] = ids[j] end
+    args[#args + 1] = 'IDLE'
+    args[#args + 1] = idle
+    args[#args + 1] = 'JUSTID'
+    redis.call(unpack(args))
+  end
+end
+`
+
+/**
+ * The heartbeat: sets the idle time of every entry pending for consumer ARGV[2] to 0, so that no
+ * other runtime takes them over, and returns their ids. It never touches an entry another runtime has
+ * taken over.
+ */
+export const RENEW_OWN_ENTRIES = `${GIVE_TO}
+local key, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local ids = {}
+for _, entry in ipairs(redis.call('XPENDING', key, group, '-', '+', 1000000000, consumer)) do ids[#ids + 1] = entry[1] end
+give_to(key, group, consumer, 0, ids)
+return ids
+`
+
+/**
+ * Hands entries back: those of ARGV[5]… still pending for consumer ARGV[2] go to consumer ARGV[3] with
+ * idle time ARGV[4] ms (older than any claim time: the next take-over takes them). Returns their ids.
+ */
+export const HAND_BACK_ENTRIES = `${GIVE_TO}
+local key, group, from, to, idle = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ids = {}
+for i = 5, #ARGV do
+  if #redis.call('XPENDING', key, group, ARGV[i], ARGV[i], 1, from) > 0 then ids[#ids + 1] = ARGV[i] end
+end
+give_to(key, group, to, idle, ids)
+return ids
+`
+
+/** Removes the consumers (other than ARGV[3]) that hold nothing and were idle longer than ARGV[2] ms. */
+export const REMOVE_IDLE_CONSUMERS = `
+local removed = 0
+for _, consumer in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
+  local info = {}
+  for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+  if info['pending'] == 0 and info['idle'] > tonumber(ARGV[2]) and info['name'] ~= ARGV[3] then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], info['name'])
+    removed = removed + 1
+  end
+end
+return removed
+`

@@ -1,0 +1,101 @@
+/**
+ * The settings of every runtime on one Redis (SharedSettings): the hash `settings` (accessToken,
+ * pixelCode), and the channel of that name on which a save says that they changed. The access token is
+ * stored here and nowhere else; it is never logged.
+ */
+import type Redis from 'ioredis'
+import type { Settings } from '../../../destination/generated-types'
+import { MIN_ACCESS_TOKEN_LENGTH } from '../../../destination/tiktok/api'
+import { ConfigError } from '../../ops/config'
+import { describeError, type Log } from '../../ops/log'
+import type { SharedSettings } from '../shared-settings'
+import { replies } from './replies'
+
+const pick = (hash: Record<string, string>): Partial<Settings> => ({
+  accessToken: hash.accessToken || undefined,
+  pixelCode: hash.pixelCode || undefined
+})
+
+/** The settings of every runtime on this Redis: a hash, and a channel that says when it was saved. */
+export class RedisSettings implements SharedSettings {
+  readonly where: string
+  private subscriber?: Redis
+  private closed = false
+
+  constructor(
+    private readonly client: Redis,
+    private readonly key: string,
+    private readonly log: Log
+  ) {
+    this.where = `redis hash ${key}`
+  }
+
+  async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
+    const multi = this.client.multi()
+    // First writer wins: a runtime started with other variables does not replace saved settings.
+    if (seed.accessToken) multi.hsetnx(this.key, 'accessToken', seed.accessToken)
+    if (seed.pixelCode) multi.hsetnx(this.key, 'pixelCode', seed.pixelCode)
+    multi.hgetall(this.key)
+    const answers = replies(await multi.exec())
+    const saved = pick(answers[answers.length - 1] as Record<string, string>)
+    if (saved.accessToken && saved.accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
+      throw new ConfigError(
+        `the access token held in Redis (${this.where}) has ${saved.accessToken.length} characters, fewer than ${MIN_ACCESS_TOKEN_LENGTH}: save the whole token on the page, or delete the key`
+      )
+    }
+    const differs = [
+      seed.accessToken && seed.accessToken !== saved.accessToken ? 'access token' : undefined,
+      seed.pixelCode && seed.pixelCode !== saved.pixelCode ? 'pixel code' : undefined
+    ].filter(Boolean)
+    if (differs.length) {
+      this.log.warn(
+        `the ${differs.join(' and ')} saved in Redis differ from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
+        { settings: this.where, pixel_code: saved.pixelCode }
+      )
+    }
+    return saved
+  }
+
+  async save(settings: Partial<Settings>): Promise<void> {
+    const multi = this.client.multi()
+    for (const field of ['accessToken', 'pixelCode'] as const) {
+      const value = settings[field]
+      if (value) multi.hset(this.key, field, value)
+      else multi.hdel(this.key, field)
+    }
+    // The message says nothing but that they changed: every runtime reads them from the hash.
+    multi.publish(this.key, 'saved')
+    replies(await multi.exec())
+  }
+
+  watch(onChange: (settings: Partial<Settings>) => void): void {
+    const subscriber = this.client.duplicate()
+    this.subscriber = subscriber
+    const reload = () => {
+      if (this.closed) return
+      this.client.hgetall(this.key).then(
+        (hash) => !this.closed && onChange(pick(hash)),
+        (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
+      )
+    }
+    let first = true
+    subscriber.on('error', () => undefined) // the main connection logs Redis being away
+    subscriber.on('message', reload)
+    subscriber.on('ready', () => {
+      // After a reconnection, settings saved meanwhile were not announced to this runtime.
+      if (!first) reload()
+      first = false
+    })
+    subscriber
+      .connect()
+      .then(() => subscriber.subscribe(this.key))
+      // A save between load() and the subscription was announced to nobody here: read them once now.
+      .then(reload)
+      .catch((error) => this.log.warn('cannot watch the saved settings in Redis', { reason: describeError(error) }))
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * The shared queue (DeliveryStore): the stream `queue` read in the consumer group `delivery`, each
+ * runtime one consumer. What a runtime reads is its own until it removes it (ownership.ts); a delivery
+ * that failed goes back with its retry state in the hash `retry` and waits here, still this runtime's,
+ * until its next attempt. A removed delivery's entry is acknowledged and deleted (acknowledgements.ts),
+ * so the stream's length is the shared queue's depth.
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import type Redis from 'ioredis'
+import { describeError, type Log } from '../../ops/log'
+import type { ConsumerState, DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from '../store'
+import { Acknowledgements } from './acknowledgements'
+import { deliveryOf, entryFields, retryStateOf, type Entry } from './entries'
+import { ConsumerGroup } from './group'
+import { GROUP, type RedisKeys } from './keys'
+import { Ownership } from './ownership'
+import { pendingEntries } from './pending-entries'
+import { replies } from './replies'
+
+export interface RedisStoreOptions {
+  client: Redis
+  keys: RedisKeys
+  claimIdleMs: number
+  log: Log
+  /** REDIS_URL as shown (no password). */
+  shownUrl: string
+  /** What the server's persistence is, for the description. */
+  persistence?: string
+  consumer?: string
+}
+
+export class RedisStore implements DeliveryStore {
+  readonly description: string
+  readonly shared = true
+  /** This runtime's consumer name. */
+  readonly name: string
+  private readonly client: Redis
+  private readonly keys: RedisKeys
+  private readonly log: Log
+  private readonly group: ConsumerGroup
+  private readonly acknowledgements: Acknowledgements
+  private readonly ownership: Ownership
+  /** Deliveries this runtime owns that wait for their next attempt: id → that time (ms). */
+  private readonly waiting = new Map<string, number>()
+  private closed = false
+
+  constructor({ client, keys, claimIdleMs, log, shownUrl, persistence, consumer }: RedisStoreOptions) {
+    this.client = client
+    this.keys = keys
+    this.log = log
+    this.name = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+    this.group = new ConsumerGroup(client, keys.queue, log)
+    this.acknowledgements = new Acknowledgements(client, keys)
+    this.ownership = new Ownership({
+      pending: pendingEntries({ client, keys, group: this.group, consumer: this.name, claimIdleMs }),
+      unacknowledged: this.acknowledgements,
+      consumer: this.name,
+      claimIdleMs,
+      log,
+      onDropped: (ids) => this.forget(ids)
+    })
+    this.description = `redis ${shownUrl} stream ${keys.queue} group ${GROUP} consumer ${this.name}${persistence ? ` (${persistence})` : ''}`
+  }
+
+  /** Creates the stream and its group when missing, and starts the heartbeat. */
+  async init(): Promise<void> {
+    await this.group.ensure()
+    this.ownership.start()
+  }
+
+  async append(deliveries: NewDelivery[]): Promise<void> {
+    if (this.closed) throw new Error('the queue is closed')
+    if (deliveries.length === 0) return
+    const multi = this.client.multi()
+    for (const d of deliveries) multi.xadd(this.keys.queue, '*', ...entryFields(d))
+    replies(await multi.exec())
+  }
+
+  async read(max: number): Promise<StoredDelivery[]> {
+    if (this.closed || max <= 0) return []
+    const out = await this.dueRetries(max)
+    try {
+      if (out.length < max) out.push(...this.dueOf(await this.ownership.takeOver(max - out.length)))
+      if (out.length < max) out.push(...(await this.readNew(max - out.length)))
+    } catch (error) {
+      // What was read already is given (it is this runtime's now); the rest waits for the next read.
+      if (out.length === 0) throw error
+    }
+    return out
+  }
+
+  /** Up to `count` entries no runtime has read yet (XREADGROUP '>'): this runtime's from the answer on. */
+  private async readNew(count: number): Promise<StoredDelivery[]> {
+    const entries = await this.ownership.receive(async () => {
+      const reply = (await this.group.run(() =>
+        this.client.xreadgroup('GROUP', GROUP, this.name, 'COUNT', count, 'STREAMS', this.keys.queue, '>')
+      )) as [string, Entry[]][] | null
+      return reply?.[0]?.[1] ?? []
+    })
+    return entries.map((entry) => deliveryOf(entry))
+  }
+
+  /** This runtime's deliveries whose next attempt has come, read again with their retry state. */
+  private async dueRetries(max: number): Promise<StoredDelivery[]> {
+    const now = Date.now()
+    const due = [...this.waiting]
+      .filter(([, nextAt]) => nextAt <= now)
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, max)
+      .map(([id]) => id)
+    if (due.length === 0) return []
+    const pipeline = this.client.pipeline()
+    for (const id of due) pipeline.xrange(this.keys.queue, id, id)
+    pipeline.hmget(this.keys.retry, ...due)
+    const results = replies(await pipeline.exec())
+    const states = results.pop() as (string | null)[]
+    const out: StoredDelivery[] = []
+    due.forEach((id, i) => {
+      this.waiting.delete(id)
+      const [entry] = results[i] as Entry[]
+      if (entry) out.push({ ...deliveryOf(entry, states[i]), nextAt: 0 })
+      else this.ownership.drop([id]) // gone from the stream (removed by a runtime that had taken it over)
+    })
+    return out
+  }
+
+  /** Taken over with their retry state: those whose next attempt has not come wait here for it. */
+  private dueOf(deliveries: StoredDelivery[]): StoredDelivery[] {
+    const now = Date.now()
+    return deliveries.filter((delivery) => {
+      if (delivery.nextAt <= now) return true
+      this.waiting.set(delivery.id, delivery.nextAt)
+      return false
+    })
+  }
+
+  /** No longer this runtime's: nothing to read again. */
+  private forget(ids: string[]) {
+    for (const id of ids) this.waiting.delete(id)
+  }
+
+  async remove(deliveries: StoredDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return
+    const ids = deliveries.map(({ id }) => id)
+    this.ownership.drop(ids)
+    this.forget(ids)
+    this.acknowledgements.add(ids)
+    await this.acknowledgements.flush()
+  }
+
+  async reschedule(deliveries: StoredDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return
+    await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
+    // Still this runtime's (the heartbeat keeps them): read() gives them again once due. Not before
+    // Redis took the retry state: when it did not, the pipeline keeps them itself.
+    for (const { id, nextAt } of deliveries) if (this.ownership.owns(id)) this.waiting.set(id, nextAt)
+  }
+
+  async expedite(): Promise<void> {
+    for (const id of this.waiting.keys()) this.waiting.set(id, 0)
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [depth, first] = replies(
+      await this.client.pipeline().xlen(this.keys.queue).xrange(this.keys.queue, '-', '+', 'COUNT', 1).exec()
+    ) as [number, Entry[]]
+    return { depth, oldestReceivedAt: first[0] ? deliveryOf(first[0]).receivedAt : undefined }
+  }
+
+  consumer(): ConsumerState {
+    return {
+      name: this.name,
+      owned: this.ownership.size + this.acknowledgements.size,
+      connected: this.client.status === 'ready',
+      claimed: this.ownership.claimed,
+      lost: this.ownership.lost
+    }
+  }
+
+  /** Hands back what this runtime still holds (another takes it at once), then closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await this.ownership.stop()
+    await this.acknowledgements.flush().catch((error) =>
+      this.log.warn('could not acknowledge what was delivered: it may be sent again', {
+        reason: describeError(error)
+      })
+    )
+    await this.ownership.handBackAll()
+    await this.client.quit().catch(() => this.client.disconnect())
+  }
+}
