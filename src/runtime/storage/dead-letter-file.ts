@@ -11,7 +11,6 @@ import type { Log } from '../ops/log'
 import type { DeadLetterRecord, DeadLetterSink } from './dead-letters'
 import { privateDir, privateFile } from './private-files'
 
-
 /**
  * A record as one JSON line. The event's own JSON text goes in as it is (never serialized again: it may
  * be nested deeper than JSON.stringify manages); a text that is not JSON (a damaged queue entry) goes
