@@ -173,15 +173,16 @@ function resultOf<T>(proc: ChildProcess, name: string): Promise<T> {
 async function startRuntimeProcess(env: Record<string, string>) {
   const runtime = child([RUNTIME_CLI], { PORT: '0', ...env }, 'pipe')
   const exited = new Promise<number | null>((resolve) => runtime.on('exit', resolve))
-  const url = await new Promise<string>((resolve, reject) => {
+  // The runtime's own pid (its first log line): `npm start` runs it in a child of the process started.
+  const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
     createInterface({ input: runtime.stderr! }).on('line', (line) => {
-      const found = / listening url=(\S+)/.exec(line)
-      if (found) resolve(found[1])
+      const found = / listening url=(\S+) pid=(\d+)/.exec(line)
+      if (found) resolve({ url: found[1], pid: Number(found[2]) })
       else if (/ (error|warn) /.test(line)) console.log(`  [runtime] ${line}`)
     })
     void exited.then((code) => reject(new Error(`runtime exited with ${code} before listening`)))
   })
-  return { runtime, url, exited }
+  return { runtime, url, pid, exited }
 }
 
 /** A redis-server of the benchmark's own (AOF on, fsync every second), or undefined without one. */
@@ -248,7 +249,7 @@ async function runRuntime(
   // Each runtime its own DATA_DIR (the embedded queue; with Redis, nothing is written there).
   const dataDirs = Array.from({ length: instances }, () => mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-')))
   const runtimes = await Promise.all(dataDirs.map((dataDir) => startRuntimeProcess({ ...env, DATA_DIR: dataDir })))
-  const pids = [...runtimes.map(({ runtime }) => runtime.pid!), ...(redis ? [redis.pid] : [])]
+  const pids = [...runtimes.map(({ pid }) => pid), ...(redis ? [redis.pid] : [])]
   const before = pids.map(processUsage)
   const urls = runtimes.map(({ url }) => url).join(',')
   const client = await resultOf<RuntimeClientResult>(

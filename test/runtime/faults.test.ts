@@ -75,7 +75,7 @@ describe('a runtime killed with kill -9', () => {
     const first = await startCli(live(standIn, { DATA_DIR: dataDir }))
     const ids = await sendOrders(first.url, 2000)
     await waitFor(() => standIn.stats.requests > 0) // it was trying, and failing
-    first.child.kill('SIGKILL')
+    await kill(first)
     expect(await first.exit).toBeNull()
     expect(standIn.stats.events).toBe(0)
 

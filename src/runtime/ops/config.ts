@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { Settings } from '../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
+import { memoryLimitMb } from './memory'
 
 export interface RuntimeConfig {
   host: string
@@ -69,6 +70,11 @@ export interface RuntimeConfig {
   shutdownTimeoutMs: number
   /** How many dry-run bodies GET /deliveries keeps. */
   keepDeliveries: number
+  /**
+   * MEMORY_LIMIT_MB, else sized from the machine: what the runtime's heaps are sized to fit in
+   * (ops/memory.ts); 0 leaves V8's own limits.
+   */
+  memoryLimitMb: number
 }
 
 /** SQLITE_SYNCHRONOUS: FULL survives a machine crash, NORMAL a process crash. */
@@ -85,6 +91,8 @@ export interface ReadAtStart {
   settingsText?: string
   /** The admin key when ADMIN_KEY is unset: a new random one at each start. */
   generatedAdminKey: string
+  /** The machine's (or container's) memory in MB: MEMORY_LIMIT_MB's default is sized from it. */
+  machineMemoryMb: number
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -250,6 +258,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
     workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
-    keepDeliveries: number(env, 'KEEP_DELIVERIES', 100)
+    keepDeliveries: number(env, 'KEEP_DELIVERIES', 100),
+    memoryLimitMb: memoryLimit(env, read.machineMemoryMb)
   }
+}
+
+function memoryLimit(env: NodeJS.ProcessEnv, machineMb: number): number {
+  const limit = memoryLimitMb(env.MEMORY_LIMIT_MB, machineMb)
+  if (typeof limit === 'string') throw new ConfigError(limit)
+  return limit
 }
