@@ -3,7 +3,9 @@
  * live, in its own process) and a TikTok stand-in, with @segment/analytics-node as the client. For each
  * fault: events accepted by the Tracking API, delivered (distinct event ids TikTok accepted),
  * dead-lettered (lines in the file) and lost (accepted, neither delivered nor dead-lettered).
- * Takes about 4 minutes (a 60 s outage, a 15 s refusal, a 20 s slow TikTok).
+ * Then steady traffic (1,500 events a second for 120 s, and for 10 minutes) with the runtime's RSS
+ * sampled. A row that misses its target (docs/operations.md) says so, and the exit code is 1.
+ * Takes about 17 minutes (a 60 s outage, a 15 s refusal, a 20 s slow TikTok, 2 + 10 minutes of traffic).
  */
 import { Analytics } from '@segment/analytics-node'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -199,10 +201,12 @@ async function failingFor(mode: TikTokAnswer, seconds: number, count: number) {
   return { accepted, delivered, dead: deadLettered(dataDir), during, after }
 }
 
+/** docs/operations.md: 1,000 events held by a 60 s outage, all delivered within 15 s of TikTok's return. */
 async function outage(): Promise<Row> {
-  const { accepted, delivered, dead, during, after } = await failingFor('503', 60, 3000)
+  const { accepted, delivered, dead, during, after } = await failingFor('503', 60, 1000)
   const note = `${during.requests} requests during the outage; all delivered ${after} s after it ended`
-  return row('TikTok 503 for 60 s, 3,000 events', accepted, delivered, dead, note)
+  const missed = Number(after) > 15 ? `delivered ${after} s after TikTok's return, over 15 s` : undefined
+  return { ...row('TikTok 503 for 60 s, 1,000 events', accepted, delivered, dead, note), missed }
 }
 
 async function refusal(): Promise<Row> {

@@ -214,6 +214,26 @@ describe('TikTok failing for longer than 8 attempts', () => {
     expect(await (await fetch(`${test.runtime.url}/health`)).json()).toMatchObject({ status: 'ok' })
   })
 
+  it('recovers within seconds: one probe at a time while TikTok is down, everything delivered at the first probe once it is back', async () => {
+    const { standIn, state, accepted } = await switchableTikTok()
+    state.answer = '503'
+    // The default backoff (500 ms doubling to 60 s), probes at least every second.
+    const env = { RETRY_BASE_MS: '500', RETRY_MAX_MS: '60000', PROBE_INTERVAL_MS: '1000', MAX_IN_FLIGHT: '4' }
+    const test = await startTestRuntime(live(standIn, env))
+    const ids = await sendOrders(test.runtime.url, 1000)
+    await new Promise((resolve) => setTimeout(resolve, 10_000))
+    // About one probe a second (and the first batches, sent before the first answer): not a flood.
+    expect(standIn.stats.requests).toBeLessThanOrEqual(16)
+    state.answer = 'ok'
+    const back = Date.now()
+    await waitFor(() => accepted.size === 1000, 20_000)
+    // Within the next probe and the time to send: the events' own backoff had grown to 4–8 s.
+    expect(Date.now() - back).toBeLessThan(4_000)
+    expect(new Set(accepted.keys())).toEqual(new Set(ids))
+    expect([...accepted.values()].every((times) => times === 1)).toBe(true)
+    await waitFor(() => test.logs.some((line) => line.includes(' info delivery resumes: TikTok answers again ')))
+  }, 40_000)
+
   it('dead-letters once the retry budget (RETRY_BUDGET_MS) is spent, saying how long it tried', async () => {
     const { standIn, state } = await switchableTikTok()
     state.answer = '503'

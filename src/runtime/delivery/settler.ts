@@ -40,7 +40,7 @@ export interface SettlerOptions {
   deadLetter: DeadLetterSink
   retryBudgetMs: number
   retryMaxMs: number
-  state: Pick<DeliveryState, 'record' | 'backoff'>
+  state: Pick<DeliveryState, 'record' | 'backoff' | 'retriesDueBy'>
   admission: Pick<Admission, 'settled'>
   window: DeliveryWindow
   counts: DeliveryCounts
@@ -98,10 +98,14 @@ export class Settler {
       now,
       aborted
     )
+    // While TikTok fails, a retry waits no longer than the next probe (which sends it): it goes as soon
+    // as TikTok answers again, not at the end of its own, longer backoff.
+    const dueBy = state.retriesDueBy()
+    const retried = settled.retry.map((item) => (item.nextAt > dueBy ? { ...item, nextAt: dueBy } : item))
 
     // Durable outcome first, then what is in memory.
     const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
-    const retry = [...settled.retry, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
+    const retry = [...retried, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
     try {
       await this.options.store.remove(delivered)
     } catch (error) {

@@ -63,6 +63,8 @@ export interface RuntimeConfig {
   retryBudgetMs: number
   /** While TikTok refuses the token or pixel, how often one batch tries again. */
   authRetryMs: number
+  /** While TikTok fails (nothing delivered), the longest pause between two tries of one batch. */
+  probeIntervalMs: number
   /** Batches being sent at once. */
   maxInFlight: number
   /** Delivery threads (0: deliver in the main thread). */
@@ -255,6 +257,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     retryMaxMs: number(env, 'RETRY_MAX_MS', 60_000),
     retryBudgetMs: number(env, 'RETRY_BUDGET_MS', 12 * HOUR),
     authRetryMs: number(env, 'AUTH_RETRY_MS', 60_000, 1),
+    probeIntervalMs: number(env, 'PROBE_INTERVAL_MS', 5_000, 1),
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
     workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
