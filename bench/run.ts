@@ -17,6 +17,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { intakeCost } from './intake-cost'
 import type { RuntimeClientResult } from './runtime-client'
 import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker'
 
@@ -462,7 +463,15 @@ async function main() {
     standIn.stop()
   }
 
+  // Segment's limits at intake, on the per-event path: their cost in this process, in one row.
+  const intake = intakeCost()
+  extras.intake = intake
   console.log(`\n${table(rows)}\n`)
+  console.log(
+    `Intake (a /v1/batch of ${intake.events} events parsed): ${intake.withChecksMicros.toFixed(1)} µs/event with ` +
+      `the UTF-8 check and the 32 KB measure of each event, ${intake.withoutChecksMicros.toFixed(1)} without ` +
+      `(×${(intake.withChecksMicros / intake.withoutChecksMicros).toFixed(2)})\n`
+  )
   const results = targets(rows, latencyMs)
   const width = Math.max(...results.map((t) => t.name.length))
   for (const t of results) {

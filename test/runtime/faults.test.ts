@@ -137,13 +137,14 @@ describe('a poison event', () => {
     const standIn = await startStandIn()
     const test = await startTestRuntime(live(standIn, { WORKERS: '2' }))
     let deep: Record<string, unknown> = { leaf: true }
-    for (let i = 0; i < 5000; i++) deep = { nested: deep }
+    for (let i = 0; i < 5000; i++) deep = { n: deep }
     const batch = Array.from({ length: 1000 }, (_, i) => orderCompleted(i))
     batch[500] = { ...orderCompleted(500), properties: { ...orderCompleted(500).properties, deep } } as never
     // Sent as text: JSON.stringify of the test's own object would overflow too.
     const text = JSON.stringify({ batch }, (_key, value) => (value === deep ? '__DEEP__' : value)).replace(
       '"__DEEP__"',
-      '{"nested":'.repeat(5000) + '{"leaf":true}' + '}'.repeat(5000)
+      // About 30 KB: within the 32 KB an event may take (MAX_EVENT_KB), too deep for JSON.stringify.
+      '{"n":'.repeat(5000) + '{"leaf":true}' + '}'.repeat(5000)
     )
     expect(await post(`${test.runtime.url}/v1/batch`, text)).toMatchObject({ status: 200, json: { success: true } })
     await waitFor(() => standIn.stats.events === 999)

@@ -31,6 +31,13 @@ export interface RuntimeConfig {
   trustProxy: number
   /** REQUEST_TIMEOUT_MS: a request's headers and body must arrive within this, or the connection is closed. */
   requestTimeoutMs: number
+  /**
+   * MAX_EVENT_KB: the largest event the Tracking API takes (Segment's limit, 32 KB): a larger one in a
+   * batch is refused by name, a larger single call with 400.
+   */
+  maxEventKb: number
+  /** MAX_BATCH_KB: the largest batch request (Segment's limit, 500 KB, gunzipped); past it, 400. */
+  maxBatchKb: number
   /** ADMIN_KEY, else random at each start: what the page, its API and /deliveries need (admin.ts). */
   adminKey: string
   /** Whether the admin key came from ADMIN_KEY (then the URL printed at start does not show it). */
@@ -123,6 +130,16 @@ function settingsFromText(path: string, text: string | undefined): Partial<Setti
 
 /** Longest time a request may take to arrive: a body sent a byte at a time must not hold a connection longer. */
 const MAX_REQUEST_TIMEOUT_MS = 30_000
+
+/** A request is read whole into memory: the Tracking API's limits go no higher than this (KB). */
+const MAX_REQUEST_KB = 4096
+
+/** A size in KB (1,024 bytes) of the Tracking API's limits, from 1 to MAX_REQUEST_KB. */
+function kilobytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = number(env, name, fallback, 1)
+  if (value > MAX_REQUEST_KB) throw new ConfigError(`${name} must be at most ${MAX_REQUEST_KB}; got "${env[name]}"`)
+  return value
+}
 
 /** TRUST_PROXY: unset, empty, `false` or `0` is off; `true` is one proxy; a whole number is that many. */
 function trustProxy(env: NodeJS.ProcessEnv): number {
@@ -243,6 +260,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     writeKey,
     trustProxy: trustProxy(env),
     requestTimeoutMs: requestTimeout(env),
+    maxEventKb: kilobytes(env, 'MAX_EVENT_KB', 32),
+    maxBatchKb: kilobytes(env, 'MAX_BATCH_KB', 500),
     adminKey: adminKey(env, read.generatedAdminKey),
     adminKeyFromEnv: Boolean(env.ADMIN_KEY),
     dataDir,
