@@ -1,7 +1,8 @@
 /**
  * One realistic Segment event per preset, for the demo, the tests and the event tester. Each event
  * carries the PII a real one would (email, phone, names), so what the destination sends for it shows
- * the hashing at work. The values are invented.
+ * the hashing at work. The values are invented. None has a timestamp: each is sent as happening now
+ * (a fixed one would fall out of TikTok's window, see EVENT_TIME_WINDOW).
  */
 import type { SegmentEvent } from '@segment/actions-core'
 
@@ -46,7 +47,6 @@ function sample(messageId: string, event: Partial<SegmentEvent>): SegmentEvent {
   return {
     type: 'track',
     messageId,
-    timestamp: '2026-11-02T10:15:30.000Z',
     userId: 'user-8431',
     anonymousId: 'anon-5e1c2d',
     context,

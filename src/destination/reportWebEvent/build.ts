@@ -19,7 +19,7 @@ import {
   phoneCountry,
   plainLocation
 } from './normalize'
-import { impossibleOffset, toUnixSeconds } from './time'
+import { againstWindow, EVENT_TIME_WINDOW, impossibleOffset, toUnixSeconds } from './time'
 
 type Plain = Record<string, unknown>
 
@@ -217,6 +217,30 @@ export function eventTime(timestamp: unknown, now: number): number {
   return seconds
 }
 
+/**
+ * event_time as TikTok is sent it: the Event Timestamp's (eventTime) within TikTok's window
+ * (EVENT_TIME_WINDOW in time.ts): refused, naming the field, when older than 28 days; the time of
+ * sending when after it.
+ */
+export function sentEventTime(timestamp: unknown, now: number): number {
+  const seconds = eventTime(timestamp, now)
+  const where = againstWindow(seconds, now)
+  if (where === 'too old') {
+    throw new FieldValidationError(
+      'timestamp',
+      `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.maxAgeDays} days before the time of sending; got "${String(timestamp).trim().slice(0, 40)}". TikTok attributes and reports no event older than its longest attribution window: it is not sent.`
+    )
+  }
+  return where === 'within' ? seconds : now
+}
+
+/** True when the Event Timestamp is further after `now` than clocks usually differ (sent as `now`, see sentEventTime). */
+export function farAhead(timestamp: unknown, now: number): boolean {
+  const given = text(timestamp)
+  const seconds = given === undefined ? undefined : toUnixSeconds(given)
+  return seconds !== undefined && againstWindow(seconds, now) === 'far ahead'
+}
+
 const eventSourceOf = (payload: Payload) => (payload.event_source === CRM ? CRM : WEB)
 
 /** The event as TikTok receives it in `data[]`. Throws a FieldValidationError naming the field at fault. */
@@ -234,7 +258,7 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
       : undefined
   return withoutEmpty<TikTokEvent>({
     event,
-    event_time: eventTime(payload.timestamp, now),
+    event_time: sentEventTime(payload.timestamp, now),
     event_id: text(payload.event_id),
     user: buildUser(payload),
     properties: buildProperties(payload, source),

@@ -5,7 +5,8 @@
  */
 import type { Settings } from '../generated-types'
 import type { TikTokEnvelope, TikTokEvent, TikTokUser } from '../tiktok/types'
-import { buildEnvelope, buildEvent, CONTENT_TYPES } from './build'
+import { buildEnvelope, buildEvent, CONTENT_TYPES, farAhead } from './build'
+import { EVENT_TIME_WINDOW } from './time'
 import { CRM, CUSTOM_EVENT_NAME, STANDARD_EVENTS } from './constants'
 import { FieldValidationError, type FieldIssue } from './errors'
 import type { Payload } from './generated-types'
@@ -83,6 +84,13 @@ export function prepareEvent(payload: Payload, settings: Settings, now: number):
       field: 'user',
       message:
         'No identifier TikTok can match (email, phone, external id, ttclid, ttp, or IP address with user agent): the event counts but cannot be attributed to an ad.'
+    })
+  }
+  // Sent as the time of sending (buildEvent); said when the clock that wrote it was well ahead.
+  if (event?.event_time === now && farAhead(payload.timestamp, now)) {
+    warnings.push({
+      field: 'timestamp',
+      message: `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.toleratedSkewSeconds / 60} minutes after the time of sending (a clock ahead): sent as the time of sending.`
     })
   }
   const contentType = typeof payload.content_type === 'string' ? payload.content_type.trim() : ''

@@ -59,3 +59,23 @@ export function impossibleOffset(text: string): string | undefined {
     return `UTC offset ${written}, beyond ±14:00 (no place keeps a wider one)`
   return undefined
 }
+
+/**
+ * The window of event_time TikTok is sent within, in one place. TikTok documents none: its help pages
+ * and the Events API reference say nothing of it. What is known: TikTok attributes and reports nothing
+ * older than its longest attribution window (28 days click-through), and integrators report events
+ * older than that refused. So an event older than `maxAgeDays` at the time of sending is refused by
+ * name (dead-lettered with the reason) rather than sent to be dropped or misread; and an event_time
+ * after the time of sending, which only a clock ahead gives, is sent as the time of sending (an event
+ * cannot have happened after it was sent), with a warning when it was more than `toleratedSkewSeconds`
+ * ahead (clocks a few minutes apart are common and harmless).
+ */
+export const EVENT_TIME_WINDOW = { maxAgeDays: 28, toleratedSkewSeconds: 300 } as const
+
+/** Where an event time (Unix seconds) falls against the window at `now` (Unix seconds). */
+export function againstWindow(seconds: number, now: number): 'too old' | 'far ahead' | 'ahead' | 'within' {
+  const { maxAgeDays, toleratedSkewSeconds } = EVENT_TIME_WINDOW
+  if (seconds < now - maxAgeDays * 86_400) return 'too old'
+  if (seconds > now + toleratedSkewSeconds) return 'far ahead'
+  return seconds > now ? 'ahead' : 'within'
+}
