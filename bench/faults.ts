@@ -154,7 +154,8 @@ const termThenKill = () =>
 async function poison(): Promise<Row> {
   const { standIn, delivered } = await tiktok()
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'faults-'))
-  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir })
+  // The batch is about 1 MB: over the Tracking API's 500 KB unless MAX_BATCH_KB says more.
+  const runtime = await start({ TIKTOK_API_URL: standIn.url, DATA_DIR: dataDir, MAX_BATCH_KB: '1024' })
   const events = orderCompletedEvents(1000)
   const texts = events.map((event) => JSON.stringify(event))
   const deep = '{"n":'.repeat(5000) + '1' + '}'.repeat(5000)
@@ -171,7 +172,7 @@ async function poison(): Promise<Row> {
   await standIn.close()
   const record = JSON.parse(readFileSync(path.join(dataDir, 'dead-letter.jsonl'), 'utf8').split('\n')[0])
   return row(
-    'one `/v1/batch` of 999 good events + 1 nested 5,000 deep (`WORKERS` default)',
+    'one `/v1/batch` of 999 good events + 1 nested 5,000 deep (`WORKERS` default, `MAX_BATCH_KB=1024`)',
     accepted,
     delivered,
     deadLettered(dataDir),
