@@ -25,6 +25,8 @@ import {
 } from './helpers'
 
 const TOKEN = 'faults-test-token-0042'
+/** Deliveries a test writes to the queue itself, as a request would (no deduplication asked). */
+const NO_DEDUPE = { now: Date.now(), dedupeWindowMs: 0 }
 const PIXEL = 'FAULTPIXEL'
 
 /**
@@ -167,22 +169,27 @@ describe('a poison event', () => {
     const test = await startTestRuntime(live(standIn, { WORKERS: '0' }))
     // A queued event that makes the whole batch throw in the thread that runs it (its stored text is
     // damaged), among seven good ones.
-    await test.runtime.storage.store.append([
-      ...Array.from({ length: 7 }, (_, i) => ({
-        subscription: 'Complete Payment',
-        batchKey: JSON.stringify({ event_source: 'web' }),
-        event: JSON.stringify(orderCompleted(900 + i)),
-        receivedAt: Date.now(),
-        dryRun: false
-      })),
-      {
-        subscription: 'Complete Payment',
-        batchKey: JSON.stringify({ event_source: 'web' }),
-        event: '{"broken',
-        receivedAt: Date.now(),
-        dryRun: false
-      }
-    ])
+    await test.runtime.storage.store.append(
+      [
+        ...Array.from({ length: 7 }, (_, i) => ({
+          subscription: 'Complete Payment',
+          batchKey: JSON.stringify({ event_source: 'web' }),
+          event: JSON.stringify(orderCompleted(900 + i)),
+          receivedAt: Date.now(),
+          dryRun: false,
+          messageId: `msg-${900 + i}`
+        })),
+        {
+          subscription: 'Complete Payment',
+          batchKey: JSON.stringify({ event_source: 'web' }),
+          event: '{"broken',
+          receivedAt: Date.now(),
+          dryRun: false,
+          messageId: 'broken'
+        }
+      ],
+      NO_DEDUPE
+    )
     expect(await post(`${test.runtime.url}/v1/track`, orderCompleted(907))).toMatchObject({ status: 200 })
     await waitFor(() => test.runtime.pipeline.counts.deadLettered === 1)
     await waitFor(() => standIn.stats.events === 8)
@@ -400,8 +407,10 @@ describe('what the queue keeps apart', () => {
         batchKey: '',
         event: JSON.stringify(orderCompleted(i)),
         receivedAt: Date.now(),
-        dryRun: false
-      }))
+        dryRun: false,
+        messageId: `msg-${i}`
+      })),
+      NO_DEDUPE
     )
     await waitFor(() => test.logs.some((line) => line.includes('dead-letter write failed')))
     expect(test.runtime.pipeline.counts.deadLettered).toBe(0)
@@ -439,8 +448,10 @@ describe('a restart with a backlog', () => {
         batchKey: JSON.stringify({ event_source: 'web' }),
         event: JSON.stringify(orderCompleted(i)),
         receivedAt: Date.now(),
-        dryRun: true
-      }))
+        dryRun: true,
+        messageId: `msg-${i}`
+      })),
+      NO_DEDUPE
     )
     await queue.close()
     const test = await startTestRuntime({ DATA_DIR: dataDir })

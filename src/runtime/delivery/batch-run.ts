@@ -9,7 +9,7 @@ import type { Settings } from '../../destination/generated-types'
 import { describeError, type Log } from '../ops/log'
 import type { MatchKeyCounts, MatchKeyTally } from '../ops/match-key-tally'
 import type { Subscription } from '../routing/subscriptions'
-import type { StoredDelivery } from '../storage/store'
+import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import type { Clock } from './clock'
 import type { DeliveryState } from './delivery-state'
 import { ThreadStoppedError, type BatchTask, type DeliveryStatus, type Executor } from './executor'
@@ -17,6 +17,8 @@ import type { Settler } from './settler'
 
 export interface BatchRunOptions {
   executor: Executor
+  /** Told which deliveries a batch carries as it goes, before TikTok answers (the store's order after a crash). */
+  store?: Pick<DeliveryStore, 'sending'>
   /** The settings to send with, read at each batch. */
   settings: () => Settings
   /** Where to send, read at each batch (throws when nothing may be sent: dry-run without its stand-in). */
@@ -64,6 +66,8 @@ export class BatchRun {
     let statuses: DeliveryStatus[]
     let warnings: string[] = []
     let matchKeys: MatchKeyCounts | undefined
+    const sending = this.options.store?.sending?.(items)
+    if (sending) await sending
     try {
       ;({ statuses, warnings, matchKeys } = await this.options.executor.run(task))
     } catch (error) {
