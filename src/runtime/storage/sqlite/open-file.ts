@@ -38,9 +38,10 @@ function openChecked(path: string, synchronous: Synchronous): Database.Database 
     db.pragma('busy_timeout = 5000')
     db.pragma('journal_mode = WAL')
     db.pragma(`synchronous = ${synchronous}`)
-    const check = (db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check)
-    if (check[0] !== 'ok') {
-      throw new DamagedQueueError(`database disk image is malformed: ${check.slice(0, 3).join('; ')}`)
+    const check = (db.pragma('quick_check') as { quick_check: string }[]).map((row) => row.quick_check).join('\n')
+    if (check !== 'ok') {
+      const found = check.split('\n').filter((line) => line && !line.startsWith('***'))
+      throw new DamagedQueueError(`database disk image is malformed (${found.slice(0, 2).join('; ')}…)`)
     }
     createSchema(db)
     return db

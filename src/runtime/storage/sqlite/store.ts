@@ -328,6 +328,13 @@ export class SqliteStore implements DeliveryStore {
         events: deletes,
         next_start: 'sends them again; TikTok keeps one per event_id within 48 h'
       })
+    } else {
+      // The file is whole on its own after a stop: the WAL's pages are copied into it.
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)')
+      } catch {
+        // Left in the WAL, where the next start reads it.
+      }
     }
     this.db.close()
     releaseLock(this.lock)
