@@ -104,6 +104,9 @@ describe('a runtime killed with kill -9', () => {
     await waitFor(() => ids.every((id) => acceptedIds(standIn).has(id)), 30_000)
     second.child.kill('SIGTERM')
     expect(await second.exit).toBe(0)
+    // The batches that were out when it died were marked sent: the restart knew, and sent them last.
+    const resumed = second.stderr.find((line) => / warn resuming deliveries that were being sent /.test(line))
+    expect(Number(/ events=(\d+) /.exec(resumed ?? '')?.[1])).toBeGreaterThan(0)
   }, 60_000)
 })
 

@@ -205,7 +205,7 @@ describeWithTmpfs('the SQLite queue on a full disk', () => {
     }
     expect(refusal!.constructor.name).toBe('DiskFullError')
     expect(store.disk.full).toBe(true)
-    expect(store.diskTrouble()).toMatch(new RegExp(`^the disk of ${disk.dir} is full \\(\\d+ (B|KB) free`))
+    expect(store.trouble()[0]).toMatch(new RegExp(`^the disk of ${disk.dir} is full \\(\\d+ (B|KB) free`))
     expect(log.lines.filter((line) => line.message === 'disk full')).toHaveLength(1)
     // The refused request left no messageId behind: its retry is taken once there is room.
     const refused = [delivery(accepted)]
@@ -217,7 +217,9 @@ describeWithTmpfs('the SQLite queue on a full disk', () => {
     await store.reschedule(rows.slice(-5).map((row) => ({ ...row, attempts: 1, nextAt: 1 })))
     expect((await store.stats()).depth).toBe(5) // the truth: what is not delivered
     const messageIds = (list: { messageId: string }[]) => list.map((row) => row.messageId).sort()
-    expect(messageIds(await store.read(100))).toEqual(messageIds(rows.slice(-5))) // retries given from memory once due
+    const retries = await store.read(100) // given once due, with the attempts recorded in memory
+    expect(messageIds(retries)).toEqual(messageIds(rows.slice(-5)))
+    expect(retries.map((row) => row.attempts)).toEqual([1, 1, 1, 1, 1])
     await expect(store.append(refused, once())).rejects.toThrow(/the events were not stored/)
 
     disk.resize(16)

@@ -1,7 +1,8 @@
 /**
  * Running one batch: the deliveries of the other mode are set aside first (dry-run ones never go to
- * TikTok, live ones never to the stand-in), the rest go through the executor (actions-core's
- * `executeBatch`, so the action's `performBatch`) and are settled by their statuses. A batch that fails
+ * TikTok, live ones never to the stand-in), the rest are marked sent in the store (so that after a
+ * crash it knows which may have arrived) and go through the executor (actions-core's `executeBatch`, so
+ * the action's `performBatch`), then are settled by their statuses. A batch that fails
  * as a whole (it cannot be mapped, a thread dies running it alone) is split in halves until the event at
  * fault is alone: that one is dead-lettered with the reason, the others go on.
  */

@@ -2,7 +2,8 @@
  * The dead-letter file (DEAD_LETTER_FILE): one JSON line per record (dead-letters.ts), read back by
  * `tiktok-conversions replay`. The file holds events as they came in, PII included: it is forced to
  * mode 0600 at every write, whatever it was, and never written through a link. Writes are appended in
- * order, each synced before it resolves.
+ * order, each synced before it resolves; one cut short (a full disk) is truncated away, leaving no half
+ * line, and the disk's full state is said once (disk-space.ts), not at every write it refuses.
  */
 import { constants } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'

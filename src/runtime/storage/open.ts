@@ -29,7 +29,7 @@ function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
     const damaged = unacknowledged(queueFile)
     const deadLetterFull = deadLetterDisk.describe()
     const reasons = [
-      store.diskTrouble(),
+      ...store.trouble(),
       deadLetterFull &&
         `${deadLetterFull}: the dead-letter file ${config.deadLetterFile} cannot be written; events that failed for good stay queued until it can. Free space on that disk`,
       ...damaged.map(damagedReason)

@@ -24,6 +24,7 @@ import { DiskFullError, DiskSpace } from '../disk-space'
 import { privateDir, privateFile } from '../private-files'
 import type { AppendOptions, AppendResult, DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from '../store'
 import { releaseLock, takeLock } from './lock'
+import { isDamaged } from './damaged'
 import { openQueueFile, sentLast } from './open-file'
 import { deliveryOf, transaction, type Row } from './schema'
 import { SeenIndex } from './seen'
@@ -35,9 +36,6 @@ export interface SqliteStoreOptions {
   /** Where the store says what it does on its own (a damaged file moved aside, a full disk). */
   log?: Log
 }
-
-/** How often the store tries to write what it could not, while the disk is full. */
-const ROOM_CHECK_MS = 1000
 
 const silent: Log = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
@@ -59,13 +57,14 @@ export class SqliteStore implements DeliveryStore {
   /** DATA_DIR's lock file (lock.ts), this runtime's while it runs. */
   private readonly lock: string
   private readonly seen: SeenIndex
-  private readonly unwritten = new UnwrittenWrites()
+  private readonly unwritten: UnwrittenWrites
   private readonly writes: WriteStatements
   private readonly insert: Database.Statement
   private readonly after: Database.Statement
   private readonly due: Database.Statement
   private readonly markSent: Database.Statement
-  private readonly probe: Database.Statement
+  private readonly byId: Database.Statement
+  private readonly dueIds: Database.Statement
   private readonly oldest: Database.Statement
   private readonly synchronous: Synchronous
   /**
@@ -76,9 +75,9 @@ export class SqliteStore implements DeliveryStore {
   private depth: number
   /** Appends waiting for the next group commit. */
   private pending: Append[] = []
-  /** While the disk is full: the timer that tries to write what waits. */
-  private roomCheck?: NodeJS.Timeout
   private closed = false
+  /** Why the file was found damaged while running (a read or a write said so), if it was. */
+  private damagedWhileRunning?: string
 
   constructor({ dataDir, synchronous = 'FULL', log = silent }: SqliteStoreOptions) {
     this.log = log
@@ -112,7 +111,17 @@ export class SqliteStore implements DeliveryStore {
       dueNow: this.db.prepare('UPDATE deliveries SET next_at = 1 WHERE next_at > 1')
     }
     this.markSent = this.db.prepare('UPDATE deliveries SET sent_at = ? WHERE id = ?')
-    this.probe = this.db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)')
+    this.byId = this.db.prepare('SELECT * FROM deliveries WHERE id = ?')
+    this.dueIds = this.db.prepare(
+      'SELECT id FROM deliveries WHERE next_at > 0 AND next_at <= ? AND id <= ? ORDER BY next_at LIMIT ?'
+    )
+    this.unwritten = new UnwrittenWrites({
+      db: this.db,
+      writes: this.writes,
+      probe: this.db.prepare('INSERT OR REPLACE INTO probe (id, at) VALUES (1, ?)'),
+      disk: this.disk,
+      log
+    })
     this.oldest = this.db.prepare('SELECT id, received_at FROM deliveries ORDER BY id LIMIT ?')
     const counts = this.db.prepare('SELECT count(*) AS n, count(sent_at) AS sent FROM deliveries').get() as {
       n: number
@@ -143,7 +152,7 @@ export class SqliteStore implements DeliveryStore {
     let results: { duplicates: string[]; stored: number }[]
     try {
       results = transaction(this.db, () => {
-        this.unwritten.write(this.writes)
+        this.unwritten.write()
         const stored = group.map(({ deliveries, options }) => this.store(deliveries, options))
         const { now, dedupeWindowMs } = group[group.length - 1].options
         if (dedupeWindowMs > 0) this.seen.dropExpired(now, dedupeWindowMs)
@@ -152,12 +161,13 @@ export class SqliteStore implements DeliveryStore {
     } catch (error) {
       this.seen.rolledBack()
       const full = this.disk.failed(error, 'new events are refused (503); queued events are still delivered')
-      if (full) this.watchForRoom()
+      if (full) this.unwritten.watch()
+      if (!full) this.damaged(error)
       const refusal = full ? new DiskFullError(`${this.disk.describe()}: the events were not stored`) : error
       for (const { reject } of group) reject(refusal as Error)
       return
     }
-    this.wrote()
+    this.unwritten.written()
     group.forEach(({ resolve }, i) => {
       this.depth += results[i].stored
       resolve({ duplicates: results[i].duplicates })
@@ -195,11 +205,18 @@ export class SqliteStore implements DeliveryStore {
       out = this.disk.full ? this.readRows(now, max, false) : transaction(this.db, () => this.readRows(now, max, true))
     } catch (error) {
       this.cursor = cursor
-      if (!this.disk.failed(error, 'new events are refused (503); queued events are still delivered')) throw error
-      this.watchForRoom()
+      if (!this.disk.failed(error, 'new events are refused (503); queued events are still delivered')) {
+        this.damaged(error)
+        throw error
+      }
+      this.unwritten.watch()
       out = this.readRows(now, max, false)
     }
-    return [...out, ...this.unwritten.due(now, max - out.length)]
+    for (const { id, state } of this.unwritten.due(now, max - out.length)) {
+      const row = this.byId.get(id) as Row | undefined
+      if (row) out.push({ ...deliveryOf(row), ...state })
+    }
+    return out
   }
 
   /** Rows to send now; those the file shows waiting are marked held (with `write`, else in memory). */
@@ -212,9 +229,14 @@ export class SqliteStore implements DeliveryStore {
       }
       out.push(deliveryOf({ ...row, next_at: 0 }))
     }
-    const kept = this.unwritten.size
-    for (const row of this.due.all(now, this.cursor, max + kept) as Row[]) {
-      if (out.length < max && !this.unwritten.has(row.id)) take(row)
+    if (this.unwritten.size === 0) {
+      for (const row of this.due.all(now, this.cursor, max) as Row[]) take(row)
+    } else {
+      // Rows kept in memory are not read from the file: ids first, then the rows that are not.
+      for (const { id } of this.dueIds.all(now, this.cursor, max + this.unwritten.size) as { id: number }[]) {
+        const row = out.length < max && !this.unwritten.has(id) ? (this.byId.get(id) as Row | undefined) : undefined
+        if (row) take(row)
+      }
     }
     // New rows in order; one waiting for its next attempt (from before a restart) is left for the
     // query above, which takes it once due.
@@ -243,7 +265,7 @@ export class SqliteStore implements DeliveryStore {
     }
     // No longer pending from now on; gone from the file once there is room.
     for (const d of deliveries) if (this.unwritten.delete(Number(d.id))) this.depth--
-    this.watchForRoom()
+    this.unwritten.watch()
   }
 
   async reschedule(deliveries: StoredDelivery[]): Promise<void> {
@@ -268,7 +290,7 @@ export class SqliteStore implements DeliveryStore {
       }
     }
     for (const d of deliveries) this.unwritten.update(d)
-    this.watchForRoom()
+    this.unwritten.watch()
   }
 
   async expedite(): Promise<void> {
@@ -279,7 +301,7 @@ export class SqliteStore implements DeliveryStore {
       this.writes.dueNow.run()
     } catch (error) {
       if (!this.disk.failed(error, 'retries wait in memory')) throw error
-      this.watchForRoom()
+      this.unwritten.watch()
     }
   }
 
@@ -294,7 +316,7 @@ export class SqliteStore implements DeliveryStore {
       })
     } catch (error) {
       if (this.disk.failed(error, 'new events are refused (503); queued events are still delivered'))
-        this.watchForRoom()
+        this.unwritten.watch()
     } finally {
       if (this.synchronous === 'FULL') this.db.exec('PRAGMA synchronous = FULL')
     }
@@ -307,21 +329,43 @@ export class SqliteStore implements DeliveryStore {
     return { depth: this.depth, oldestReceivedAt: oldest?.received_at }
   }
 
-  /** What /health says while the disk is full (undefined while it is not). */
-  diskTrouble(): string | undefined {
+  /** What /health says while the disk is full, or once the file was found damaged while running. */
+  trouble(): string[] {
+    const reasons: string[] = []
     const full = this.disk.describe()
-    if (!full) return undefined
-    const deletes = this.unwritten.deletes
-    const waiting = deletes ? `; ${deletes} delivered events wait to be removed from the queue file once there is` : ''
-    return `${full}: new events are refused (503) until there is room; queued events are still delivered${waiting}. Free space on that disk`
+    if (full) {
+      const deletes = this.unwritten.deletes
+      const waiting = deletes
+        ? `; ${deletes} delivered events wait to be removed from the queue file once there is`
+        : ''
+      reasons.push(
+        `${full}: new events are refused (503) until there is room; queued events are still delivered${waiting}. Free space on that disk`
+      )
+    }
+    if (this.damagedWhileRunning) {
+      reasons.push(
+        `the queue file was found damaged while running (${this.damagedWhileRunning}): restart the runtime, which moves it aside and starts on a fresh queue, then salvage it`
+      )
+    }
+    return reasons
+  }
+
+  /** An error says the file is damaged: said once, and on /health (the next start moves the file aside). */
+  private damaged(error: unknown) {
+    if (this.damagedWhileRunning || !isDamaged(error)) return
+    this.damagedWhileRunning = describeError(error)
+    this.log.error('queue file damaged while running', {
+      reason: this.damagedWhileRunning,
+      next_step: 'restart the runtime: it moves the file aside, starts on a fresh queue and says how to salvage it'
+    })
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.commit()
     this.closed = true
-    this.stopWatching()
-    if (this.unwritten.size) this.writeUnwritten()
+    this.unwritten.stop()
+    if (this.unwritten.size) this.unwritten.tryNow()
     const deletes = this.unwritten.deletes
     if (deletes) {
       this.log.error('stopping with the disk full: delivered events could not be removed from the queue', {
@@ -338,44 +382,5 @@ export class SqliteStore implements DeliveryStore {
     }
     this.db.close()
     releaseLock(this.lock)
-  }
-
-  /** While the disk is full: tries every second to write what waits, and to learn that there is room. */
-  private watchForRoom() {
-    if (this.roomCheck || this.closed) return
-    this.roomCheck = setInterval(() => this.writeUnwritten(), ROOM_CHECK_MS)
-    this.roomCheck.unref()
-  }
-
-  private stopWatching() {
-    clearInterval(this.roomCheck)
-    this.roomCheck = undefined
-  }
-
-  /** Writes what waits (with a probe row, so that an empty wait still learns of room). */
-  private writeUnwritten() {
-    try {
-      transaction(this.db, () => {
-        this.unwritten.write(this.writes)
-        this.probe.run(Date.now())
-      })
-    } catch (error) {
-      if (!this.disk.failed(error, 'new events are refused (503); queued events are still delivered')) {
-        this.log.error('queue update failed', { reason: describeError(error) })
-      }
-      return
-    }
-    this.wrote()
-  }
-
-  /** A write went through: what waited in memory is in the file now, and the disk has room. */
-  private wrote() {
-    const kept = this.unwritten.size
-    const deleted = this.unwritten.deletes
-    this.unwritten.clear()
-    this.stopWatching()
-    this.disk.wrote(
-      kept ? `${kept} queue writes that waited were written (${deleted} delivered rows removed)` : undefined
-    )
   }
 }
