@@ -11,6 +11,7 @@ import type Database from 'libsql'
 const EXPIRED_PER_COMMIT = 2000
 
 export class SeenIndex {
+  private readonly insertMany: Database.Statement
   private readonly insert: Database.Statement
   private readonly atOf: Database.Statement
   private readonly forget: Database.Statement
@@ -20,7 +21,11 @@ export class SeenIndex {
   private oldest?: number
 
   constructor(db: Database.Database) {
-    this.insert = db.prepare('INSERT OR IGNORE INTO seen (message_id, at) VALUES (?, ?)')
+    // One statement per request (not per event): the ones it inserted come back.
+    this.insertMany = db.prepare(
+      'INSERT OR IGNORE INTO seen (message_id, at) SELECT value, ? FROM json_each(?) RETURNING message_id'
+    )
+    this.insert = db.prepare('INSERT INTO seen (message_id, at) VALUES (?, ?)')
     this.atOf = db.prepare('SELECT at FROM seen WHERE message_id = ?')
     this.forget = db.prepare('DELETE FROM seen WHERE message_id = ?')
     this.first = db.prepare('SELECT at FROM seen ORDER BY id LIMIT 1')
@@ -31,20 +36,26 @@ export class SeenIndex {
   }
 
   /**
-   * True when `messageId` may be stored: not accepted within `windowMs` before `now`. It is then recorded
-   * as accepted at `now`; false leaves the first acceptance as it was.
+   * Of `messageIds` (distinct), those that may be stored: not accepted within `windowMs` before `now`.
+   * They are recorded as accepted at `now`; the others keep their first acceptance.
    */
-  claim(messageId: string, now: number, windowMs: number): boolean {
-    if (this.insert.run(messageId, now).changes === 1) {
-      this.oldest ??= now
-      return true
+  claim(messageIds: string[], now: number, windowMs: number): Set<string> {
+    const fresh = new Set(
+      (this.insertMany.all(now, JSON.stringify(messageIds)) as { message_id: string }[]).map((row) => row.message_id)
+    )
+    if (fresh.size < messageIds.length) {
+      for (const messageId of messageIds) {
+        if (fresh.has(messageId)) continue
+        const { at } = this.atOf.get(messageId) as { at: number }
+        if (now - at < windowMs) continue
+        // Expired but not dropped yet: accepted anew, at the end of the order.
+        this.forget.run(messageId)
+        this.insert.run(messageId, now)
+        fresh.add(messageId)
+      }
     }
-    const { at } = this.atOf.get(messageId) as { at: number }
-    if (now - at < windowMs) return false
-    // Expired but not dropped yet: accepted anew, at the end of the order.
-    this.forget.run(messageId)
-    this.insert.run(messageId, now)
-    return true
+    if (fresh.size) this.oldest ??= now
+    return fresh
   }
 
   /** Drops entries older than the window, the oldest first, a bounded number. */

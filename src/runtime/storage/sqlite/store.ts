@@ -176,23 +176,16 @@ export class SqliteStore implements DeliveryStore {
 
   /** Inserts a request's deliveries but for those whose messageId was accepted within the window. */
   private store(deliveries: NewDelivery[], { now, dedupeWindowMs }: AppendOptions) {
-    const may = new Map<string, boolean>()
-    const duplicates: string[] = []
+    // An event for several subscriptions is several deliveries with one messageId; none has an empty one.
+    const messageIds = [...new Set(deliveries.map((d) => d.messageId).filter(Boolean))]
+    const fresh = dedupeWindowMs > 0 && messageIds.length ? this.seen.claim(messageIds, now, dedupeWindowMs) : undefined
     let stored = 0
     for (const d of deliveries) {
-      if (dedupeWindowMs > 0) {
-        let fresh = may.get(d.messageId)
-        if (fresh === undefined) {
-          fresh = this.seen.claim(d.messageId, now, dedupeWindowMs)
-          may.set(d.messageId, fresh)
-          if (!fresh) duplicates.push(d.messageId)
-        }
-        if (!fresh) continue
-      }
+      if (fresh && d.messageId && !fresh.has(d.messageId)) continue
       this.insert.run(d.subscription, d.batchKey, d.event, d.receivedAt, d.dryRun ? 1 : 0, d.messageId)
       stored++
     }
-    return { duplicates, stored }
+    return { duplicates: fresh ? messageIds.filter((id) => !fresh.has(id)) : [], stored }
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
