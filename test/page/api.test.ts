@@ -42,7 +42,8 @@ describe('the page API', () => {
   it('says when no preset matches, or when the event turns the destination off', async () => {
     test = await startTestRuntime()
     expect((await api('/api/preview', { event: '{"type":"track","event":"Nope","userId":"u"}' })).json).toEqual({
-      message: 'No preset matches this event.',
+      message: 'No preset matches this event (routed as a web event).',
+      routedAs: 'web',
       matches: []
     })
     const off = { ...sampleEvents['Complete Payment'], integrations: { 'Tiktok Conversions': false } }
@@ -95,7 +96,10 @@ describe('the page API', () => {
     expect(saved.json).toEqual({
       mode: 'live',
       pixelCode: 'CPIX',
+      appID: '',
+      offlineEventSetID: '',
       accessTokenSet: true,
+      appEvents: 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events',
       message: 'Saved. Events now go to TikTok.'
     })
     expect(statSync(settingsFile).mode & 0o777).toBe(0o600)

@@ -4,13 +4,13 @@
  */
 import { sampleEvents } from '../../src/page/samples'
 import { percent, sharesOf } from '../../src/page/match-keys-panel'
-import type { MatchKey } from '../../src/destination/reportWebEvent/match-keys'
+import type { MatchKey } from '../../src/destination/shared/match-keys'
 import { orderCompleted, post, startTestRuntime, waitFor, withKey } from '../runtime/helpers'
 
 const counts = (events: number, keys: Partial<Record<MatchKey, number>>) => ({
   mapping: 'Complete Payment',
   events,
-  keys: { email: 0, phone: 0, external_id: 0, ttclid: 0, ttp: 0, ip_user_agent: 0, ...keys }
+  keys: { email: 0, phone: 0, external_id: 0, ttclid: 0, ttp: 0, ip_user_agent: 0, idfa: 0, gaid: 0, idfv: 0, ...keys }
 })
 const ALL = { email: 8, phone: 8, external_id: 8, ttclid: 8, ttp: 8, ip_user_agent: 8 }
 
@@ -66,7 +66,10 @@ describe('GET /api/match-keys', () => {
         { key: 'external_id', label: 'External ID' },
         { key: 'ttclid', label: 'TikTok Click ID' },
         { key: 'ttp', label: 'TikTok Cookie ID' },
-        { key: 'ip_user_agent', label: 'IP + User Agent' }
+        { key: 'ip_user_agent', label: 'IP + User Agent' },
+        { key: 'idfa', label: 'IDFA' },
+        { key: 'gaid', label: 'GAID' },
+        { key: 'idfv', label: 'IDFV' }
       ],
       mappings: [],
       message: 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).'

@@ -43,7 +43,8 @@ describeInBrowser('the settings and event tester page', () => {
     expect(await page.getByLabel('Access Token', { exact: true }).getAttribute('type')).toBe('password')
     expect(await page.getByLabel('Pixel Code', { exact: true }).getAttribute('type')).toBe('text')
     const rows = await page.locator('#presets tbody tr').allInnerTexts()
-    expect(rows).toHaveLength(15)
+    // The fifteen web presets, then the eleven app ones.
+    expect(rows).toHaveLength(26)
     for (const preset of destination.presets ?? []) {
       const row = rows.find((text) => text.startsWith(`${preset.name}\t`))
       expect(row).toBeDefined()
@@ -69,7 +70,14 @@ describeInBrowser('the settings and event tester page', () => {
     expect(await page.getByLabel('Pixel Code', { exact: true }).inputValue()).toBe('CBROWSER01')
     const state = await page.evaluate(() => fetch('/api/state').then((response) => response.text()))
     expect(state).not.toContain(token)
-    expect(JSON.parse(state)).toEqual({ mode: 'live', pixelCode: 'CBROWSER01', accessTokenSet: true })
+    expect(JSON.parse(state)).toEqual({
+      mode: 'live',
+      pixelCode: 'CBROWSER01',
+      appID: '',
+      offlineEventSetID: '',
+      accessTokenSet: true,
+      appEvents: 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events'
+    })
   })
 
   it('tests the connection and shows TikTok’s verdict in words', async () => {

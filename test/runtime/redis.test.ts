@@ -210,7 +210,7 @@ describeWithRedis('runtimes on one Redis', () => {
     const c = await onRedis(prefix, { ...wrong, TIKTOK_PIXEL_CODE: 'OTHERPIXEL' })
     expect(c.runtime.settings).toEqual({ accessToken: TOKEN, pixelCode: PIXEL })
     expect(c.logs.join('\n')).toMatch(
-      / warn the access token and pixel code saved in Redis differ from TIKTOK_ACCESS_TOKEN \/ TIKTOK_PIXEL_CODE \/ SETTINGS_FILE: the saved ones are used by every runtime \(save on the page to change them\) settings="redis hash test-\w+:settings" pixel_code=REDISPIXEL$/m
+      / warn the access token and pixel code saved in Redis differ from TIKTOK_ACCESS_TOKEN \/ TIKTOK_PIXEL_CODE \/ TIKTOK_APP_ID \/ TIKTOK_OFFLINE_EVENT_SET_ID \/ SETTINGS_FILE: the saved ones are used by every runtime \(save on the page to change them\) settings="redis hash test-\w+:settings" pixel_code=REDISPIXEL$/m
     )
     for (const test of [a, b, c]) {
       const logs = test.logs.join('\n')
