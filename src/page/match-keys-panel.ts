@@ -99,8 +99,12 @@ export function percent(count: number, total: number): number {
   return Math.min(99, Math.max(1, Math.round((count / total) * 100)))
 }
 
-function advice(mapping: string, keys: number, weakest: KeyShare & { field: string }): string {
-  if (weakest.percent === 100) return `Every ${mapping} event carries all ${NUMBERS[keys] ?? keys} keys.`
+function advice(mapping: string, shares: KeyShare[], weakest: KeyShare & { field: string }): string {
+  if (weakest.percent === 100) {
+    return shares.every((share) => share.percent === 100)
+      ? `Every ${mapping} event carries all ${NUMBERS[shares.length] ?? shares.length} keys.`
+      : `Every ${mapping} event carries every key its platform has (an iOS event no GAID, an Android one no IDFA or IDFV).`
+  }
   const where = `map ${weakest.field} to where your events keep it.`
   if (weakest.count === 0) return `No ${mapping} event carries ${NOUNS[weakest.key]}: ${where}`
   return `Only ${weakest.percent}% of ${mapping} events carry ${NOUNS[weakest.key]}: ${where}`
@@ -121,7 +125,7 @@ export function sharesOf(
   const candidates = shares.filter((share) => !(advertised && PLATFORM_KEYS.has(share.key)))
   const least = candidates.reduce((weakest, share) => (share.count < weakest.count ? share : weakest))
   const weakest = { ...least, field: fieldToMap(action, least.key) }
-  return { mapping, action, events, shares, weakest, advice: advice(mapping, shares.length, weakest) }
+  return { mapping, action, events, shares, weakest, advice: advice(mapping, shares, weakest) }
 }
 
 export function matchKeysAnswer(runtime: Runtime): MatchKeysAnswer {

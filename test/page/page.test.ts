@@ -58,12 +58,19 @@ describeInBrowser('the settings and event tester page', () => {
     const token = 'browser-secret-token-5e5e5e'
     await page.getByLabel('Access Token', { exact: true }).fill(token)
     await page.getByLabel('Pixel Code', { exact: true }).fill('CBROWSER01')
+    expect(await page.locator('#app-events').innerText()).toBe(
+      'Events from mobile apps: no TikTok App ID is set: events from mobile apps go to the Pixel as web events.'
+    )
+    await page.getByLabel('TikTok App ID', { exact: true }).fill(' 7301234567890123456 ')
     await page.getByRole('button', { name: 'Save' }).click()
     await page.getByText('Saved. Events now go to TikTok.').waitFor()
+    expect(await page.locator('#app-events').innerText()).toBe(
+      'Events from mobile apps: sent as app events to TikTok App ID 7301234567890123456.'
+    )
 
     expect(await page.getByLabel('Access Token', { exact: true }).inputValue()).toBe('')
     expect(await page.locator('#mode').innerText()).toBe('Live: sending to TikTok')
-    expect(test.runtime.settings).toEqual({ accessToken: token, pixelCode: 'CBROWSER01' })
+    expect(test.runtime.settings).toEqual({ accessToken: token, pixelCode: 'CBROWSER01', appID: '7301234567890123456' })
     await page.reload()
     expect(await page.content()).not.toContain(token)
     expect(await page.getByText('An access token is saved (not shown).').count()).toBe(1)
@@ -73,10 +80,10 @@ describeInBrowser('the settings and event tester page', () => {
     expect(JSON.parse(state)).toEqual({
       mode: 'live',
       pixelCode: 'CBROWSER01',
-      appID: '',
+      appID: '7301234567890123456',
       offlineEventSetID: '',
       accessTokenSet: true,
-      appEvents: 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events'
+      appEvents: 'sent as app events to TikTok App ID 7301234567890123456'
     })
   })
 

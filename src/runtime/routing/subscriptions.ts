@@ -178,14 +178,26 @@ function sourcesOf(kinds: unknown, problems: string[]): SourceKind[] | undefined
 }
 
 type Schema = ReturnType<typeof fieldsToJsonSchema>
+
+/** A schema without what it requires, its object fields' sub-fields included. */
+function withoutRequired(schema: Record<string, unknown>): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { required, allOf, ...rest } = schema
+  const properties = rest.properties as Record<string, Record<string, unknown>> | undefined
+  if (properties) {
+    rest.properties = Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, withoutRequired(sub)]))
+  }
+  const items = rest.items as Record<string, unknown> | undefined
+  if (items && typeof items === 'object' && !Array.isArray(items)) rest.items = withoutRequired(items)
+  return rest
+}
+
 /** Each action's schema as actions-core builds it, less what it requires: requiredProblems says that in words. */
 const literalSchemas = new Map<ActionName, Schema>()
 function schemaOfValues(action: ActionName): Schema {
   let literalSchema = literalSchemas.get(action)
   if (!literalSchema) {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { required, allOf, ...schema } = fieldsToJsonSchema(fieldsOf(action)) as Record<string, unknown>
-    literalSchema = schema as Schema
+    literalSchema = withoutRequired(fieldsToJsonSchema(fieldsOf(action)) as Record<string, unknown>) as Schema
     literalSchemas.set(action, literalSchema)
   }
   return literalSchema
@@ -234,15 +246,31 @@ function mappingProblems(action: ActionName, mapping: JSONObject, full: JSONObje
 }
 
 const isEmpty = (value: unknown) => value === undefined || value === null || value === ''
+/** An object written in a mapping, not a mapping directive (whose keys start with @). */
+const isWrittenObject = (value: unknown): value is JSONObject =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !Object.keys(value).some((key) => key.startsWith('@'))
+
+/** The sub-fields an object field written in the mapping lacks (`App Information` without its Mobile App ID). */
+function requiredSubFields(key: string, field: InputField, value: unknown): string[] {
+  if (!field.properties || !isWrittenObject(value)) return []
+  return Object.entries(field.properties)
+    .filter(([sub, subField]) => subField.required === true && isEmpty(value[sub]))
+    .map(([sub, subField]) => `${subField.label} (${key}.${sub}) is required`)
+}
 
 /**
- * The fields a mapping lacks: those always required, and those required when other fields have a
- * given value (when those are written in the mapping; a directive is only known on a real event).
+ * The fields a mapping lacks: those always required (and the sub-fields they require), and those
+ * required when other fields have a given value (when those are written in the mapping; a directive
+ * is only known on a real event).
  */
 function requiredProblems(fields: Record<string, InputField>, full: JSONObject): string[] {
   const labelOf = (key: string) => `${fields[key]?.label ?? key} (${key})`
   const problems: string[] = []
   for (const [key, field] of Object.entries(fields)) {
+    problems.push(...requiredSubFields(key, field, full[key]))
     if (!isEmpty(full[key]) || !field.required) continue
     if (field.required === true) {
       problems.push(`${labelOf(key)} is required`)

@@ -36,7 +36,7 @@ export const fields: ActionDefinition<unknown>['fields'] = {
   att_status,
   ip: { ...user.ip, description: 'IP address of the device.' },
   user_agent: user.user_agent,
-  contents: shared.contentsField,
+  contents: shared.contents,
   content_ids: shared.content_ids,
   num_items: shared.num_items,
   content_type,

@@ -52,7 +52,7 @@ export const fields: ActionDefinition<unknown>['fields'] = {
   referrer,
   ip: { ...user.ip, description: 'IP address of the device the sale was recorded with, if any.' },
   user_agent: user.user_agent,
-  contents: shared.contentsField,
+  contents: shared.contents,
   content_type,
   currency: shared.currency,
   value: shared.value,

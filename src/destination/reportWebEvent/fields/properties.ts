@@ -1,11 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { eachOf, ifExists, path } from '../../shared/fields/path'
-import { contentsField, product } from '../../shared/fields/properties'
-
-const products = eachOf('$.properties.products', product)
-/** TikTok-shaped `properties.contents` as sent, when it is a list with an entry, else `otherwise`. */
-const tiktokContentsElse = (otherwise: object) =>
-  ifExists('$.properties.contents[0]', path('$.properties.contents'), otherwise)
+import { contents as sharedContents, product, products, tiktokContentsElse } from '../../shared/fields/properties'
 
 /**
  * What a single-product event sends: its `contents` or `products[]` when it has a non-empty one, else
@@ -15,11 +10,7 @@ export const singleProductContents = tiktokContentsElse(
   ifExists('$.properties.products[0]', products, eachOf('$.properties', product))
 )
 
-export const contents: InputField = {
-  ...contentsField,
-  // TikTok-shaped `properties.contents` as sent, else Segment's `properties.products[]`.
-  default: tiktokContentsElse(products)
-}
+export const contents: InputField = sharedContents
 
 export const content_type: InputField = {
   label: 'Content Type',

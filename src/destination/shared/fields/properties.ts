@@ -1,6 +1,6 @@
 /** The properties fields every action shares. */
 import type { InputField } from '@segment/actions-core'
-import { firstOf, path } from './path'
+import { eachOf, firstOf, ifExists, path } from './path'
 
 /** A Segment ecommerce product (the properties of a product event, or one of `properties.products[]`). */
 export const product = {
@@ -12,8 +12,18 @@ export const product = {
   quantity: path('$.quantity')
 }
 
-/** Contents without a default: a list of TikTok content items, as the Events API takes them. */
-export const contentsField: InputField = {
+/** Each of Segment's `properties.products[]` as a TikTok content item. */
+export const products = eachOf('$.properties.products', product)
+
+/** TikTok-shaped `properties.contents` as sent, when it is a list with an entry, else `otherwise`. */
+export const tiktokContentsElse = (otherwise: object) =>
+  ifExists('$.properties.contents[0]', path('$.properties.contents'), otherwise)
+
+/**
+ * Contents: a list of TikTok content items, by default TikTok-shaped `properties.contents` as sent,
+ * else Segment's `properties.products[]`.
+ */
+export const contents: InputField = {
   label: 'Contents',
   type: 'object',
   multiple: true,
@@ -27,7 +37,8 @@ export const contentsField: InputField = {
     content_id: { label: 'Content ID', description: 'ID of the product item.', type: 'string' },
     content_name: { label: 'Content Name', description: 'Name of the product item.', type: 'string' },
     brand: { label: 'Brand', description: 'Brand name of the product item.', type: 'string' }
-  }
+  },
+  default: tiktokContentsElse(products)
 }
 
 export const order_id: InputField = {
