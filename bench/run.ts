@@ -17,6 +17,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import type { RoutingResult } from './routing'
 import type { RuntimeClientResult } from './runtime-client'
 import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker'
 
@@ -473,15 +474,34 @@ async function main() {
       }
     }
     rows.push(await runScenario('ours batched', standIn.url, 0, events, concurrency))
+    rows.push(await runScenario('ours app batched', standIn.url, 0, events, concurrency))
   } finally {
     standIn.stop()
   }
+  // The cost of source routing per event, in its own process (no stand-in: routing only).
+  const routing = await resultOf<RoutingResult>(
+    child(['bench/routing.ts', '--events', '100000', '--repeats', String(cpuRepeats)]),
+    'routing'
+  )
+  extras.routing = routing
 
   console.log(`\n${table(rows)}\n`)
   const dedupe = extras.dedupeIndex as { cpuMicrosPerEvent: number; eventsPerSecondRatio: number }
   console.log(
     `messageId index (${RUNTIME} − ${RUNTIME_NO_DEDUPE}): ${dedupe.cpuMicrosPerEvent.toFixed(0)} µs of CPU per event, ` +
-      `events/s × ${dedupe.eventsPerSecondRatio.toFixed(2)}\n`
+      `events/s × ${dedupe.eventsPerSecondRatio.toFixed(2)}`
+  )
+  const cpuAt0 = (scenario: Scenario) => rows.find((r) => r.scenario === scenario && r.latencyMs === 0 && !r.run)
+  const appRatio = cpuAt0('ours app batched')!.cpuMicrosPerEvent / cpuAt0('ours batched')!.cpuMicrosPerEvent
+  extras.appEvent = { appOverWebCpuPerEvent: appRatio }
+  console.log(
+    [
+      `Source routing, ${routing.events} events (half iOS, half server), CPU µs per event (medians of ${cpuRepeats}):`,
+      `  now: ${routing.subscriptions} presets, kind of source then trigger  ${routing.sourceRoutingMicros.toFixed(2)}`,
+      `  before: the 15 web presets, trigger only          ${routing.webTriggersOnlyMicros.toFixed(2)}`,
+      `  the kind of source alone (sourceKindOf)           ${routing.kindOnlyMicros.toFixed(2)}`,
+      `An app event, batched: CPU/event ÷ a web event's (0 ms)  ${appRatio.toFixed(2)}\n`
+    ].join('\n')
   )
   const results = targets(rows, latencyMs)
   const width = Math.max(...results.map((t) => t.name.length))

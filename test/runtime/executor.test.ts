@@ -20,6 +20,7 @@ describe.each([
     const executor = make()
     executors.push(executor)
     const task = (i: number) => ({
+      action: 'reportWebEvent',
       mapping: presetMapping('Complete Payment'),
       events: [JSON.stringify(orderCompleted(i)), JSON.stringify(orderCompleted(i + 1))],
       settings: SETTINGS,

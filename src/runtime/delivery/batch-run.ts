@@ -56,6 +56,7 @@ export class BatchRun {
     let task: BatchTask
     try {
       task = {
+        action: subscription.action,
         mapping: subscription.mapping,
         events: items.map((item) => item.event),
         settings: this.options.settings(),

@@ -11,9 +11,10 @@
  */
 import { transform } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import { batch_keys } from '../../destination/reportWebEvent/fields/batching'
 import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
+import { fieldsOf } from '../routing/actions'
+import { routeOf } from '../routing/route'
 import { integrationEnabled, type Subscription } from '../routing/subscriptions'
 import type { DeadLetterRecord } from '../storage/dead-letters'
 import { safeJson } from '../storage/safe-json'
@@ -35,6 +36,11 @@ export interface RoutedRequest {
 
 export interface IntakeOptions {
   subscriptions: Subscription[]
+  /**
+   * Whether events from mobile apps are routed as app events (a TikTok App ID is set), read for each
+   * request; without, every event is routed as a web event (see routing/route.ts).
+   */
+  appEvents?: () => boolean
   counts: DeliveryCounts
   metrics: RuntimeMetrics
   log: Log
@@ -61,6 +67,7 @@ export class Intake {
       unmatched: 0,
       deduplicated: 0
     }
+    const appEvents = this.options.appEvents?.() ?? false
     const messageIds = new Set<string>()
     for (const event of events) {
       const messageId = typeof event.messageId === 'string' ? event.messageId : ''
@@ -75,7 +82,7 @@ export class Intake {
         request.skipped++
         continue
       }
-      const route = this.options.subscriptions.filter((subscription) => subscription.matches(event))
+      const route = routeOf(this.options.subscriptions, event, appEvents)
       if (route.length === 0) {
         request.unmatched++
         continue
@@ -154,7 +161,9 @@ export class Intake {
       skipped: skipped || undefined,
       skipped_why: skipped ? 'their integrations object turns Tiktok Conversions off' : undefined,
       unmatched: unmatched || undefined,
-      unmatched_why: unmatched ? 'no subscription trigger matches them' : undefined,
+      unmatched_why: unmatched
+        ? 'no subscription trigger matches them, or none that matches takes their kind of source (web or app)'
+        : undefined,
       deduplicated: deduplicated || undefined,
       deduplicated_why: deduplicated
         ? 'their messageId was accepted before (DEDUPE_WINDOW_MS): the first one is kept'
@@ -169,9 +178,9 @@ export class Intake {
       const keys = subscription.mapping.batch_keys
       const fields = Array.isArray(keys)
         ? keys.filter((key): key is string => typeof key === 'string')
-        : batch_keys.default
+        : ((fieldsOf(subscription.action).batch_keys?.default as string[] | undefined) ?? [])
       mapping = Object.fromEntries(
-        fields.filter((key) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
+        fields.filter((key: string) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
       )
       this.batchKeyMappings.set(subscription, mapping)
     }

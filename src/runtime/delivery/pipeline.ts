@@ -77,6 +77,8 @@ export interface PipelineOptions extends PipelineTuning {
   apiBaseUrl: () => string | undefined
   /** Whether the runtime is in dry-run now (read at intake and at each batch). */
   dryRun: () => boolean
+  /** Whether events from mobile apps go as app events (a TikTok App ID is set), read at intake. */
+  appEvents?: () => boolean
   log: Log
   metrics: RuntimeMetrics
   /** Told of every batch once its statuses are known. */
@@ -103,7 +105,13 @@ export class Pipeline {
     const { log, metrics } = options
     const counts = this.counts
     const clock = (this.clock = options.clock ?? systemClock)
-    this.intake = new Intake({ subscriptions: options.subscriptions, counts, metrics, log })
+    this.intake = new Intake({
+      subscriptions: options.subscriptions,
+      appEvents: options.appEvents,
+      counts,
+      metrics,
+      log
+    })
     this.state = new DeliveryState({ ...options, clock, random: options.random ?? Math.random })
     this.admission = new Admission({
       queueLimit: options.queueLimit,

@@ -7,6 +7,7 @@
 import type { DeadLetterSink } from '../storage/dead-letters'
 import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
+import { DEFAULT_ACTION } from '../routing/actions'
 import type { Subscription } from '../routing/subscriptions'
 import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import type { Admission } from './admission'
@@ -67,7 +68,14 @@ export class Settler {
 
   /** Deliveries read for a subscription that is no longer configured: refused, as a batch that cannot be mapped. */
   orphaned(name: string, items: StoredDelivery[]) {
-    const subscription: Subscription = { name, subscribe: '', mapping: {}, matches: () => false }
+    const subscription: Subscription = {
+      name,
+      subscribe: '',
+      action: DEFAULT_ACTION,
+      sources: [],
+      mapping: {},
+      matches: () => false
+    }
     const errormessage = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
     return this.settleAll(subscription, items, 400, errormessage)
   }

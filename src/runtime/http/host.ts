@@ -28,4 +28,6 @@ export interface HttpHost {
   readonly deliveries: readonly unknown[]
   readonly routes: readonly Route[]
   mode(): 'live' | 'dry-run'
+  /** Where events from mobile apps go now, in a sentence (an App ID set, or the Pixel). */
+  appEventsRoute(): string
 }

@@ -33,6 +33,7 @@ export async function handle(runtime: HttpHost, req: IncomingMessage, res: Serve
             ? 'the shared queue (Redis) does not answer: events are refused (503) until it is back'
             : [...trouble, delivery.reason].filter(Boolean).join('; ') || undefined,
         mode: runtime.mode(),
+        appEvents: runtime.appEventsRoute(),
         queue: runtime.storage.store.description,
         consumer,
         pending: runtime.pipeline.pending,

@@ -13,7 +13,10 @@ import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
 export interface RuntimeConfig {
   host: string
   port: number
-  /** Settings from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE, else SETTINGS_FILE; missing ones are undefined. */
+  /**
+   * Settings from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / TIKTOK_APP_ID / TIKTOK_OFFLINE_EVENT_SET_ID,
+   * each else SETTINGS_FILE's; missing ones are undefined.
+   */
   settings: Partial<Settings>
   /** Where saved settings go (written with mode 0600); undefined keeps them in memory only. */
   settingsFile?: string
@@ -109,10 +112,16 @@ function settingsFromText(path: string, text: string | undefined): Partial<Setti
   } catch {
     throw new ConfigError(`SETTINGS_FILE ${path}: not valid JSON`)
   }
-  const { accessToken, pixelCode } = (parsed ?? {}) as Record<string, unknown>
+  const saved = (parsed ?? {}) as Record<string, unknown>
+  const given = (key: keyof Settings) => {
+    const value = saved[key]
+    return typeof value === 'string' && value ? value : undefined
+  }
   return {
-    accessToken: typeof accessToken === 'string' && accessToken ? accessToken : undefined,
-    pixelCode: typeof pixelCode === 'string' && pixelCode ? pixelCode : undefined
+    accessToken: given('accessToken'),
+    pixelCode: given('pixelCode'),
+    appID: given('appID'),
+    offlineEventSetID: given('offlineEventSetID')
   }
 }
 
@@ -230,7 +239,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
       accessToken: env.TIKTOK_ACCESS_TOKEN
         ? checkToken(env.TIKTOK_ACCESS_TOKEN, 'TIKTOK_ACCESS_TOKEN')
         : checkToken(fromFile.accessToken, `SETTINGS_FILE ${settingsFile}: accessToken`),
-      pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode
+      pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode,
+      appID: env.TIKTOK_APP_ID?.trim() || fromFile.appID,
+      offlineEventSetID: env.TIKTOK_OFFLINE_EVENT_SET_ID?.trim() || fromFile.offlineEventSetID
     },
     settingsFile,
     apiUrl: env.TIKTOK_API_URL || undefined,

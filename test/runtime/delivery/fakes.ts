@@ -232,6 +232,8 @@ export function subscription(name: string, batchSize = 2): Subscription {
   return {
     name,
     subscribe: `event = "${name}"`,
+    action: 'reportWebEvent',
+    sources: ['web', 'app'],
     mapping: { batch_size: batchSize },
     matches: (event) => event.event === name
   }

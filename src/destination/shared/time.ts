@@ -1,3 +1,6 @@
+import { FieldValidationError } from './errors'
+import { text } from './values'
+
 // YYYY-MM-DD, optionally followed by a time of day and a zone designator (Z, ±HH, ±HHMM or ±HH:MM).
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?)?$/
@@ -58,4 +61,24 @@ export function impossibleOffset(text: string): string | undefined {
   if (Number(hours) * 60 + Number(minutes) > MAX_OFFSET_MINUTES)
     return `UTC offset ${written}, beyond ±14:00 (no place keeps a wider one)`
   return undefined
+}
+
+/**
+ * Unix seconds of the Event Timestamp (`timestamp`); `now` when there is none. One that cannot be read
+ * is refused by name, never sent as `event_time: null`.
+ */
+export function eventTime(timestamp: unknown, now: number): number {
+  const given = text(timestamp)
+  if (given === undefined) return now
+  const seconds = toUnixSeconds(given)
+  if (seconds === undefined) {
+    const offset = impossibleOffset(given)
+    throw new FieldValidationError(
+      'timestamp',
+      offset
+        ? `Event Timestamp (timestamp) has ${offset}; got "${given.slice(0, 40)}".`
+        : `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
+    )
+  }
+  return seconds
 }
