@@ -27,9 +27,12 @@ const RUNTIME_CLI = path.join(ROOT, 'dist/cli.js')
 const RUNTIME = 'runtime: analytics-node → npm start'
 /** The same, with the queue synced to disk only at checkpoints (SQLITE_SYNCHRONOUS=NORMAL). */
 const RUNTIME_NORMAL = 'runtime, SQLITE_SYNCHRONOUS=NORMAL'
+/** The same, without the messageId index (DEDUPE_WINDOW_MS=0): what deduplication costs per event. */
+const RUNTIME_NO_DEDUPE = 'runtime, DEDUPE_WINDOW_MS=0'
 const REDIS_ONE = 'runtime on Redis, 1 instance'
 const REDIS_TWO = 'runtime on Redis, 2 instances'
-type RuntimeScenario = typeof RUNTIME | typeof RUNTIME_NORMAL | typeof REDIS_ONE | typeof REDIS_TWO
+type RuntimeScenario =
+  typeof RUNTIME | typeof RUNTIME_NORMAL | typeof RUNTIME_NO_DEDUPE | typeof REDIS_ONE | typeof REDIS_TWO
 /** What the runtime must sustain, from analytics-node through to the stand-in. */
 const RUNTIME_TARGET = 5000
 const BATCH = 1000
@@ -245,6 +248,7 @@ async function runRuntime(
     SEGMENT_WRITE_KEY: 'bench'
   }
   if (scenario === RUNTIME_NORMAL) env.SQLITE_SYNCHRONOUS = 'NORMAL'
+  if (scenario === RUNTIME_NO_DEDUPE) env.DEDUPE_WINDOW_MS = '0'
   if (redis) Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: `bench-${process.pid}-${Date.now()}:` })
   // Each runtime its own DATA_DIR (the embedded queue; with Redis, nothing is written there).
   const dataDirs = Array.from({ length: instances }, () => mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-')))
@@ -434,6 +438,18 @@ async function main() {
     const { extra: extraNormal, ...normal } = await runRuntime(standIn.url, latencyMs, runtimeEvents, RUNTIME_NORMAL)
     rows.push(normal)
     extras[RUNTIME_NORMAL] = extraNormal
+    const { extra: extraNoDedupe, ...noDedupe } = await runRuntime(
+      standIn.url,
+      latencyMs,
+      runtimeEvents,
+      RUNTIME_NO_DEDUPE
+    )
+    rows.push(noDedupe)
+    extras[RUNTIME_NO_DEDUPE] = extraNoDedupe
+    extras.dedupeIndex = {
+      cpuMicrosPerEvent: runtime.cpuMicrosPerEvent - noDedupe.cpuMicrosPerEvent,
+      eventsPerSecondRatio: runtime.eventsPerSecond / noDedupe.eventsPerSecond
+    }
     // The same on Redis (REDIS_URL): one runtime, then two sharing the queue.
     const redis = await startRedisServer()
     if (!redis) console.log('  no redis-server (REDIS_SERVER or /usr/bin/redis-server): the Redis rows are skipped')
@@ -470,6 +486,11 @@ async function main() {
   extras.routing = routing
 
   console.log(`\n${table(rows)}\n`)
+  const dedupe = extras.dedupeIndex as { cpuMicrosPerEvent: number; eventsPerSecondRatio: number }
+  console.log(
+    `messageId index (${RUNTIME} − ${RUNTIME_NO_DEDUPE}): ${dedupe.cpuMicrosPerEvent.toFixed(0)} µs of CPU per event, ` +
+      `events/s × ${dedupe.eventsPerSecondRatio.toFixed(2)}`
+  )
   const cpuAt0 = (scenario: Scenario) => rows.find((r) => r.scenario === scenario && r.latencyMs === 0 && !r.run)
   const appRatio = cpuAt0('ours app batched')!.cpuMicrosPerEvent / cpuAt0('ours batched')!.cpuMicrosPerEvent
   extras.appEvent = { appOverWebCpuPerEvent: appRatio }

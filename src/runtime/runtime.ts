@@ -62,11 +62,14 @@ export class Runtime {
     this.metrics = createMetrics(
       () => {
         const health = this.pipeline.health()
+        const trouble = storage.trouble?.()
         return {
           inFlight: this.inFlight,
           held: health.held === true,
           degraded: health.status !== 'ok',
-          consumer: storage.store.consumer?.()
+          consumer: storage.store.consumer?.(),
+          diskFull: trouble?.diskFull,
+          damagedFiles: trouble?.damagedFiles
         }
       },
       () => storage.store.stats(),

@@ -107,9 +107,8 @@ export class Settler {
       aborted
     )
 
-    // Durable outcome first, then what is in memory.
-    const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
-    const retry = [...settled.retry, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
+    // Durable outcome first, then what is in memory. The delivered leave the queue before anything else
+    // is written (a dead-letter record's sync): until then, a crash would send them again.
     try {
       await this.options.store.remove(delivered)
     } catch (error) {
@@ -118,6 +117,8 @@ export class Settler {
         reason: describeError(error)
       })
     }
+    const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
+    const retry = [...settled.retry, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
     const handedBack = await this.putBack(subscription, retry, kept, delivered.length + deadLettered)
     // A failure's retry wakes the loop when due.
     if (handedBack) window.retryDueAt(Math.min(...retry.map((item) => item.nextAt)))

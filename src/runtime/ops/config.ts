@@ -58,6 +58,11 @@ export interface RuntimeConfig {
   flushIntervalMs: number
   /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
   queueLimit: number
+  /**
+   * DEDUPE_WINDOW_MS: an event whose messageId was accepted this recently is acknowledged and not queued
+   * again (Segment's API keeps 24 h); 0 turns deduplication off.
+   */
+  dedupeWindowMs: number
   /** Backoff of a retryable answer, from base to max (exponential, with jitter). */
   retryBaseMs: number
   retryMaxMs: number
@@ -254,6 +259,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     redisClaimIdleMs: number(env, 'REDIS_CLAIM_IDLE_MS', 30_000, 300),
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 1_000_000, 1),
+    dedupeWindowMs: number(env, 'DEDUPE_WINDOW_MS', 24 * HOUR),
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),
     retryMaxMs: number(env, 'RETRY_MAX_MS', 60_000),
     retryBudgetMs: number(env, 'RETRY_BUDGET_MS', 12 * HOUR),
