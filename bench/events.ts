@@ -69,3 +69,42 @@ export function orderCompleted(i: number): SegmentEvent {
 
 export const orderCompletedEvents = (n: number): SegmentEvent[] =>
   Array.from({ length: n }, (_, i) => orderCompleted(i))
+
+/**
+ * The same order from an iPhone, as analytics-swift (with its IDFA plugin, tracking authorized) sends
+ * it: an app event once a TikTok App ID is set. No page, no address; the IDFA and IDFV vary with i.
+ */
+export function appOrderCompleted(i: number): SegmentEvent {
+  const { context, ...order } = orderCompleted(i)
+  const uuid = (seed: number) => {
+    const h = hex(seed * 2654435761 + 7, 32)
+      .slice(-32)
+      .toUpperCase()
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`
+  }
+  return {
+    ...order,
+    context: {
+      ip: context?.ip,
+      locale: 'en-US',
+      traits: context?.traits,
+      library: { name: 'analytics-swift', version: '1.7.2' },
+      app: { name: 'Northwind', version: '4.2.0', build: '412', namespace: 'com.example.northwind' },
+      device: {
+        manufacturer: 'Apple',
+        type: 'ios',
+        model: 'iPhone15,2',
+        name: 'iPhone',
+        id: uuid(i + 1),
+        advertisingId: uuid(i + 1_000_003),
+        adTrackingEnabled: true
+      },
+      os: { name: 'iOS', version: '17.4' },
+      userAgent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148'
+    }
+  } as SegmentEvent
+}
+
+export const appOrderCompletedEvents = (n: number): SegmentEvent[] =>
+  Array.from({ length: n }, (_, i) => appOrderCompleted(i))

@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { intakeCost } from './intake-cost'
+import type { RoutingResult } from './routing'
 import type { RuntimeClientResult } from './runtime-client'
 import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker'
 
@@ -27,9 +28,12 @@ const RUNTIME_CLI = path.join(ROOT, 'dist/cli.js')
 const RUNTIME = 'runtime: analytics-node → npm start'
 /** The same, with the queue synced to disk only at checkpoints (SQLITE_SYNCHRONOUS=NORMAL). */
 const RUNTIME_NORMAL = 'runtime, SQLITE_SYNCHRONOUS=NORMAL'
+/** The same, without the messageId index (DEDUPE_WINDOW_MS=0): what deduplication costs per event. */
+const RUNTIME_NO_DEDUPE = 'runtime, DEDUPE_WINDOW_MS=0'
 const REDIS_ONE = 'runtime on Redis, 1 instance'
 const REDIS_TWO = 'runtime on Redis, 2 instances'
-type RuntimeScenario = typeof RUNTIME | typeof RUNTIME_NORMAL | typeof REDIS_ONE | typeof REDIS_TWO
+type RuntimeScenario =
+  typeof RUNTIME | typeof RUNTIME_NORMAL | typeof RUNTIME_NO_DEDUPE | typeof REDIS_ONE | typeof REDIS_TWO
 /** What the runtime must sustain, from analytics-node through to the stand-in. */
 const RUNTIME_TARGET = 5000
 const BATCH = 1000
@@ -246,6 +250,7 @@ async function runRuntime(
     SEGMENT_WRITE_KEY: 'bench'
   }
   if (scenario === RUNTIME_NORMAL) env.SQLITE_SYNCHRONOUS = 'NORMAL'
+  if (scenario === RUNTIME_NO_DEDUPE) env.DEDUPE_WINDOW_MS = '0'
   if (redis) Object.assign(env, { REDIS_URL: redis.url, REDIS_PREFIX: `bench-${process.pid}-${Date.now()}:` })
   // Each runtime its own DATA_DIR (the embedded queue; with Redis, nothing is written there).
   const dataDirs = Array.from({ length: instances }, () => mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-')))
@@ -435,6 +440,18 @@ async function main() {
     const { extra: extraNormal, ...normal } = await runRuntime(standIn.url, latencyMs, runtimeEvents, RUNTIME_NORMAL)
     rows.push(normal)
     extras[RUNTIME_NORMAL] = extraNormal
+    const { extra: extraNoDedupe, ...noDedupe } = await runRuntime(
+      standIn.url,
+      latencyMs,
+      runtimeEvents,
+      RUNTIME_NO_DEDUPE
+    )
+    rows.push(noDedupe)
+    extras[RUNTIME_NO_DEDUPE] = extraNoDedupe
+    extras.dedupeIndex = {
+      cpuMicrosPerEvent: runtime.cpuMicrosPerEvent - noDedupe.cpuMicrosPerEvent,
+      eventsPerSecondRatio: runtime.eventsPerSecond / noDedupe.eventsPerSecond
+    }
     // The same on Redis (REDIS_URL): one runtime, then two sharing the queue.
     const redis = await startRedisServer()
     if (!redis) console.log('  no redis-server (REDIS_SERVER or /usr/bin/redis-server): the Redis rows are skipped')
@@ -459,14 +476,38 @@ async function main() {
       }
     }
     rows.push(await runScenario('ours batched', standIn.url, 0, events, concurrency))
+    rows.push(await runScenario('ours app batched', standIn.url, 0, events, concurrency))
   } finally {
     standIn.stop()
   }
+  // The cost of source routing per event, in its own process (no stand-in: routing only).
+  const routing = await resultOf<RoutingResult>(
+    child(['bench/routing.ts', '--events', '100000', '--repeats', String(cpuRepeats)]),
+    'routing'
+  )
+  extras.routing = routing
 
   // Segment's limits at intake, on the per-event path: their cost in this process, in one row.
   const intake = intakeCost()
   extras.intake = intake
   console.log(`\n${table(rows)}\n`)
+  const dedupe = extras.dedupeIndex as { cpuMicrosPerEvent: number; eventsPerSecondRatio: number }
+  console.log(
+    `messageId index (${RUNTIME} − ${RUNTIME_NO_DEDUPE}): ${dedupe.cpuMicrosPerEvent.toFixed(0)} µs of CPU per event, ` +
+      `events/s × ${dedupe.eventsPerSecondRatio.toFixed(2)}`
+  )
+  const cpuAt0 = (scenario: Scenario) => rows.find((r) => r.scenario === scenario && r.latencyMs === 0 && !r.run)
+  const appRatio = cpuAt0('ours app batched')!.cpuMicrosPerEvent / cpuAt0('ours batched')!.cpuMicrosPerEvent
+  extras.appEvent = { appOverWebCpuPerEvent: appRatio }
+  console.log(
+    [
+      `Source routing, ${routing.events} events (half iOS, half server), CPU µs per event (medians of ${cpuRepeats}):`,
+      `  now: ${routing.subscriptions} presets, kind of source then trigger  ${routing.sourceRoutingMicros.toFixed(2)}`,
+      `  before: the 15 web presets, trigger only          ${routing.webTriggersOnlyMicros.toFixed(2)}`,
+      `  the kind of source alone (sourceKindOf)           ${routing.kindOnlyMicros.toFixed(2)}`,
+      `An app event, batched: CPU/event ÷ a web event's (0 ms)  ${appRatio.toFixed(2)}\n`
+    ].join('\n')
+  )
   console.log(
     `Intake (a /v1/batch of ${intake.events} events parsed): ${intake.withChecksMicros.toFixed(1)} µs/event with ` +
       `the UTF-8 check and the 32 KB measure of each event, ${intake.withoutChecksMicros.toFixed(1)} without ` +

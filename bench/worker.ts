@@ -6,10 +6,10 @@
 import path from 'node:path'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import { useUriSafeSchemaKeys } from '../src/destination/schema-keys'
-import { orderCompletedEvents } from './events'
+import { appOrderCompletedEvents, orderCompletedEvents } from './events'
 import { routedRequests, routeTikTokTo } from './loopback'
 
-export const SCENARIOS = ['ours per-event', 'ours batched', 'published per-event'] as const
+export const SCENARIOS = ['ours per-event', 'ours batched', 'ours app batched', 'published per-event'] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 export interface WorkerResult {
@@ -67,11 +67,19 @@ async function main() {
   const definition: DestinationDefinition<JSONObject> = scenario.startsWith('ours')
     ? require('../src').default
     : require(PUBLISHED).default
-  const preset = definition.presets?.find((p) => p.name === 'Complete Payment')
-  if (!preset) throw new Error(`worker: no 'Complete Payment' preset in ${scenario}`)
+  // The app scenario: iOS orders through the app preset, to a TikTok App ID.
+  const app = scenario === 'ours app batched'
+  const presetName = app ? 'Complete payment (app)' : 'Complete Payment'
+  const preset = definition.presets?.find((p) => p.name === presetName)
+  if (!preset) throw new Error(`worker: no '${presetName}' preset in ${scenario}`)
   const destination = new Destination(definition)
-  const settings = { accessToken: 'bench-access-token', pixelCode: 'BENCHPIXEL', subscriptions: [preset] }
-  const events = orderCompletedEvents(count)
+  const settings = {
+    accessToken: 'bench-access-token',
+    pixelCode: 'BENCHPIXEL',
+    appID: 'BENCHAPP',
+    subscriptions: [preset]
+  }
+  const events = app ? appOrderCompletedEvents(count) : orderCompletedEvents(count)
 
   let errors = 0
   let firstError: string | undefined
@@ -105,7 +113,7 @@ async function main() {
   sample()
   const cpuBefore = process.cpuUsage()
   const start = performance.now()
-  if (scenario === 'ours batched') {
+  if (scenario === 'ours batched' || scenario === 'ours app batched') {
     for (let at = 0; at < count; at += batch) await batched(events.slice(at, at + batch))
   } else {
     await pool(count, concurrency, perEvent)

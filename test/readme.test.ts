@@ -85,8 +85,15 @@ describe('docs/plugin.md', () => {
     }
   })
 
-  it('lists every field of Report Web Event with its key', () => {
-    for (const [key, field] of Object.entries(destination.actions.reportWebEvent.fields)) {
+  it.each(Object.keys(destination.actions))('lists every field of %s with its key', (action) => {
+    for (const [key, field] of Object.entries(destination.actions[action].fields)) {
+      expect(plugin).toContain(`| ${field.label} `)
+      expect(plugin).toContain(`\`${key}\``)
+    }
+  })
+
+  it('lists every setting with its key', () => {
+    for (const [key, field] of Object.entries(destination.authentication?.fields ?? {})) {
       expect(plugin).toContain(`| ${field.label} `)
       expect(plugin).toContain(`\`${key}\``)
     }

@@ -6,6 +6,7 @@
  */
 import { getHeapStatistics } from 'node:v8'
 import { describeMemory } from '../runtime/ops/memory'
+import type { Runtime } from '../runtime'
 import type { Command } from './parse'
 import { relaunchedWithHeapLimit } from './heap-limit'
 
@@ -60,17 +61,37 @@ async function serveUntilStopped(env: NodeJS.ProcessEnv) {
     tiktok:
       mode === 'live' ? (config.apiUrl ?? 'https://business-api.tiktok.com') : 'none: bodies are printed on stdout',
     pixel_code: runtime.settings.pixelCode,
+    app_id: runtime.settings.appID,
+    offline_event_set_id: runtime.settings.offlineEventSetID,
     queue: runtime.storage.store.description,
     dead_letter: runtime.storage.deadLetter.where,
     memory: describeMemory(runtime.memory, config.workers, getHeapStatistics().heap_size_limit / 2 ** 20)
   })
   // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
   log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
+  for (const line of routingNotes(runtime)) log.info(line)
   if (mode === 'dry-run') {
     log.info('dry-run: set TIKTOK_ACCESS_TOKEN and TIKTOK_PIXEL_CODE to send to TikTok; nothing leaves this machine')
   } else if (!config.writeKey) {
     log.warn('live without SEGMENT_WRITE_KEY: any client that reaches this port can send events to your pixel')
   }
+}
+
+/** What the runtime's subscriptions cannot do with the settings it has: app mappings without an App ID, offline ones without an event set. */
+function routingNotes(runtime: Runtime): string[] {
+  const actions = new Set(runtime.subscriptions.map((subscription) => subscription.action))
+  const notes: string[] = []
+  if (actions.has('reportAppEvent') && !runtime.appEvents()) {
+    notes.push(
+      'no TikTok App ID: events from mobile apps go to the Pixel as web events (set TIKTOK_APP_ID, or save it on the settings page, to report them as app events)'
+    )
+  }
+  if (actions.has('reportOfflineEvent') && !runtime.settings.offlineEventSetID) {
+    notes.push(
+      'no Offline Event Set ID: live, offline events are refused (dead-lettered) until TIKTOK_OFFLINE_EVENT_SET_ID is set or saved on the settings page'
+    )
+  }
+  return notes
 }
 
 export const serveCommand: Command = {

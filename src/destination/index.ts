@@ -1,6 +1,8 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { presets } from './presets'
+import { reportAppEventAt } from './reportAppEvent'
+import { reportOfflineEventAt } from './reportOfflineEvent'
 import { reportWebEventAt } from './reportWebEvent'
 import { useUriSafeSchemaKeys } from './schema-keys'
 import { testConnection, trackUrlFor } from './tiktok/api'
@@ -26,7 +28,7 @@ export function destinationFor({ apiBaseUrl }: DestinationOptions = {}): Destina
     slug: 'tiktok-conversions',
     mode: 'cloud',
     description:
-      'Send website and CRM events from Segment to the TikTok Events API 2.0, with PII normalized and hashed with SHA-256.',
+      'Send website, app, offline and CRM events from Segment to the TikTok Events API 2.0, with PII normalized and hashed with SHA-256.',
     authentication: {
       scheme: 'custom',
       fields: {
@@ -41,6 +43,18 @@ export function destinationFor({ apiBaseUrl }: DestinationOptions = {}): Destina
           description: `Your TikTok Pixel ID. Please see TikTok’s [Events API documentation](${EVENTS_API_DOCS}) for information on how to find this value.`,
           type: 'string',
           required: true
+        },
+        appID: {
+          label: 'TikTok App ID',
+          description:
+            'Your TikTok App ID, from TikTok Events Manager (Assets → Events → App Events): the app events of Report App Event are sent to it. Without it, app events are not sent as app events.',
+          type: 'string'
+        },
+        offlineEventSetID: {
+          label: 'Offline Event Set ID',
+          description:
+            'The ID of your offline event set in TikTok Events Manager: the in-store and phone sales of Report Offline Event are sent to it.',
+          type: 'string'
         }
       },
       testAuthentication: (request, { settings }) =>
@@ -54,7 +68,9 @@ export function destinationFor({ apiBaseUrl }: DestinationOptions = {}): Destina
     }),
     presets,
     actions: {
-      reportWebEvent: reportWebEventAt(trackUrl)
+      reportWebEvent: reportWebEventAt(trackUrl),
+      reportAppEvent: reportAppEventAt(trackUrl),
+      reportOfflineEvent: reportOfflineEventAt(trackUrl)
     }
   }
 }

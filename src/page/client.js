@@ -42,7 +42,9 @@
     say(status, 'Saving…')
     const { ok, answer } = await call('/api/settings', {
       accessToken: token.value,
-      pixelCode: $('setting-pixelCode').value
+      pixelCode: $('setting-pixelCode').value,
+      appID: $('setting-appID').value,
+      offlineEventSetID: $('setting-offlineEventSetID').value
     })
     if (!ok) return say(status, answer.message || 'Could not save.', false)
     token.value = ''
@@ -54,6 +56,7 @@
         ? 'An access token is saved (not shown).'
         : 'No access token saved.'
     showMode(answer.mode)
+    $('app-events').textContent = `Events from mobile apps: ${answer.appEvents}.`
     say(status, answer.message, true)
   })
 
@@ -84,6 +87,8 @@
     const box = $('tester-result')
     box.replaceChildren()
     if (result.message) box.append(element('p', result.message, 'bad'))
+    else if (result.routedAs)
+      box.append(element('p', `Routed as ${result.routedAs === 'app' ? 'an app' : 'a web'} event.`))
     for (const match of result.matches || []) {
       const section = element('div', undefined, 'match')
       section.append(

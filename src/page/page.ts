@@ -5,10 +5,16 @@
  */
 import destination from '../destination'
 import type { Runtime } from '../runtime'
-import { sampleEvents } from './samples'
+import { ACTIONS, type ActionName } from '../runtime/routing/actions'
+import { testerSamples } from './samples'
 import { describe, escapeHtml as e, scriptJson } from './html'
 
-const action = destination.actions.reportWebEvent
+/** What each action reports, in a table cell. */
+const REPORTS: Record<string, string> = {
+  reportWebEvent: 'web event',
+  reportAppEvent: 'app event',
+  reportOfflineEvent: 'offline event'
+}
 
 function settingsForm(runtime: Runtime): string {
   const fields = Object.entries(destination.authentication?.fields ?? {})
@@ -49,28 +55,32 @@ function presetsTable(runtime: Runtime): string {
   const rows = (destination.presets ?? [])
     .map((preset) => {
       const trigger = 'subscribe' in preset ? preset.subscribe : ''
-      return `<tr><td>${e(preset.name)}</td><td><code>${e(trigger)}</code></td><td>${e(preset.mapping?.event)}</td><td>${usingPresets ? 'Enabled' : 'Off (a mappings file is in use)'}</td></tr>`
+      const reports = 'partnerAction' in preset ? REPORTS[preset.partnerAction] : ''
+      return `<tr><td>${e(preset.name)}</td><td><code>${e(trigger)}</code></td><td>${e(reports)}</td><td>${e(preset.mapping?.event)}</td><td>${usingPresets ? 'Enabled' : 'Off (a mappings file is in use)'}</td></tr>`
     })
     .join('')
   const mappings = usingPresets
     ? ''
     : `<h3>Mappings of ${e(runtime.subscriptionSource)}</h3>
-      <table><thead><tr><th scope="col">Mapping</th><th scope="col">Trigger</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead><tbody>
-      ${runtime.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
+      <table><thead><tr><th scope="col">Mapping</th><th scope="col">Trigger</th><th scope="col">Reports</th><th scope="col">Takes</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead><tbody>
+      ${runtime.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(REPORTS[s.action])}</td><td>${e(s.sources.map((kind) => `${kind} events`).join(', '))}</td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
       </tbody></table>`
   return `
   <section aria-labelledby="presets-title">
     <h2 id="presets-title">Presets</h2>
     <table id="presets">
-      <thead><tr><th scope="col">Preset</th><th scope="col">Trigger</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead>
+      <thead><tr><th scope="col">Preset</th><th scope="col">Trigger</th><th scope="col">Reports</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead>
       <tbody>${rows}</tbody>
     </table>
+    <p class="help">Web presets take events from websites and servers, app presets events from mobile apps
+      (<code>context.device.type</code> ios or android, or one of Segment's mobile libraries): see docs/runtime.md.
+      Offline events need a mappings file.</p>
     ${mappings}
   </section>`
 }
 
 function eventTester(): string {
-  const names = Object.keys(sampleEvents)
+  const names = Object.keys(testerSamples)
   const first = names.find((name) => name === 'Complete Payment') ?? names[0]
   const options = names
     .map((name) => `<option value="${e(name)}"${name === first ? ' selected' : ''}>${e(name)}</option>`)
@@ -86,7 +96,7 @@ function eventTester(): string {
     </div>
     <div class="field">
       <label for="event">Segment event</label>
-      <textarea id="event" rows="16" spellcheck="false">${e(JSON.stringify(sampleEvents[first], null, 2))}</textarea>
+      <textarea id="event" rows="16" spellcheck="false">${e(JSON.stringify(testerSamples[first], null, 2))}</textarea>
     </div>
     <div class="field">
       <label for="test-event-code">Test event code</label>
@@ -115,7 +125,8 @@ function matchKeysPanel(runtime: Runtime): string {
   </section>`
 }
 
-function fieldsReference(): string {
+function fieldsReference(name: ActionName): string {
+  const action = destination.actions[name]
   const shown = Object.entries(action.fields).filter(([, field]) => !field.unsafe_hidden)
   const rows = shown
     .map(([key, field]) => {
@@ -125,10 +136,10 @@ function fieldsReference(): string {
     })
     .join('')
   return `
-  <section aria-labelledby="fields-title">
-    <h2 id="fields-title">${e(action.title)} fields</h2>
+  <section aria-labelledby="fields-title-${e(name)}">
+    <h2 id="fields-title-${e(name)}">${e(action.title)} fields</h2>
     <details><summary>Show the ${shown.length} fields</summary>
-      <table id="fields"><thead><tr><th scope="col">Field</th><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Required</th><th scope="col">Description</th></tr></thead>
+      <table id="fields-${e(name)}"><thead><tr><th scope="col">Field</th><th scope="col">Key</th><th scope="col">Type</th><th scope="col">Required</th><th scope="col">Description</th></tr></thead>
       <tbody>${rows}</tbody></table>
     </details>
   </section>`
@@ -160,11 +171,16 @@ export function renderPage(runtime: Runtime): string {
   const mode = runtime.mode()
   return document(
     `<p>Local runtime · <span id="mode" class="mode ${mode}">${mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'}</span>
-      · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>`,
-    [settingsForm(runtime), presetsTable(runtime), eventTester(), matchKeysPanel(runtime), fieldsReference()].join(
-      '\n    '
-    ),
-    { script: true, tail: `\n  <script type="application/json" id="samples">${scriptJson(sampleEvents)}</script>` }
+      · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>
+    <p id="app-events">Events from mobile apps: ${e(runtime.appEventsRoute())}.</p>`,
+    [
+      settingsForm(runtime),
+      presetsTable(runtime),
+      eventTester(),
+      matchKeysPanel(runtime),
+      ...ACTIONS.map(fieldsReference)
+    ].join('\n    '),
+    { script: true, tail: `\n  <script type="application/json" id="samples">${scriptJson(testerSamples)}</script>` }
   )
 }
 

@@ -8,11 +8,16 @@ import { Destination } from '@segment/actions-core'
 import type { ActionDefinition, DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import destination, { destinationFor } from '../destination'
 import type { Settings } from '../destination/generated-types'
-import type { FieldIssue } from '../destination/reportWebEvent/errors'
-import type { Payload } from '../destination/reportWebEvent/generated-types'
-import { describeIssues, prepareEvent, type Prepared } from '../destination/reportWebEvent/prepare'
+import { prepareAppEvent } from '../destination/reportAppEvent/prepare'
+import { prepareOfflineEvent } from '../destination/reportOfflineEvent/prepare'
+import { prepareEvent } from '../destination/reportWebEvent/prepare'
+import type { FieldIssue } from '../destination/shared/errors'
+import { describeIssues, type Prepare, type Prepared } from '../destination/shared/prepare'
 import type { Runtime } from '../runtime'
-import { ACTION, integrationEnabled, type Subscription } from '../runtime/routing/subscriptions'
+import { ACTIONS, type ActionName } from '../runtime/routing/actions'
+import { routedKind, routeOf } from '../runtime/routing/route'
+import type { SourceKind } from '../runtime/routing/sources'
+import { integrationEnabled, type Subscription } from '../runtime/routing/subscriptions'
 import { toEvent } from '../runtime/http/tracking-request'
 import { nowSeconds } from '../destination/tiktok/api'
 import type { TikTokRequestBody } from '../destination/tiktok/types'
@@ -21,6 +26,8 @@ import { jsonErrorPosition } from './json-error'
 export interface PreviewMatch {
   mapping: string
   trigger: string
+  /** The action it reports with. */
+  action: ActionName
   /** The TikTok event name the mapping sends, when it is a fixed name. */
   tiktokEvent?: string
   body?: TikTokRequestBody
@@ -31,21 +38,35 @@ export interface PreviewMatch {
 export interface PreviewResult {
   /** Why the event itself cannot be used, or why nothing matches. */
   message?: string
+  /** The kind of source the event is routed as (an app event only once a TikTok App ID is set). */
+  routedAs?: SourceKind
   matches: PreviewMatch[]
 }
 
-const action = destination.actions[ACTION] as ActionDefinition<Settings, Payload>
+const PREPARE: Record<ActionName, Prepare<never, Settings>> = {
+  reportWebEvent: prepareEvent,
+  reportAppEvent: prepareAppEvent,
+  reportOfflineEvent: prepareOfflineEvent
+}
 
-// A distinct title: actions-core caches compiled schemas per process under "name:title".
-const previewAction: ActionDefinition<Settings, Payload> = {
-  title: `${action.title} (preview)`,
-  description: action.description,
-  fields: action.fields,
-  perform: (_request, { payload, settings }) => ({ prepared: prepareEvent(payload, settings, nowSeconds()) })
+/**
+ * Each action as the preview runs it: actions-core maps and validates the payload as for a real send,
+ * then its perform builds the body with the action's own pure builder instead of sending it. A distinct
+ * title: actions-core caches compiled schemas per process under "name:title".
+ */
+function previewAction(name: ActionName): ActionDefinition<Settings> {
+  const action = destination.actions[name]
+  const prepare = PREPARE[name] as Prepare<unknown, Settings>
+  return {
+    title: `${action.title} (preview)`,
+    description: action.description,
+    fields: action.fields,
+    perform: (_request, { payload, settings }) => ({ prepared: prepare(payload, settings, nowSeconds()) })
+  }
 }
 const previewDefinition: DestinationDefinition<Settings> = {
   ...destination,
-  actions: { [ACTION]: previewAction as ActionDefinition<Settings> }
+  actions: Object.fromEntries(ACTIONS.map((name) => [name, previewAction(name)]))
 }
 const previewDestination = new Destination(previewDefinition)
 
@@ -72,8 +93,9 @@ function schemaIssues(error: Error & { errors?: { pointer?: string; message: str
   }))
 }
 
+/** The subscriptions the runtime would route the event to: by its kind of source, then by trigger. */
 function matching(runtime: Runtime, event: SegmentEvent): Subscription[] {
-  return runtime.subscriptions.filter((subscription) => subscription.matches(event))
+  return routeOf(runtime.subscriptions, event, runtime.appEvents())
 }
 
 export async function preview(runtime: Runtime, text: string): Promise<PreviewResult> {
@@ -85,10 +107,12 @@ export async function preview(runtime: Runtime, text: string): Promise<PreviewRe
       matches: []
     }
   }
+  const routedAs = routedKind(event, runtime.appEvents())
   const subscriptions = matching(runtime, event)
   if (subscriptions.length === 0) {
     return {
-      message: `No ${runtime.subscriptionSource === 'presets' ? 'preset' : 'mapping'} matches this event.`,
+      message: `No ${runtime.subscriptionSource === 'presets' ? 'preset' : 'mapping'} matches this event (routed as ${routedAs === 'app' ? 'an app' : 'a web'} event).`,
+      routedAs,
       matches: []
     }
   }
@@ -99,12 +123,17 @@ export async function preview(runtime: Runtime, text: string): Promise<PreviewRe
     const base = {
       mapping: subscription.name,
       trigger: subscription.subscribe,
+      action: subscription.action,
       tiktokEvent: typeof name === 'string' ? name : undefined
     }
     try {
       const results = await previewDestination.onEvent(event, {
         ...settings,
-        subscription: { partnerAction: ACTION, subscribe: subscription.subscribe, mapping: subscription.mapping }
+        subscription: {
+          partnerAction: subscription.action,
+          subscribe: subscription.subscribe,
+          mapping: subscription.mapping
+        }
       } as unknown as JSONObject)
       const prepared = (results.find((result) => result.data)?.data as unknown as { prepared: Prepared }).prepared
       matches.push(
@@ -116,7 +145,7 @@ export async function preview(runtime: Runtime, text: string): Promise<PreviewRe
       matches.push({ ...base, errors: schemaIssues(error as Error), warnings: [] })
     }
   }
-  return { matches }
+  return { routedAs, matches }
 }
 
 export interface SendResult {
@@ -145,7 +174,7 @@ export async function sendTestEvent(
       await live.onEvent(event, {
         ...runtime.effectiveSettings(),
         subscription: {
-          partnerAction: ACTION,
+          partnerAction: subscription.action,
           subscribe: subscription.subscribe,
           mapping: { ...subscription.mapping, test_event_code: testEventCode.trim() }
         }

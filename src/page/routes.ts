@@ -48,9 +48,15 @@ function state(runtime: Runtime) {
   return {
     mode: runtime.mode(),
     pixelCode: runtime.settings.pixelCode ?? '',
-    accessTokenSet: Boolean(runtime.settings.accessToken)
+    appID: runtime.settings.appID ?? '',
+    offlineEventSetID: runtime.settings.offlineEventSetID ?? '',
+    accessTokenSet: Boolean(runtime.settings.accessToken),
+    appEvents: runtime.appEventsRoute()
   }
 }
+
+/** A setting as typed: trimmed text, undefined (cleared) when empty or not text. */
+const typed = (value: unknown) => (typeof value === 'string' && value.trim() ? value.trim() : undefined)
 
 /** What the page reads: the runtime's state, and what TikTok can match per mapping (counts only). */
 const GET_API: Record<string, (runtime: Runtime) => unknown> = {
@@ -77,7 +83,9 @@ const API: Record<string, Handler> = {
         }
       ]
     }
-    await runtime.updateSettings(accessToken ? { accessToken, pixelCode } : { pixelCode })
+    // App ID and offline event set are optional: an empty one clears it (app events then go to the Pixel).
+    const ids = { pixelCode, appID: typed(body.appID), offlineEventSetID: typed(body.offlineEventSetID) }
+    await runtime.updateSettings(accessToken ? { accessToken, ...ids } : ids)
     return [
       200,
       { ...state(runtime), message: `Saved. ${runtime.mode() === 'live' ? 'Events now go to TikTok.' : ''}`.trim() }

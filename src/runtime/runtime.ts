@@ -19,8 +19,12 @@ import type { Storage } from './storage/store'
 import type { StandIn } from './tools/standin'
 import type { ClientErrorHandler, Delivery, Mode, RequestHandler, Route } from './types'
 
-/** Placeholder of dry-run: the pixel is the real one when known. */
+/** Placeholders of dry-run: the pixel, App ID and offline event set are the real ones when known. */
 const DRY_RUN_PIXEL = 'DRY_RUN_PIXEL'
+const DRY_RUN_APP = 'DRY_RUN_APP'
+const DRY_RUN_OFFLINE_EVENT_SET = 'DRY_RUN_OFFLINE_EVENT_SET'
+/** The settings another runtime may change (Redis): when none of them differ, nothing is applied. */
+const SETTING_KEYS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
 
 export class Runtime {
   readonly pipeline: Pipeline
@@ -62,11 +66,14 @@ export class Runtime {
     this.metrics = createMetrics(
       () => {
         const health = this.pipeline.health()
+        const trouble = storage.trouble?.()
         return {
           inFlight: this.inFlight,
           held: health.held === true,
           degraded: health.status !== 'ok',
-          consumer: storage.store.consumer?.()
+          consumer: storage.store.consumer?.(),
+          diskFull: trouble?.diskFull,
+          damagedFiles: trouble?.damagedFiles
         }
       },
       () => storage.store.stats(),
@@ -90,6 +97,7 @@ export class Runtime {
       settings: () => this.effectiveSettings(),
       apiBaseUrl: () => this.apiBaseUrl(),
       dryRun: () => this.mode() === 'dry-run',
+      appEvents: () => this.appEvents(),
       log,
       matchKeys: this.matchKeys,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
@@ -129,7 +137,27 @@ export class Runtime {
   /** What batches are sent with: the saved settings live, placeholders in dry-run. */
   effectiveSettings(): Settings {
     if (this.mode() === 'live') return this.current as Settings
-    return { accessToken: this.dryRunToken, pixelCode: this.current.pixelCode || DRY_RUN_PIXEL }
+    return {
+      accessToken: this.dryRunToken,
+      pixelCode: this.current.pixelCode || DRY_RUN_PIXEL,
+      appID: this.current.appID || DRY_RUN_APP,
+      offlineEventSetID: this.current.offlineEventSetID || DRY_RUN_OFFLINE_EVENT_SET
+    }
+  }
+
+  /**
+   * Whether events from mobile apps are routed as app events: only once a TikTok App ID is set;
+   * without one they go to the Pixel as web events, as they always did.
+   */
+  appEvents(): boolean {
+    return Boolean(this.current.appID)
+  }
+
+  /** Where events from mobile apps go now, in a sentence (for /health and the page). */
+  appEventsRoute(): string {
+    return this.appEvents()
+      ? `sent as app events to TikTok App ID ${this.current.appID}`
+      : 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events'
   }
 
   /**
@@ -152,7 +180,7 @@ export class Runtime {
   /** Settings saved by another runtime sharing them: applied here too (nothing when they are the same). */
   applySharedSettings(settings: Partial<Settings>): Promise<void> {
     return this.changeSettings(async () => {
-      if (settings.accessToken === this.current.accessToken && settings.pixelCode === this.current.pixelCode) return
+      if (SETTING_KEYS.every((key) => settings[key] === this.current[key])) return
       await this.apply({ ...settings }, 'settings changed by another runtime')
     })
   }
@@ -167,7 +195,12 @@ export class Runtime {
     const live = Boolean(next.accessToken && next.pixelCode)
     if (!live) await this.standInFor('dry-run')
     this.current = next
-    this.log.info(message, { mode: this.mode(), pixel_code: this.current.pixelCode })
+    this.log.info(message, {
+      mode: this.mode(),
+      pixel_code: this.current.pixelCode,
+      app_id: this.current.appID,
+      offline_event_set_id: this.current.offlineEventSetID
+    })
     if (live) await this.standInFor('live')
     // A hold on TikTok's refusal of the old settings ends: the queued events go with the new ones.
     this.pipeline.resume()

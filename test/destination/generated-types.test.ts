@@ -12,7 +12,13 @@ describe('generated-types.ts files', () => {
     })
     expect(result.stderr).toBe('')
     expect(result.stdout).toBe(
-      'unchanged src/destination/generated-types.ts\nunchanged src/destination/reportWebEvent/generated-types.ts\n'
+      [
+        'unchanged src/destination/generated-types.ts',
+        'unchanged src/destination/reportWebEvent/generated-types.ts',
+        'unchanged src/destination/reportAppEvent/generated-types.ts',
+        'unchanged src/destination/reportOfflineEvent/generated-types.ts',
+        ''
+      ].join('\n')
     )
     expect(result.status).toBe(0)
   })

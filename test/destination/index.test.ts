@@ -7,7 +7,7 @@ import { mockTikTok, presetMapping, SETTINGS, sha, TIKTOK, TRACK_PATH } from '..
 describe('the destination definition', () => {
   it('is Tiktok Conversions, a cloud destination', () => {
     expect(destination).toMatchObject({ name: 'Tiktok Conversions', slug: 'tiktok-conversions', mode: 'cloud' })
-    expect(Object.keys(destination.actions)).toEqual(['reportWebEvent'])
+    expect(Object.keys(destination.actions)).toEqual(['reportWebEvent', 'reportAppEvent', 'reportOfflineEvent'])
   })
 
   it('is what plain CommonJS require() gives, and its .default', () => {
@@ -17,10 +17,14 @@ describe('the destination definition', () => {
     expect(Object.keys(JSON.parse(JSON.stringify(required)))).not.toContain('default')
   })
 
-  it('has the two required settings of the product page', () => {
+  it('has the two required settings of the product page, then the optional App ID and offline event set', () => {
     expect(destination.authentication?.scheme).toBe('custom')
     const fields = destination.authentication?.fields ?? {}
-    expect(Object.keys(fields)).toEqual(['accessToken', 'pixelCode'])
+    expect(Object.keys(fields)).toEqual(['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'])
+    expect(fields.appID).toMatchObject({ label: 'TikTok App ID', type: 'string' })
+    expect(fields.offlineEventSetID).toMatchObject({ label: 'Offline Event Set ID', type: 'string' })
+    expect(fields.appID.required).toBeFalsy()
+    expect(fields.offlineEventSetID.required).toBeFalsy()
     expect(fields.accessToken).toMatchObject({ label: 'Access Token', type: 'password', required: true })
     expect(fields.pixelCode).toMatchObject({ label: 'Pixel Code', type: 'string', required: true })
     expect(fields.accessToken.description).toMatch(/^Your TikTok Access Token\. Please see TikTok’s \[Events API/)

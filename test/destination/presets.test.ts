@@ -2,8 +2,8 @@ import { Destination } from '@segment/actions-core'
 import type { JSONObject } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import destination from '../../src/destination'
-import { presets } from '../../src/destination/presets'
-import { sampleEvents } from '../../src/page/samples'
+import { appPresets, presets, webPresets } from '../../src/destination/presets'
+import { appSampleEvents, sampleEvents } from '../../src/page/samples'
 import { mockTikTok, SETTINGS, sendingAt, sha } from '../helpers'
 
 // The sample events carry no timestamp: sent at this time, their bodies match the snapshots.
@@ -28,13 +28,70 @@ const PAGE_TABLE: [string, string, string][] = [
   ['Add to Cart', 'event = "Product Added"', 'AddToCart']
 ]
 
+/** Segment's TikTok App Events presets: name (marked as the app's), Segment event, TikTok app event. */
+const APP_TABLE: [string, string, string][] = [
+  ['Complete payment (app)', 'Order Completed', 'Purchase'],
+  ['Add payment information (app)', 'Payment Info Entered', 'AddPaymentInfo'],
+  ['Place an order (app)', 'Checkout Started', 'Checkout'],
+  ['Search (app)', 'Products Searched', 'Search'],
+  ['View details (app)', 'Product Viewed', 'ViewContent'],
+  ['Add to cart (app)', 'Product Added', 'AddToCart'],
+  ['Add to wishlist (app)', 'Product Added to Wishlist', 'AddToWishlist'],
+  ['Install the app (app)', 'Application Installed', 'InstallApp'],
+  ['Launch the app (app)', 'Application Opened', 'LaunchAPP'],
+  ['Log in successfully (app)', 'Signed In', 'Login'],
+  ['Complete the registration (app)', 'Signed Up', 'Registration']
+]
+
 describe('presets', () => {
+  // The definition holds the web presets first, exactly as before, then the app ones.
   it("are the product page's fifteen, with its names, triggers and TikTok events", () => {
     expect(
-      presets.map((preset) => [preset.name, 'subscribe' in preset && preset.subscribe, preset.mapping?.event])
+      webPresets.map((preset) => [preset.name, 'subscribe' in preset && preset.subscribe, preset.mapping?.event])
     ).toEqual(PAGE_TABLE)
-    for (const preset of presets) expect(preset).toMatchObject({ partnerAction: 'reportWebEvent', type: 'automatic' })
+    for (const preset of webPresets) {
+      expect(preset).toMatchObject({ partnerAction: 'reportWebEvent', type: 'automatic' })
+    }
   })
+
+  it("then Segment's eleven app presets, each for the same Segment event from a mobile device", () => {
+    expect(presets).toEqual([...webPresets, ...appPresets])
+    expect(destination.presets).toEqual(presets)
+    expect(
+      appPresets.map((preset) => [preset.name, 'subscribe' in preset && preset.subscribe, preset.mapping?.event])
+    ).toEqual(
+      APP_TABLE.map(([name, event, tiktok]) => [
+        name,
+        `event = "${event}" and (context.device.type = "ios" or context.device.type = "android")`,
+        tiktok
+      ])
+    )
+    for (const preset of appPresets) {
+      expect(preset).toMatchObject({ partnerAction: 'reportAppEvent', type: 'automatic' })
+    }
+  })
+
+  it.each(APP_TABLE.map(([name]) => name))(
+    '%s: the iOS sample gives the exact app body; the web sample of the same event is not taken',
+    async (name) => {
+      const [, segmentEvent] = APP_TABLE.find(([candidate]) => candidate === name)!
+      const web = Object.values(sampleEvents).find((event) => event.event === segmentEvent)
+      const matching = (event: typeof web) =>
+        appPresets.filter((preset) => 'subscribe' in preset && validate(parseFql(preset.subscribe), event))
+      expect(matching(appSampleEvents[name]).map((preset) => preset.name)).toEqual([name])
+      if (web) expect(matching(web)).toEqual([])
+
+      const { captured } = mockTikTok()
+      await new Destination(destination).onEvent(appSampleEvents[name], {
+        ...SETTINGS,
+        appID: '7301234567890123456',
+        subscriptions: appPresets as unknown as JSONObject[]
+      } as JSONObject)
+      expect(captured.bodies).toHaveLength(1)
+      expect(captured.bodies[0]).toMatchObject({ event_source: 'app', event_source_id: '7301234567890123456' })
+      expect(captured.bodies[0]).toMatchSnapshot()
+    }
+  )
 
   it.each(PAGE_TABLE.map(([name]) => name))('%s: only its own trigger matches its sample event', (name) => {
     const matching = presets.filter(

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { sampleEvents } from '../../src/page/samples'
+import { sampleEvents, testerSamples } from '../../src/page/samples'
 import type { StandIn } from '../../src/runtime/tools/standin'
 import { sha } from '../helpers'
 import { post, startTestRuntime, type TestRuntime, startStandIn, withKey } from '../runtime/helpers'
@@ -42,13 +42,46 @@ describe('the page API', () => {
   it('says when no preset matches, or when the event turns the destination off', async () => {
     test = await startTestRuntime()
     expect((await api('/api/preview', { event: '{"type":"track","event":"Nope","userId":"u"}' })).json).toEqual({
-      message: 'No preset matches this event.',
+      message: 'No preset matches this event (routed as a web event).',
+      routedAs: 'web',
       matches: []
     })
     const off = { ...sampleEvents['Complete Payment'], integrations: { 'Tiktok Conversions': false } }
     expect((await api('/api/preview', { event: JSON.stringify(off) })).json.message).toMatch(
       /turns Tiktok Conversions off/
     )
+  })
+
+  it('previews the mobile sample as an app event once an App ID is set, and as a web event before', async () => {
+    test = await startTestRuntime()
+    const ios = JSON.stringify(testerSamples['iOS app: Order Completed (analytics-swift)'])
+    const before = (await api('/api/preview', { event: ios })).json
+    expect(before).toMatchObject({
+      routedAs: 'web',
+      matches: [{ mapping: 'Complete Payment', action: 'reportWebEvent' }]
+    })
+    expect(before.matches[0].body).toMatchObject({ event_source: 'web', event_source_id: 'DRY_RUN_PIXEL' })
+
+    const saved = await api('/api/settings', { accessToken: 'page-token-abcdef', pixelCode: 'CPIX', appID: '7301' })
+    expect(saved.json).toMatchObject({ appID: '7301', appEvents: 'sent as app events to TikTok App ID 7301' })
+    const after = (await api('/api/preview', { event: ios })).json
+    expect(after.routedAs).toBe('app')
+    expect(after.matches).toHaveLength(1)
+    expect(after.matches[0]).toMatchObject({ mapping: 'Complete payment (app)', action: 'reportAppEvent', errors: [] })
+    expect(after.matches[0].body).toMatchObject({
+      event_source: 'app',
+      event_source_id: '7301',
+      data: [{ event: 'Purchase', app: { app_id: 'com.example.northwind' }, user: { att_status: 'AUTHORIZED' } }]
+    })
+    // The in-store sample needs an offline mapping: with the presets it is a web order.
+    const offline = (
+      await api('/api/preview', { event: JSON.stringify(testerSamples['In-store purchase (offline mapping)']) })
+    ).json
+    expect(offline.matches.map((match: { mapping: string }) => match.mapping)).toEqual(['Complete Payment'])
+    // An empty App ID clears it: app events go to the Pixel again.
+    const cleared = await api('/api/settings', { pixelCode: 'CPIX', appID: ' ' })
+    expect(cleared.json).toMatchObject({ appID: '', appEvents: expect.stringMatching(/^no TikTok App ID is set/) })
+    expect(test.runtime.settings.appID).toBeUndefined()
   })
 
   it('never quotes the typed text in a JSON error', async () => {
@@ -95,7 +128,10 @@ describe('the page API', () => {
     expect(saved.json).toEqual({
       mode: 'live',
       pixelCode: 'CPIX',
+      appID: '',
+      offlineEventSetID: '',
       accessTokenSet: true,
+      appEvents: 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events',
       message: 'Saved. Events now go to TikTok.'
     })
     expect(statSync(settingsFile).mode & 0o777).toBe(0o600)
@@ -103,9 +139,15 @@ describe('the page API', () => {
       accessToken: 'file-token-abcdef',
       pixelCode: 'CPIX'
     })
-    // The pixel alone can change; the saved token stays.
-    await api('/api/settings', { pixelCode: 'COTHER' })
-    expect(test.runtime.settings).toEqual({ accessToken: 'file-token-abcdef', pixelCode: 'COTHER' })
+    // The pixel alone can change; the saved token stays. The App ID and offline event set are saved too.
+    await api('/api/settings', { pixelCode: 'COTHER', appID: '7301', offlineEventSetID: '7123' })
+    expect(test.runtime.settings).toEqual({
+      accessToken: 'file-token-abcdef',
+      pixelCode: 'COTHER',
+      appID: '7301',
+      offlineEventSetID: '7123'
+    })
+    expect(JSON.parse(readFileSync(settingsFile, 'utf8'))).toEqual(test.runtime.settings)
   })
 
   it('refuses an access token shorter than 8 characters, naming the field, and saves nothing', async () => {

@@ -4,13 +4,14 @@
  */
 import { sampleEvents } from '../../src/page/samples'
 import { percent, sharesOf } from '../../src/page/match-keys-panel'
-import type { MatchKey } from '../../src/destination/reportWebEvent/match-keys'
+import type { MatchKey } from '../../src/destination/shared/match-keys'
 import { orderCompleted, post, startTestRuntime, waitFor, withKey } from '../runtime/helpers'
+import * as fixtures from '../fixtures/mobile-events'
 
 const counts = (events: number, keys: Partial<Record<MatchKey, number>>) => ({
   mapping: 'Complete Payment',
   events,
-  keys: { email: 0, phone: 0, external_id: 0, ttclid: 0, ttp: 0, ip_user_agent: 0, ...keys }
+  keys: { email: 0, phone: 0, external_id: 0, ttclid: 0, ttp: 0, ip_user_agent: 0, idfa: 0, gaid: 0, idfv: 0, ...keys }
 })
 const ALL = { email: 8, phone: 8, external_id: 8, ttclid: 8, ttp: 8, ip_user_agent: 8 }
 
@@ -66,7 +67,10 @@ describe('GET /api/match-keys', () => {
         { key: 'external_id', label: 'External ID' },
         { key: 'ttclid', label: 'TikTok Click ID' },
         { key: 'ttp', label: 'TikTok Cookie ID' },
-        { key: 'ip_user_agent', label: 'IP + User Agent' }
+        { key: 'ip_user_agent', label: 'IP + User Agent' },
+        { key: 'idfa', label: 'IDFA' },
+        { key: 'gaid', label: 'GAID' },
+        { key: 'idfv', label: 'IDFV' }
       ],
       mappings: [],
       message: 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).'
@@ -124,5 +128,60 @@ describe('GET /api/match-keys', () => {
     expect(
       added.shares.filter((share: { percent: number }) => share.percent === 100).map((s: { key: string }) => s.key)
     ).toEqual(['email', 'external_id', 'ttclid'])
+  })
+})
+
+describe('the Match keys of app mappings', () => {
+  it('count the IDFA, GAID and IDFV, and never advise the other platform’s advertising ID', async () => {
+    const { runtime } = await startTestRuntime({ FLUSH_INTERVAL_MS: '20', TIKTOK_APP_ID: '7301234567890123456' })
+    const batch = [fixtures.swiftAuthorized, fixtures.swiftDenied, fixtures.kotlinAndroid, fixtures.reactNativeIos]
+    expect((await post(`${runtime.url}/v1/batch`, { batch })).status).toBe(200)
+    await waitFor(() => runtime.pipeline.counts.delivered === 4)
+    const { mappings } = await (await fetch(`${runtime.url}/api/match-keys`, { headers: withKey(runtime) })).json()
+    expect(mappings).toHaveLength(1)
+    const [app] = mappings
+    expect(app).toMatchObject({ mapping: 'Complete payment (app)', action: 'reportAppEvent', events: 4 })
+    expect(app.shares.map(({ label, count }: Record<string, unknown>) => [label, count])).toEqual([
+      ['Email', 2],
+      ['Phone', 1],
+      ['External ID', 4],
+      ['IP + User Agent', 3],
+      ['IDFA', 1],
+      ['GAID', 1],
+      ['IDFV', 3]
+    ])
+    // GAID (1 of 4) is rarer than the phone, but an iOS event never carries one.
+    expect(app.advice).toBe(
+      'Only 25% of Complete payment (app) events carry a phone number: map Phone Number to where your events keep it.'
+    )
+  })
+
+  it('advise the Mobile Advertising ID when no event carries one', () => {
+    const shares = sharesOf(
+      {
+        mapping: 'App',
+        events: 4,
+        keys: { ...counts(4, {}).keys, email: 4, phone: 4, external_id: 4, ip_user_agent: 4, idfv: 4 }
+      },
+      'reportAppEvent'
+    )
+    expect(shares.weakest).toMatchObject({ key: 'idfa', field: 'Mobile Advertising ID' })
+    expect(shares.advice).toBe(
+      'No App event carries an IDFA (iOS advertising ID): map Mobile Advertising ID to where your events keep it.'
+    )
+    const keys = (more: object) => ({
+      ...counts(2, {}).keys,
+      email: 2,
+      phone: 2,
+      external_id: 2,
+      ip_user_agent: 2,
+      ...more
+    })
+    expect(
+      sharesOf({ mapping: 'App', events: 2, keys: keys({ idfa: 1, gaid: 1, idfv: 1 }) }, 'reportAppEvent').advice
+    ).toBe('Every App event carries every key its platform has (an iOS event no GAID, an Android one no IDFA or IDFV).')
+    expect(
+      sharesOf({ mapping: 'App', events: 2, keys: keys({ idfa: 2, gaid: 2, idfv: 2 }) }, 'reportAppEvent').advice
+    ).toBe('Every App event carries all seven keys.')
   })
 })

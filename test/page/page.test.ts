@@ -43,7 +43,8 @@ describeInBrowser('the settings and event tester page', () => {
     expect(await page.getByLabel('Access Token', { exact: true }).getAttribute('type')).toBe('password')
     expect(await page.getByLabel('Pixel Code', { exact: true }).getAttribute('type')).toBe('text')
     const rows = await page.locator('#presets tbody tr').allInnerTexts()
-    expect(rows).toHaveLength(15)
+    // The fifteen web presets, then the eleven app ones.
+    expect(rows).toHaveLength(26)
     for (const preset of destination.presets ?? []) {
       const row = rows.find((text) => text.startsWith(`${preset.name}\t`))
       expect(row).toBeDefined()
@@ -57,19 +58,33 @@ describeInBrowser('the settings and event tester page', () => {
     const token = 'browser-secret-token-5e5e5e'
     await page.getByLabel('Access Token', { exact: true }).fill(token)
     await page.getByLabel('Pixel Code', { exact: true }).fill('CBROWSER01')
+    expect(await page.locator('#app-events').innerText()).toBe(
+      'Events from mobile apps: no TikTok App ID is set: events from mobile apps go to the Pixel as web events.'
+    )
+    await page.getByLabel('TikTok App ID', { exact: true }).fill(' 7301234567890123456 ')
     await page.getByRole('button', { name: 'Save' }).click()
     await page.getByText('Saved. Events now go to TikTok.').waitFor()
+    expect(await page.locator('#app-events').innerText()).toBe(
+      'Events from mobile apps: sent as app events to TikTok App ID 7301234567890123456.'
+    )
 
     expect(await page.getByLabel('Access Token', { exact: true }).inputValue()).toBe('')
     expect(await page.locator('#mode').innerText()).toBe('Live: sending to TikTok')
-    expect(test.runtime.settings).toEqual({ accessToken: token, pixelCode: 'CBROWSER01' })
+    expect(test.runtime.settings).toEqual({ accessToken: token, pixelCode: 'CBROWSER01', appID: '7301234567890123456' })
     await page.reload()
     expect(await page.content()).not.toContain(token)
     expect(await page.getByText('An access token is saved (not shown).').count()).toBe(1)
     expect(await page.getByLabel('Pixel Code', { exact: true }).inputValue()).toBe('CBROWSER01')
     const state = await page.evaluate(() => fetch('/api/state').then((response) => response.text()))
     expect(state).not.toContain(token)
-    expect(JSON.parse(state)).toEqual({ mode: 'live', pixelCode: 'CBROWSER01', accessTokenSet: true })
+    expect(JSON.parse(state)).toEqual({
+      mode: 'live',
+      pixelCode: 'CBROWSER01',
+      appID: '7301234567890123456',
+      offlineEventSetID: '',
+      accessTokenSet: true,
+      appEvents: 'sent as app events to TikTok App ID 7301234567890123456'
+    })
   })
 
   it('tests the connection and shows TikTok’s verdict in words', async () => {

@@ -39,6 +39,28 @@ describe('the access token at start', () => {
   })
 })
 
+describe('the App ID and offline event set at start', () => {
+  it('come from TIKTOK_APP_ID and TIKTOK_OFFLINE_EVENT_SET_ID, each else from the settings file', () => {
+    const file = settingsFile(
+      JSON.stringify({ accessToken: 'file-token-1234', pixelCode: 'CPIX', appID: '111', offlineEventSetID: '222' })
+    )
+    expect(loadConfig({ SETTINGS_FILE: file }).settings).toEqual({
+      accessToken: 'file-token-1234',
+      pixelCode: 'CPIX',
+      appID: '111',
+      offlineEventSetID: '222'
+    })
+    expect(loadConfig({ SETTINGS_FILE: file, TIKTOK_APP_ID: ' 333 ' }).settings).toMatchObject({
+      appID: '333',
+      offlineEventSetID: '222'
+    })
+    expect(loadConfig({ TIKTOK_OFFLINE_EVENT_SET_ID: '444' }).settings).toMatchObject({
+      appID: undefined,
+      offlineEventSetID: '444'
+    })
+  })
+})
+
 describe('the settings file at start', () => {
   it.each([
     ['0644', 0o644],

@@ -20,6 +20,7 @@ afterEach(async () => {
 })
 
 const taskFor = (apiBaseUrl: string, ...events: unknown[]) => ({
+  action: 'reportWebEvent',
   mapping: presetMapping('Complete Payment'),
   events: events.map((event) => JSON.stringify(event)),
   settings: SETTINGS,
@@ -35,6 +36,7 @@ describe.each([
     const executor = make()
     executors.push(executor)
     const task = (i: number) => ({
+      action: 'reportWebEvent',
       mapping: presetMapping('Complete Payment'),
       events: [JSON.stringify(orderCompleted(i)), JSON.stringify(orderCompleted(i + 1))],
       settings: SETTINGS,

@@ -25,6 +25,8 @@ import {
 } from './helpers'
 
 const TOKEN = 'faults-test-token-0042'
+/** Deliveries a test writes to the queue itself, as a request would (no deduplication asked). */
+const NO_DEDUPE = { now: Date.now(), dedupeWindowMs: 0 }
 const PIXEL = 'FAULTPIXEL'
 
 /**
@@ -102,6 +104,9 @@ describe('a runtime killed with kill -9', () => {
     await waitFor(() => ids.every((id) => acceptedIds(standIn).has(id)), 30_000)
     second.child.kill('SIGTERM')
     expect(await second.exit).toBe(0)
+    // The batches that were out when it died were marked sent: the restart knew, and sent them last.
+    const resumed = second.stderr.find((line) => / warn resuming deliveries that were being sent /.test(line))
+    expect(Number(/ events=(\d+) /.exec(resumed ?? '')?.[1])).toBeGreaterThan(0)
   }, 60_000)
 })
 
@@ -114,7 +119,7 @@ describe('a stop as a container manager does it (SIGTERM, then SIGKILL 10 s late
     await waitFor(() => standIn.stats.requests > 0)
     const stoppedAt = Date.now()
     first.child.kill('SIGTERM')
-    const killer = setTimeout(() => first.child.kill('SIGKILL'), 10_000)
+    const killer = setTimeout(() => process.kill(first.pid, 'SIGKILL'), 10_000)
     const code = await first.exit
     clearTimeout(killer)
     expect(code).toBe(0) // it did not need the SIGKILL
@@ -168,22 +173,27 @@ describe('a poison event', () => {
     const test = await startTestRuntime(live(standIn, { WORKERS: '0' }))
     // A queued event that makes the whole batch throw in the thread that runs it (its stored text is
     // damaged), among seven good ones.
-    await test.runtime.storage.store.append([
-      ...Array.from({ length: 7 }, (_, i) => ({
-        subscription: 'Complete Payment',
-        batchKey: JSON.stringify({ event_source: 'web' }),
-        event: JSON.stringify(orderCompleted(900 + i)),
-        receivedAt: Date.now(),
-        dryRun: false
-      })),
-      {
-        subscription: 'Complete Payment',
-        batchKey: JSON.stringify({ event_source: 'web' }),
-        event: '{"broken',
-        receivedAt: Date.now(),
-        dryRun: false
-      }
-    ])
+    await test.runtime.storage.store.append(
+      [
+        ...Array.from({ length: 7 }, (_, i) => ({
+          subscription: 'Complete Payment',
+          batchKey: JSON.stringify({ event_source: 'web' }),
+          event: JSON.stringify(orderCompleted(900 + i)),
+          receivedAt: Date.now(),
+          dryRun: false,
+          messageId: `msg-${900 + i}`
+        })),
+        {
+          subscription: 'Complete Payment',
+          batchKey: JSON.stringify({ event_source: 'web' }),
+          event: '{"broken',
+          receivedAt: Date.now(),
+          dryRun: false,
+          messageId: 'broken'
+        }
+      ],
+      NO_DEDUPE
+    )
     expect(await post(`${test.runtime.url}/v1/track`, orderCompleted(907))).toMatchObject({ status: 200 })
     await waitFor(() => test.runtime.pipeline.counts.deadLettered === 1)
     await waitFor(() => standIn.stats.events === 8)
@@ -421,8 +431,10 @@ describe('what the queue keeps apart', () => {
         batchKey: '',
         event: JSON.stringify(orderCompleted(i)),
         receivedAt: Date.now(),
-        dryRun: false
-      }))
+        dryRun: false,
+        messageId: `msg-${i}`
+      })),
+      NO_DEDUPE
     )
     await waitFor(() => test.logs.some((line) => line.includes('dead-letter write failed')))
     expect(test.runtime.pipeline.counts.deadLettered).toBe(0)
@@ -460,8 +472,10 @@ describe('a restart with a backlog', () => {
         batchKey: JSON.stringify({ event_source: 'web' }),
         event: JSON.stringify(orderCompleted(i)),
         receivedAt: Date.now(),
-        dryRun: true
-      }))
+        dryRun: true,
+        messageId: `msg-${i}`
+      })),
+      NO_DEDUPE
     )
     await queue.close()
     const test = await startTestRuntime({ DATA_DIR: dataDir })

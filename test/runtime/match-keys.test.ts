@@ -3,7 +3,7 @@
  * kept per mapping over its last events, as numbers only.
  */
 import { inspect } from 'node:util'
-import type { MatchKey } from '../../src/destination/reportWebEvent/match-keys'
+import type { MatchKey } from '../../src/destination/shared/match-keys'
 import { countMatchKeys, MatchKeyTally, type MatchKeyCounts } from '../../src/runtime/ops/match-key-tally'
 import { sha } from '../helpers'
 import { orderCompleted, post, startStandIn, startTestRuntime, waitFor } from './helpers'
@@ -15,6 +15,9 @@ const keys = (counts: Partial<Record<MatchKey, number>> = {}): Record<MatchKey, 
   ttclid: 0,
   ttp: 0,
   ip_user_agent: 0,
+  idfa: 0,
+  gaid: 0,
+  idfv: 0,
   ...counts
 })
 const batch = (events: number, counts: Partial<Record<MatchKey, number>> = {}): MatchKeyCounts => ({

@@ -191,26 +191,30 @@ describeWithRedis('runtimes on one Redis', () => {
 
     const saved = await post(
       `${a.runtime.url}/api/settings`,
-      { accessToken: TOKEN, pixelCode: PIXEL },
+      { accessToken: TOKEN, pixelCode: PIXEL, appID: '7301' },
       withKey(a.runtime)
     )
     expect(saved.status).toBe(200)
     await waitFor(() => b.runtime.settings.accessToken === TOKEN)
+    // The App ID too: mobile events go as app events on every runtime.
+    expect(b.runtime.appEventsRoute()).toBe('sent as app events to TikTok App ID 7301')
     await waitFor(() => delivered.size >= 60, 15_000)
     if (bHeld) expect(b.runtime.pipeline.health().status).toBe('ok')
     expect(new Set(delivered.keys())).toEqual(new Set(ids(0, 60)))
     expect(
-      b.logs.some((line) => / info settings changed by another runtime mode=live pixel_code=REDISPIXEL$/.test(line))
+      b.logs.some((line) =>
+        / info settings changed by another runtime mode=live pixel_code=REDISPIXEL app_id=7301$/.test(line)
+      )
     ).toBe(true)
 
     // Redis holds the token (the one place it is stored); a runtime started later with other
     // variables uses the saved settings, says so, and logs no token either.
     const client = redis.client()
-    expect(await client.hgetall(`${prefix}settings`)).toEqual({ accessToken: TOKEN, pixelCode: PIXEL })
+    expect(await client.hgetall(`${prefix}settings`)).toEqual({ accessToken: TOKEN, pixelCode: PIXEL, appID: '7301' })
     const c = await onRedis(prefix, { ...wrong, TIKTOK_PIXEL_CODE: 'OTHERPIXEL' })
-    expect(c.runtime.settings).toEqual({ accessToken: TOKEN, pixelCode: PIXEL })
+    expect(c.runtime.settings).toEqual({ accessToken: TOKEN, pixelCode: PIXEL, appID: '7301' })
     expect(c.logs.join('\n')).toMatch(
-      / warn the access token and pixel code saved in Redis differ from TIKTOK_ACCESS_TOKEN \/ TIKTOK_PIXEL_CODE \/ SETTINGS_FILE: the saved ones are used by every runtime \(save on the page to change them\) settings="redis hash test-\w+:settings" pixel_code=REDISPIXEL$/m
+      / warn the access token and pixel code saved in Redis differ from TIKTOK_ACCESS_TOKEN \/ TIKTOK_PIXEL_CODE \/ TIKTOK_APP_ID \/ TIKTOK_OFFLINE_EVENT_SET_ID \/ SETTINGS_FILE: the saved ones are used by every runtime \(save on the page to change them\) settings="redis hash test-\w+:settings" pixel_code=REDISPIXEL$/m
     )
     for (const test of [a, b, c]) {
       const logs = test.logs.join('\n')

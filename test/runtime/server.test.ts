@@ -176,7 +176,7 @@ describe('the Tracking API', () => {
     const sent = JSON.parse(test.printed[0]).data.map((event: { event_id: string }) => event.event_id)
     expect(sent).toEqual(['msg-3', 'msg-4'])
     expect(test.logs.find((line) => line.includes(' info not routed '))).toMatch(
-      /skipped=2 skipped_why="their integrations object turns Tiktok Conversions off" unmatched=1 unmatched_why="no subscription trigger matches them"/
+      /skipped=2 skipped_why="their integrations object turns Tiktok Conversions off" unmatched=1 unmatched_why="no subscription trigger matches them, or none that matches takes their kind of source \(web or app\)"/
     )
   })
 

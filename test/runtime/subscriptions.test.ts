@@ -14,11 +14,17 @@ const track = (event: string, extra: Partial<SegmentEvent> = {}) =>
   ({ type: 'track', event, userId: 'u', ...extra }) as SegmentEvent
 
 describe('subscriptions', () => {
-  it('are the fifteen presets by default, matched with FQL', () => {
+  it('are the presets by default (fifteen web, then eleven app), matched with FQL', () => {
     const subscriptions = presetSubscriptions()
-    expect(subscriptions).toHaveLength(15)
+    expect(subscriptions).toHaveLength(26)
+    expect(subscriptions.filter((s) => s.action === 'reportWebEvent')).toHaveLength(15)
+    expect(subscriptions.filter((s) => s.action === 'reportAppEvent')).toHaveLength(11)
     const matching = (event: SegmentEvent) => subscriptions.filter((s) => s.matches(event)).map((s) => s.name)
     expect(matching(track('Order Completed'))).toEqual(['Complete Payment'])
+    expect(matching(track('Order Completed', { context: { device: { type: 'ios' } } }))).toEqual([
+      'Complete Payment',
+      'Complete payment (app)'
+    ])
     expect(matching({ type: 'page', userId: 'u' } as SegmentEvent)).toEqual(['Page View'])
     expect(matching(track('Something Else'))).toEqual([])
   })

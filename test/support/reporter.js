@@ -1,13 +1,14 @@
-// Says, after jest's summary where a person sees it, when the browser tests or the Redis tests did
-// not run and why, and which shuffled order the run used (test/support/sequencer.js).
+// Says, after jest's summary where a person sees it, when the browser tests, the Redis tests or the
+// disk-full tests did not run and why, and which shuffled order the run used (test/support/sequencer.js).
 'use strict'
 const { chooseBrowser } = require('./browser-choice')
 const { chooseRedis } = require('./redis-choice')
+const { chooseTmpfs } = require('./tmpfs-choice')
 
 class RunNotesReporter {
   onRunComplete() {
     const notes = []
-    for (const choose of [chooseBrowser, chooseRedis]) {
+    for (const choose of [chooseBrowser, chooseRedis, chooseTmpfs]) {
       let choice
       try {
         choice = choose()

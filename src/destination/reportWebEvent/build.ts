@@ -3,14 +3,9 @@
  * normalized and hashed, and nothing empty in it. No I/O: the clock is an argument.
  */
 import type { Settings } from '../generated-types'
-import { PARTNER_NAME } from '../tiktok/api'
-import type { TikTokContent, TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
-import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
-import { toCountryCode } from './country'
-import { FieldValidationError } from './errors'
-import type { Payload } from './generated-types'
+import { buildContents, sentContentType } from '../shared/contents'
+import { FieldValidationError } from '../shared/errors'
 import {
-  clean,
   hashEmail,
   hashExternalId,
   hashName,
@@ -18,77 +13,16 @@ import {
   hashZip,
   phoneCountry,
   plainLocation
-} from './normalize'
-import { againstWindow, EVENT_TIME_WINDOW, impossibleOffset, toUnixSeconds } from './time'
+} from '../shared/normalize'
+import { envelopeOf } from '../shared/prepare'
+import { sentEventTime } from '../shared/time'
+import { finite, hashAll, identifier, onText, text, texts, ttclidFromUrl, withoutEmpty } from '../shared/values'
+import type { TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
+import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
+import { toCountryCode } from './country'
+import type { Payload } from './generated-types'
 
 type Plain = Record<string, unknown>
-
-/** Drops undefined, empty strings, empty arrays and empty objects; undefined when nothing is left. */
-function withoutEmpty<T extends object>(object: T): T | undefined {
-  const out: Plain = {}
-  let kept = false
-  for (const key in object) {
-    const value: unknown = object[key]
-    if (value === undefined || value === null || value === '') continue
-    if (Array.isArray(value) ? value.length === 0 : typeof value === 'object' && isEmptyObject(value as Plain)) continue
-    out[key] = value
-    kept = true
-  }
-  return kept ? (out as T) : undefined
-}
-
-function isEmptyObject(object: Plain): boolean {
-  for (const key in object) if (Object.prototype.hasOwnProperty.call(object, key)) return false
-  return true
-}
-
-const text = (value: unknown): string | undefined => {
-  if (typeof value === 'string') return value.trim() || undefined
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return undefined
-}
-
-/** A plain identifier (ttclid, ttp, IP…): text in NFC without invisible characters at its ends. */
-const identifier = (value: unknown): string | undefined =>
-  typeof value === 'string' ? clean(value) || undefined : text(value)
-
-const finite = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined
-
-/** A single value or an array, as the fields marked "single value or array" accept. */
-const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : value === undefined ? [] : [value])
-
-/** Each entry normalized and hashed by `hash`; empties and duplicates left out. */
-function hashAll(value: unknown, hash: (entry: string) => string | undefined): string[] | undefined {
-  const hashes = new Set<string>()
-  for (const entry of list(value)) {
-    const hashed = typeof entry === 'string' ? hash(entry) : undefined
-    if (hashed) hashes.add(hashed)
-  }
-  return hashes.size ? [...hashes] : undefined
-}
-
-/** The text entries of a single value or a list, each once. */
-const texts = (value: unknown): string[] | undefined => {
-  const out = new Set(
-    list(value)
-      .map(text)
-      .filter((entry): entry is string => entry !== undefined)
-  )
-  return out.size ? [...out] : undefined
-}
-
-/** The ttclid query parameter of the page URL; a malformed URL is ignored. */
-function ttclidFromUrl(url: string | undefined): string | undefined {
-  // Parsing a URL costs more than the rest of the user block: only parse one that can name ttclid
-  // (spelled out, or percent-encoded).
-  if (!url || (!url.includes('ttclid') && !url.includes('%'))) return undefined
-  try {
-    return identifier(new URL(url).searchParams.get('ttclid'))
-  } catch {
-    return undefined
-  }
-}
 
 function buildUser(payload: Payload): TikTokUser | undefined {
   const address = payload.address ?? {}
@@ -112,29 +46,6 @@ function buildUser(payload: Payload): TikTokUser | undefined {
     country: addressCode?.toLowerCase() ?? plainLocation(addressCountry),
     zip_code: onText(address.zip_code, hashZip)
   })
-}
-
-const onText = (value: unknown, fn: (value: string) => string | undefined) => {
-  const t = text(value)
-  return t === undefined ? undefined : fn(t)
-}
-
-function buildContents(contents: Payload['contents']): TikTokContent[] | undefined {
-  const out: TikTokContent[] = []
-  for (const item of list(contents)) {
-    if (typeof item !== 'object' || item === null) continue
-    const content = item as Plain
-    const built = withoutEmpty<TikTokContent>({
-      price: finite(content.price),
-      quantity: finite(content.quantity),
-      content_id: text(content.content_id),
-      content_category: text(content.content_category),
-      content_name: text(content.content_name),
-      brand: text(content.brand)
-    })
-    if (built) out.push(built)
-  }
-  return out.length ? out : undefined
 }
 
 /** The non-empty sub-fields of Travel Fields or Vehicle Fields, under TikTok's property names. */
@@ -169,22 +80,13 @@ function plainValues(object: Plain): Plain {
   return out
 }
 
-/** The values of Content Type TikTok knows. */
-export const CONTENT_TYPES: ReadonlySet<string> = new Set(['product', 'product_group'])
-
-/** Content Type, lowercased, when TikTok knows it; `product` (TikTok's default) otherwise. */
-function contentTypeOf(value: unknown): string {
-  const given = text(value)?.toLowerCase()
-  return given !== undefined && CONTENT_TYPES.has(given) ? given : 'product'
-}
-
 function buildProperties(payload: Payload, source: string): TikTokProperties | undefined {
   const contents = buildContents(payload.contents)
   const contentIds = texts(payload.content_ids)
   return withoutEmpty<TikTokProperties>({
     contents,
     // It says what the contents or content IDs are: without them it means nothing.
-    content_type: contents || contentIds ? contentTypeOf(payload.content_type) : undefined,
+    content_type: sentContentType(payload.content_type, contents, contentIds),
     content_ids: contentIds,
     currency: text(payload.currency)?.toUpperCase(),
     value: finite(payload.value),
@@ -198,47 +100,6 @@ function buildProperties(payload: Payload, source: string): TikTokProperties | u
     predicted_ltv: finite(payload.predicted_ltv),
     ...(source === WEB ? additionalProperties(payload) : {})
   })
-}
-
-/** Unix seconds of the Event Timestamp; `now` when there is none. */
-export function eventTime(timestamp: unknown, now: number): number {
-  const given = text(timestamp)
-  if (given === undefined) return now
-  const seconds = toUnixSeconds(given)
-  if (seconds === undefined) {
-    const offset = impossibleOffset(given)
-    throw new FieldValidationError(
-      'timestamp',
-      offset
-        ? `Event Timestamp (timestamp) has ${offset}; got "${given.slice(0, 40)}".`
-        : `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
-    )
-  }
-  return seconds
-}
-
-/**
- * event_time as TikTok is sent it: the Event Timestamp's (eventTime) within TikTok's window
- * (EVENT_TIME_WINDOW in time.ts): refused, naming the field, when older than 28 days; the time of
- * sending when after it.
- */
-export function sentEventTime(timestamp: unknown, now: number): number {
-  const seconds = eventTime(timestamp, now)
-  const where = againstWindow(seconds, now)
-  if (where === 'too old') {
-    throw new FieldValidationError(
-      'timestamp',
-      `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.maxAgeDays} days before the time of sending; got "${String(timestamp).trim().slice(0, 40)}". TikTok attributes and reports no event older than its longest attribution window: it is not sent.`
-    )
-  }
-  return where === 'within' ? seconds : now
-}
-
-/** True when the Event Timestamp is further after `now` than clocks usually differ (sent as `now`, see sentEventTime). */
-export function farAhead(timestamp: unknown, now: number): boolean {
-  const given = text(timestamp)
-  const seconds = given === undefined ? undefined : toUnixSeconds(given)
-  return seconds !== undefined && againstWindow(seconds, now) === 'far ahead'
 }
 
 const eventSourceOf = (payload: Payload) => (payload.event_source === CRM ? CRM : WEB)
@@ -274,20 +135,21 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
  * to the Pixel; the test event code is top level only.
  */
 export function buildEnvelope(payload: Payload, settings: Settings): TikTokEnvelope {
-  const source = eventSourceOf(payload)
-  const sourceId = source === CRM ? text(payload.crm_event_set_id) : text(settings.pixelCode)
-  if (!sourceId) {
-    throw source === CRM
-      ? new FieldValidationError(
-          'crm_event_set_id',
-          'CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.'
-        )
-      : new FieldValidationError('pixelCode', 'Pixel Code (pixelCode) is missing from the settings.')
-  }
-  return withoutEmpty<TikTokEnvelope>({
-    event_source: source,
-    event_source_id: sourceId,
-    partner_name: PARTNER_NAME,
-    test_event_code: text(payload.test_event_code)
-  }) as TikTokEnvelope
+  return eventSourceOf(payload) === CRM
+    ? envelopeOf(
+        CRM,
+        payload.crm_event_set_id,
+        payload.test_event_code,
+        () =>
+          new FieldValidationError(
+            'crm_event_set_id',
+            'CRM Event Set ID (crm_event_set_id) is required when Event Source is crm.'
+          )
+      )
+    : envelopeOf(
+        WEB,
+        settings.pixelCode,
+        payload.test_event_code,
+        () => new FieldValidationError('pixelCode', 'Pixel Code (pixelCode) is missing from the settings.')
+      )
 }

@@ -1,4 +1,4 @@
-import { clean } from './normalize'
+import { clean } from '../shared/normalize'
 
 /**
  * ISO 3166-1: each alpha-2 code with its alpha-3 code, the 249 assigned ones, then Kosovo's

@@ -1,30 +1,10 @@
-import { MultiStatusResponse, PayloadValidationError } from '@segment/actions-core'
-import type { ActionDefinition, JSONLikeObject, Logger } from '@segment/actions-core'
+import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { deliverEvents, nowSeconds, sendEvents, type TrackUrl } from '../tiktok/api'
-import type { TikTokEnvelope, TikTokEvent } from '../tiktok/types'
-import type { FieldIssue } from './errors'
+import { sendingWith } from '../shared/send'
+import type { TrackUrl } from '../tiktok/api'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
-import { describeIssues, prepareEvent } from './prepare'
-
-/** Warnings are logged, never sent; a batch logs one line per kind of warning with its count. */
-function logWarnings(logger: Logger | undefined, warnings: FieldIssue[]) {
-  if (!warnings.length || typeof logger?.warn !== 'function') return
-  const counts = new Map<string, number>()
-  for (const { message } of warnings) counts.set(message, (counts.get(message) ?? 0) + 1)
-  for (const [message, count] of counts) logger.warn(count > 1 ? `${count} events: ${message}` : message)
-}
-
-interface Group {
-  envelope: TikTokEnvelope
-  indices: number[]
-  events: TikTokEvent[]
-}
-
-/** Events that differ in event source, event source id or test event code never share a request. */
-const groupKey = ({ event_source, event_source_id, test_event_code }: TikTokEnvelope) =>
-  JSON.stringify([event_source, event_source_id, test_event_code ?? null])
+import { prepareEvent } from './prepare'
 
 /** The Report Web Event action of a destination instance, sending to where `trackUrl` says. */
 export const reportWebEventAt = (trackUrl: TrackUrl): ActionDefinition<Settings, Payload> => ({
@@ -32,53 +12,5 @@ export const reportWebEventAt = (trackUrl: TrackUrl): ActionDefinition<Settings,
   description:
     'Report Web events directly to TikTok. Data shared can power TikTok solutions like dynamic product ads, custom targeting, campaign optimization and attribution.',
   fields,
-  perform: (request, { payload, settings, logger }) => {
-    const prepared = prepareEvent(payload, settings, nowSeconds())
-    logWarnings(logger, prepared.warnings)
-    if (!prepared.ok) throw new PayloadValidationError(describeIssues(prepared.errors))
-    return sendEvents(
-      request,
-      { ...prepared.envelope, data: [prepared.event] },
-      settings.accessToken,
-      (warning) => logWarnings(logger, [{ field: 'event', message: warning }]),
-      trackUrl()
-    )
-  },
-  performBatch: async (request, { payload: payloads, settings, logger }) => {
-    const url = trackUrl() // read at the start: every request of this batch goes there
-    const statuses = new MultiStatusResponse()
-    const groups = new Map<string, Group>()
-    const warnings: FieldIssue[] = []
-    const now = nowSeconds()
-    payloads.forEach((payload, index) => {
-      const prepared = prepareEvent(payload, settings, now)
-      warnings.push(...prepared.warnings)
-      if (!prepared.ok) {
-        statuses.setErrorResponseAtIndex(index, {
-          status: 400,
-          errortype: 'PAYLOAD_VALIDATION_FAILED',
-          errormessage: describeIssues(prepared.errors)
-        })
-        return
-      }
-      const key = groupKey(prepared.envelope)
-      const group = groups.get(key) ?? { envelope: prepared.envelope, indices: [], events: [] }
-      groups.set(key, group)
-      group.indices.push(index)
-      group.events.push(prepared.event)
-    })
-    const batchSize = payloads[0]?.batch_size
-    for (const { envelope, indices, events } of groups.values()) {
-      const delivered = await deliverEvents(request, envelope, events, settings.accessToken, batchSize, url)
-      delivered.forEach((status, k) => {
-        if (status.ok && status.warning) warnings.push({ field: 'event', message: status.warning })
-        const sent = events[k] as unknown as JSONLikeObject
-        const body = status.body as JSONLikeObject
-        if (status.ok) statuses.setSuccessResponseAtIndex(indices[k], { status: status.status, sent, body })
-        else statuses.setErrorResponseAtIndex(indices[k], { ...status, sent, body })
-      })
-    }
-    logWarnings(logger, warnings)
-    return statuses
-  }
+  ...sendingWith(prepareEvent, trackUrl)
 })

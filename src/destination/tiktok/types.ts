@@ -1,6 +1,7 @@
 /** The shapes TikTok Events API 2.0 receives on `/event/track/`. */
 
-export type EventSource = 'web' | 'crm'
+/** A Pixel, a TikTok App ID, an offline event set, a CRM event set. */
+export type EventSource = 'web' | 'app' | 'offline' | 'crm'
 
 export interface TikTokUser {
   email?: string[]
@@ -17,6 +18,16 @@ export interface TikTokUser {
   state?: string
   country?: string
   zip_code?: string
+  /** App events: the iOS advertising id (IDFA), SHA-256. */
+  idfa?: string
+  /** App events: the Android advertising id (GAID), SHA-256. */
+  gaid?: string
+  /** App events: the iOS vendor id (IDFV). */
+  idfv?: string
+  /** App events: App Tracking Transparency status. */
+  att_status?: string
+  /** Offline events: the TikTok lead id. */
+  lead_id?: string
 }
 
 export interface TikTokContent {
@@ -53,6 +64,21 @@ export interface TikTokEvent {
   page?: { url?: string; referrer?: string }
   limited_data_use?: boolean
   lead?: { lead_id?: string; lead_event_source?: string }
+  /** App events: the app, by its store id or bundle. */
+  app?: { app_id?: string; app_name?: string; app_version?: string }
+  /** App events: the ad the install or event is attributed to. */
+  ad?: TikTokAd
+}
+
+export interface TikTokAd {
+  callback?: string
+  campaign_id?: string
+  ad_id?: string
+  creative_id?: string
+  is_retargeting?: boolean
+  attributed?: boolean
+  attribution_type?: string
+  attribution_provider?: string
 }
 
 /** The top-level keys of a request: events that differ in any of them never share a request. */

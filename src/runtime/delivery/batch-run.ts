@@ -1,7 +1,8 @@
 /**
  * Running one batch: the deliveries of the other mode are set aside first (dry-run ones never go to
- * TikTok, live ones never to the stand-in), the rest go through the executor (actions-core's
- * `executeBatch`, so the action's `performBatch`) and are settled by their statuses. A batch that fails
+ * TikTok, live ones never to the stand-in), the rest are marked sent in the store (so that after a
+ * crash it knows which may have arrived) and go through the executor (actions-core's `executeBatch`, so
+ * the action's `performBatch`), then are settled by their statuses. A batch that fails
  * as a whole (it cannot be mapped, a thread dies running it alone) is split in halves until the event at
  * fault is alone: that one is dead-lettered with the reason, the others go on.
  */
@@ -9,7 +10,7 @@ import type { Settings } from '../../destination/generated-types'
 import { describeError, type Log } from '../ops/log'
 import type { MatchKeyCounts, MatchKeyTally } from '../ops/match-key-tally'
 import type { Subscription } from '../routing/subscriptions'
-import type { StoredDelivery } from '../storage/store'
+import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import type { Clock } from './clock'
 import type { DeliveryState } from './delivery-state'
 import { ThreadStoppedError, type BatchTask, type DeliveryStatus, type Executor } from './executor'
@@ -17,6 +18,8 @@ import type { Settler } from './settler'
 
 export interface BatchRunOptions {
   executor: Executor
+  /** Told which deliveries a batch carries as it goes, before TikTok answers (the store's order after a crash). */
+  store?: Pick<DeliveryStore, 'sending'>
   /** The settings to send with, read at each batch. */
   settings: () => Settings
   /** Where to send, read at each batch (throws when nothing may be sent: dry-run without its stand-in). */
@@ -53,6 +56,7 @@ export class BatchRun {
     let task: BatchTask
     try {
       task = {
+        action: subscription.action,
         mapping: subscription.mapping,
         events: items.map((item) => item.event),
         settings: this.options.settings(),
@@ -64,6 +68,8 @@ export class BatchRun {
     let statuses: DeliveryStatus[]
     let warnings: string[] = []
     let matchKeys: MatchKeyCounts | undefined
+    const sending = this.options.store?.sending?.(items)
+    if (sending) await sending
     try {
       ;({ statuses, warnings, matchKeys } = await this.options.executor.run(task))
     } catch (error) {

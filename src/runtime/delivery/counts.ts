@@ -4,6 +4,8 @@ export interface DeliveryCounts {
   received: number
   skipped: number
   unmatched: number
+  /** Messages not queued again: their messageId was accepted before (a client's retry), or earlier in the request. */
+  deduplicated: number
   /** Deliveries (an event matched by a subscription): queued = delivered + deadLettered + pending. */
   queued: number
   delivered: number
@@ -16,6 +18,7 @@ export const noCounts = (): DeliveryCounts => ({
   received: 0,
   skipped: 0,
   unmatched: 0,
+  deduplicated: 0,
   queued: 0,
   delivered: 0,
   deadLettered: 0,

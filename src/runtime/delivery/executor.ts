@@ -14,7 +14,6 @@ import { Worker } from 'node:worker_threads'
 import { destinationFor } from '../../destination'
 import type { Settings } from '../../destination/generated-types'
 import { countMatchKeys, type MatchKeyCounts } from '../ops/match-key-tally'
-import { ACTION } from '../routing/subscriptions'
 
 /** One event's delivery status, as actions-core's multistatus gives it (without the bodies). */
 export interface DeliveryStatus {
@@ -24,6 +23,8 @@ export interface DeliveryStatus {
 }
 
 export interface BatchTask {
+  /** The action the subscription reports with (reportWebEvent, reportAppEvent, reportOfflineEvent). */
+  action: string
   /** The subscription's mapping. */
   mapping: JSONObject
   /** The Segment events, JSON text each. */
@@ -108,13 +109,13 @@ export function inThreadExecutor(): Executor {
   return {
     async run(task) {
       if (controller.signal.aborted) return aborted(task)
-      const { mapping, events, settings, apiBaseUrl } = task
+      const { action, mapping, events, settings, apiBaseUrl } = task
       const warnings: string[] = []
       const parsed = events.map((text) => JSON.parse(text) as SegmentEvent)
       const destination = destinationAt(apiBaseUrl)
       let statuses
       try {
-        statuses = await destination.executeBatch(ACTION, {
+        statuses = await destination.executeBatch(action, {
           events: parsed,
           mapping,
           settings,

@@ -2,14 +2,19 @@
  * Intake: what a request's events become before they are stored. An event whose integrations object
  * turns this destination off is skipped; one no subscription's trigger matches is unmatched; any other
  * becomes one delivery per subscription it matches: the event's JSON text with its batch key (events
- * that differ in it never share a request to TikTok). An event that cannot be written as JSON (nested
- * too deeply) is poison: it gets a dead-letter record at once instead.
+ * that differ in it never share a request to TikTok) and its messageId. An event that cannot be written
+ * as JSON (nested too deeply) is poison: it gets a dead-letter record at once instead.
+ *
+ * Deduplication on messageId, as Segment's API does it: an event whose messageId came earlier in the same
+ * request is dropped here; one the store accepted within the window (a client's retry) is dropped by
+ * the store as it appends (store.ts), and `accepted` counts both as deduplicated.
  */
 import { transform } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import { batch_keys } from '../../destination/reportWebEvent/fields/batching'
 import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
+import { fieldsOf } from '../routing/actions'
+import { routeOf } from '../routing/route'
 import { integrationEnabled, type Subscription } from '../routing/subscriptions'
 import type { DeadLetterRecord } from '../storage/dead-letters'
 import { safeJson } from '../storage/safe-json'
@@ -25,10 +30,17 @@ export interface RoutedRequest {
   poison: DeadLetterRecord[]
   skipped: number
   unmatched: number
+  /** Events whose messageId came earlier in the request. */
+  deduplicated: number
 }
 
 export interface IntakeOptions {
   subscriptions: Subscription[]
+  /**
+   * Whether events from mobile apps are routed as app events (a TikTok App ID is set), read for each
+   * request; without, every event is routed as a web event (see routing/route.ts).
+   */
+  appEvents?: () => boolean
   counts: DeliveryCounts
   metrics: RuntimeMetrics
   log: Log
@@ -38,19 +50,39 @@ export class Intake {
   /** Per subscription, the part of its mapping that makes the batch key. */
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
   /** The counts the last "not routed" line reported. */
-  private reported = { skipped: 0, unmatched: 0 }
+  private reported = { skipped: 0, unmatched: 0, deduplicated: 0 }
 
   constructor(private readonly options: IntakeOptions) {}
 
-  /** Routes a request's events; `now` and `dryRun` are stamped on its deliveries. Changes nothing. */
-  route(events: SegmentEvent[], now: number, dryRun: boolean): RoutedRequest {
-    const request: RoutedRequest = { events: events.length, deliveries: [], poison: [], skipped: 0, unmatched: 0 }
+  /**
+   * Routes a request's events; `now` and `dryRun` are stamped on its deliveries; with `dedupe`, an event
+   * whose messageId came earlier in the request is dropped. Changes nothing.
+   */
+  route(events: SegmentEvent[], now: number, dryRun: boolean, dedupe = false): RoutedRequest {
+    const request: RoutedRequest = {
+      events: events.length,
+      deliveries: [],
+      poison: [],
+      skipped: 0,
+      unmatched: 0,
+      deduplicated: 0
+    }
+    const appEvents = this.options.appEvents?.() ?? false
+    const messageIds = new Set<string>()
     for (const event of events) {
+      const messageId = typeof event.messageId === 'string' ? event.messageId : ''
+      if (dedupe && messageId) {
+        if (messageIds.has(messageId)) {
+          request.deduplicated++
+          continue
+        }
+        messageIds.add(messageId)
+      }
       if (!integrationEnabled(event)) {
         request.skipped++
         continue
       }
-      const route = this.options.subscriptions.filter((subscription) => subscription.matches(event))
+      const route = routeOf(this.options.subscriptions, event, appEvents)
       if (route.length === 0) {
         request.unmatched++
         continue
@@ -79,7 +111,8 @@ export class Intake {
             batchKey: this.batchKey(subscription, event),
             event: text,
             receivedAt: now,
-            dryRun
+            dryRun,
+            messageId
           })
         }
       }
@@ -87,22 +120,33 @@ export class Intake {
     return request
   }
 
-  /** The request is accepted (stored): counted, and its poison events said. */
-  accepted(request: RoutedRequest) {
+  /**
+   * The request is accepted (stored but for the deliveries of `duplicates`, messageIds the store had
+   * accepted before): counted, and its poison events said. Returns how many deliveries were stored.
+   */
+  accepted(request: RoutedRequest, duplicates: string[]): number {
     const { counts, metrics, log } = this.options
+    const again = new Set(duplicates)
+    const queued = again.size
+      ? request.deliveries.filter((d) => !again.has(d.messageId)).length
+      : request.deliveries.length
+    const deduplicated = request.deduplicated + again.size
     counts.received += request.events
     counts.skipped += request.skipped
     counts.unmatched += request.unmatched
-    counts.queued += request.deliveries.length
+    counts.deduplicated += deduplicated
+    counts.queued += queued
     counts.deadLettered += request.poison.length
     metrics.received.inc(request.events)
     metrics.skipped.inc(request.skipped)
     metrics.unmatched.inc(request.unmatched)
-    metrics.queued.inc(request.deliveries.length)
+    metrics.deduplicated.inc(deduplicated)
+    metrics.queued.inc(queued)
     for (const record of request.poison) {
       metrics.deadLettered.inc({ mapping: record.mapping })
       log.error('dead-lettered', { mapping: record.mapping, events: 1, reason: record.reason })
     }
+    return queued
   }
 
   /** Events left undelivered on purpose are said too: one line (per tick) when there are new ones. */
@@ -110,13 +154,20 @@ export class Intake {
     const { counts } = this.options
     const skipped = counts.skipped - this.reported.skipped
     const unmatched = counts.unmatched - this.reported.unmatched
-    if (!skipped && !unmatched) return
-    this.reported = { skipped: counts.skipped, unmatched: counts.unmatched }
+    const deduplicated = counts.deduplicated - this.reported.deduplicated
+    if (!skipped && !unmatched && !deduplicated) return
+    this.reported = { skipped: counts.skipped, unmatched: counts.unmatched, deduplicated: counts.deduplicated }
     this.options.log.info('not routed', {
       skipped: skipped || undefined,
       skipped_why: skipped ? 'their integrations object turns Tiktok Conversions off' : undefined,
       unmatched: unmatched || undefined,
-      unmatched_why: unmatched ? 'no subscription trigger matches them' : undefined
+      unmatched_why: unmatched
+        ? 'no subscription trigger matches them, or none that matches takes their kind of source (web or app)'
+        : undefined,
+      deduplicated: deduplicated || undefined,
+      deduplicated_why: deduplicated
+        ? 'their messageId was accepted before (DEDUPE_WINDOW_MS): the first one is kept'
+        : undefined
     })
   }
 
@@ -127,9 +178,9 @@ export class Intake {
       const keys = subscription.mapping.batch_keys
       const fields = Array.isArray(keys)
         ? keys.filter((key): key is string => typeof key === 'string')
-        : batch_keys.default
+        : ((fieldsOf(subscription.action).batch_keys?.default as string[] | undefined) ?? [])
       mapping = Object.fromEntries(
-        fields.filter((key) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
+        fields.filter((key: string) => key in subscription.mapping).map((key) => [key, subscription.mapping[key]])
       )
       this.batchKeyMappings.set(subscription, mapping)
     }

@@ -37,6 +37,7 @@ import type { MatchKeyTally } from '../ops/match-key-tally'
 import type { RuntimeMetrics } from '../ops/metrics'
 import type { Subscription } from '../routing/subscriptions'
 import type { DeadLetterSink } from '../storage/dead-letters'
+import { DiskFullError } from '../storage/disk-space'
 import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import { Admission, requestKey } from './admission'
 import { BatchRun } from './batch-run'
@@ -64,6 +65,7 @@ export type PipelineTuning = Pick<
   | 'authRetryMs'
   | 'probeIntervalMs'
   | 'maxInFlight'
+  | 'dedupeWindowMs'
 >
 
 export interface PipelineOptions extends PipelineTuning {
@@ -78,6 +80,8 @@ export interface PipelineOptions extends PipelineTuning {
   apiBaseUrl: () => string | undefined
   /** Whether the runtime is in dry-run now (read at intake and at each batch). */
   dryRun: () => boolean
+  /** Whether events from mobile apps go as app events (a TikTok App ID is set), read at intake. */
+  appEvents?: () => boolean
   log: Log
   metrics: RuntimeMetrics
   /** Told of every batch once its statuses are known. */
@@ -104,7 +108,13 @@ export class Pipeline {
     const { log, metrics } = options
     const counts = this.counts
     const clock = (this.clock = options.clock ?? systemClock)
-    this.intake = new Intake({ subscriptions: options.subscriptions, counts, metrics, log })
+    this.intake = new Intake({
+      subscriptions: options.subscriptions,
+      appEvents: options.appEvents,
+      counts,
+      metrics,
+      log
+    })
     this.state = new DeliveryState({ ...options, clock, random: options.random ?? Math.random })
     this.admission = new Admission({
       queueLimit: options.queueLimit,
@@ -154,26 +164,35 @@ export class Pipeline {
 
   /**
    * Routes events to the subscriptions whose trigger they match and stores the deliveries durably:
-   * when this resolves, the events are accepted. Throws TooLargeError, QueueFullError,
-   * StoreUnavailableError or StoppingError, having accepted none of them (but for a poison event's
-   * dead-letter record, which is harmless twice: replay keeps one per messageId).
+   * when this resolves, the events are accepted. An event whose messageId was accepted within
+   * DEDUPE_WINDOW_MS (or earlier in the request) is acknowledged and not stored again, unless
+   * `dedupe` is false (a replay of dead letters: those were accepted once, and are sent again on purpose).
+   * Throws TooLargeError, QueueFullError, StoreUnavailableError or StoppingError, having accepted none
+   * of them (but for a poison event's dead-letter record, which is harmless twice: replay keeps one per
+   * messageId).
    */
-  async accept(events: SegmentEvent[]): Promise<void> {
+  async accept(events: SegmentEvent[], { dedupe = true } = {}): Promise<void> {
     if (this.scheduler.stopping) throw new StoppingError('The runtime is shutting down; retry later.')
-    const request = this.intake.route(events, this.clock.now(), this.options.dryRun())
+    const now = this.clock.now()
+    const dedupeWindowMs = dedupe ? this.options.dedupeWindowMs : 0
+    const request = this.intake.route(events, now, this.options.dryRun(), dedupeWindowMs > 0)
     this.admission.admit(request.deliveries.length, requestKey(events))
     // The poison records first: once the deliveries are stored, the request is accepted.
     if (request.poison.length && !(await this.options.deadLetter.append(request.poison))) {
       throw new StoreUnavailableError('The runtime could not store every event; retry later.')
     }
+    let duplicates: string[]
     try {
-      await this.options.store.append(request.deliveries)
+      ;({ duplicates } = await this.options.store.append(request.deliveries, { now, dedupeWindowMs }))
     } catch (error) {
+      // A full disk is said once, when it fills (disk-space.ts), not at every request it refuses.
+      if (error instanceof DiskFullError) {
+        throw new StoreUnavailableError("The runtime's disk is full: it cannot store the events; retry later.")
+      }
       this.options.log.error('queue write failed: request refused', { reason: describeError(error) })
       throw new StoreUnavailableError('The runtime could not store the events; retry later.')
     }
-    this.intake.accepted(request)
-    this.admission.added(request.deliveries.length)
+    this.admission.added(this.intake.accepted(request, duplicates))
     this.scheduler.storeChanged()
   }
 

@@ -7,6 +7,7 @@
 import type { DeadLetterSink } from '../storage/dead-letters'
 import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
+import { DEFAULT_ACTION } from '../routing/actions'
 import type { Subscription } from '../routing/subscriptions'
 import type { DeliveryStore, StoredDelivery } from '../storage/store'
 import type { Admission } from './admission'
@@ -67,7 +68,14 @@ export class Settler {
 
   /** Deliveries read for a subscription that is no longer configured: refused, as a batch that cannot be mapped. */
   orphaned(name: string, items: StoredDelivery[]) {
-    const subscription: Subscription = { name, subscribe: '', mapping: {}, matches: () => false }
+    const subscription: Subscription = {
+      name,
+      subscribe: '',
+      action: DEFAULT_ACTION,
+      sources: [],
+      mapping: {},
+      matches: () => false
+    }
     const errormessage = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
     return this.settleAll(subscription, items, 400, errormessage)
   }
@@ -103,9 +111,8 @@ export class Settler {
     const dueBy = state.retriesDueBy()
     const retried = settled.retry.map((item) => (item.nextAt > dueBy ? { ...item, nextAt: dueBy } : item))
 
-    // Durable outcome first, then what is in memory.
-    const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
-    const retry = [...retried, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
+    // Durable outcome first, then what is in memory. The delivered leave the queue before anything else
+    // is written (a dead-letter record's sync): until then, a crash would send them again.
     try {
       await this.options.store.remove(delivered)
     } catch (error) {
@@ -114,6 +121,8 @@ export class Settler {
         reason: describeError(error)
       })
     }
+    const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
+    const retry = [...retried, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
     const handedBack = await this.putBack(subscription, retry, kept, delivered.length + deadLettered)
     // A failure's retry wakes the loop when due.
     if (handedBack) window.retryDueAt(Math.min(...retry.map((item) => item.nextAt)))

@@ -7,7 +7,7 @@ import type { Pipeline } from '../delivery/pipeline'
 import type { RuntimeConfig } from '../ops/config'
 import type { Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
-import type { DeliveryStore } from '../storage/store'
+import type { DeliveryStore, StorageTrouble } from '../storage/store'
 
 /** Extra routes (the settings page): true when the route answered. */
 export type Route = (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean> | boolean
@@ -19,10 +19,15 @@ export interface HttpHost {
   /** True once a stop began: intake answers 503. */
   readonly closing: boolean
   readonly pipeline: Pick<Pipeline, 'accept' | 'health' | 'pending' | 'counts'>
-  readonly storage: { readonly store: Pick<DeliveryStore, 'consumer' | 'description'> }
+  readonly storage: {
+    readonly store: Pick<DeliveryStore, 'consumer' | 'description'>
+    trouble?(): StorageTrouble
+  }
   readonly metrics: Pick<RuntimeMetrics, 'registry'>
   /** What GET /deliveries shows. */
   readonly deliveries: readonly unknown[]
   readonly routes: readonly Route[]
   mode(): 'live' | 'dry-run'
+  /** Where events from mobile apps go now, in a sentence (an App ID set, or the Pixel). */
+  appEventsRoute(): string
 }

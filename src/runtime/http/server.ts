@@ -17,18 +17,23 @@ export async function handle(runtime: HttpHost, req: IncomingMessage, res: Serve
       // 200 while the runtime takes events, even when TikTok refuses or fails (status degraded, with
       // the reason): events are safe in the queue. 503 while stopping, and while a shared queue
       // (Redis) does not answer: the runtime cannot take events then, a load balancer sends them elsewhere.
+      // Storage trouble (a full disk, a damaged queue file moved aside) is degraded, named first: a
+      // restart would not help (on a full disk it would send again what could not be removed).
       const delivery = runtime.pipeline.health()
       const consumer = runtime.storage.store.consumer?.()
       const unreachable = consumer !== undefined && !consumer.connected
-      const status = runtime.closing ? 'closing' : unreachable ? 'unavailable' : delivery.status
+      const trouble = runtime.storage.trouble?.().reasons ?? []
+      const degraded = trouble.length > 0 ? 'degraded' : delivery.status
+      const status = runtime.closing ? 'closing' : unreachable ? 'unavailable' : degraded
       return sendJson(res, runtime.closing || unreachable ? 503 : 200, {
         status,
         reason: runtime.closing
           ? undefined
           : unreachable
             ? 'the shared queue (Redis) does not answer: events are refused (503) until it is back'
-            : delivery.reason,
+            : [...trouble, delivery.reason].filter(Boolean).join('; ') || undefined,
         mode: runtime.mode(),
+        appEvents: runtime.appEventsRoute(),
         queue: runtime.storage.store.description,
         consumer,
         pending: runtime.pipeline.pending,

@@ -27,6 +27,12 @@ const ENDPOINTS: Record<string, EventType | 'batch'> = {
   b: 'batch'
 }
 
+/**
+ * The header `tiktok-conversions replay` sends with dead letters: its events are taken even when their
+ * messageId was accepted before (they were, once, and are sent again on purpose).
+ */
+export const REPLAY_HEADER = 'x-tiktok-conversions-replay'
+
 export function endpointOf(pathname: string): EventType | 'batch' | undefined {
   const match = pathname.match(/^\/v1\/([a-z]+)\/?$/)
   return match ? ENDPOINTS[match[1]] : undefined

@@ -14,7 +14,14 @@ import type { HttpHost } from './host'
 import { sameKey } from './admin-key'
 import { BodyAbortedError, readBody, readBodyBytes, sendJson } from './io'
 import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from '../delivery/pipeline'
-import { endpointOf, invalidWriteKey, parseTrackingRequest, TrackingError, writeKeyOf } from './tracking-request'
+import {
+  endpointOf,
+  invalidWriteKey,
+  parseTrackingRequest,
+  REPLAY_HEADER,
+  TrackingError,
+  writeKeyOf
+} from './tracking-request'
 
 /**
  * Answers of every Tracking API route: any origin may read them (requests are authenticated by the write
@@ -114,7 +121,9 @@ async function route(runtime: HttpHost, req: IncomingMessage, res: ServerRespons
     acceptWriteKey: fromHeader === undefined ? (key) => acceptsWriteKey(runtime, key) : undefined,
     maxEventBytes: maxEventKb * 1024
   })
-  await runtime.pipeline.accept(parsed.events) // durable once this resolves
+  // Durable once this resolves. A replay of dead letters (its header) is not deduplicated: those events
+  // were accepted once, and are sent again on purpose.
+  await runtime.pipeline.accept(parsed.events, { dedupe: req.headers[REPLAY_HEADER] === undefined })
   if (parsed.rejectedCount === 0) return sendJson(res, 200, { success: true }, CORS)
   runtime.log.warn('rejected messages', {
     count: parsed.rejectedCount,

@@ -14,7 +14,10 @@ import { memoryLimitMb } from './memory'
 export interface RuntimeConfig {
   host: string
   port: number
-  /** Settings from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE, else SETTINGS_FILE; missing ones are undefined. */
+  /**
+   * Settings from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / TIKTOK_APP_ID / TIKTOK_OFFLINE_EVENT_SET_ID,
+   * each else SETTINGS_FILE's; missing ones are undefined.
+   */
   settings: Partial<Settings>
   /** Where saved settings go (written with mode 0600); undefined keeps them in memory only. */
   settingsFile?: string
@@ -63,6 +66,11 @@ export interface RuntimeConfig {
   flushIntervalMs: number
   /** Deliveries the queue may hold; past it the Tracking API answers 429 (413 for a request larger than it). */
   queueLimit: number
+  /**
+   * DEDUPE_WINDOW_MS: an event whose messageId was accepted this recently is acknowledged and not queued
+   * again (Segment's API keeps 24 h); 0 turns deduplication off.
+   */
+  dedupeWindowMs: number
   /** Backoff of a retryable answer, from base to max (exponential, with jitter). */
   retryBaseMs: number
   retryMaxMs: number
@@ -121,10 +129,16 @@ function settingsFromText(path: string, text: string | undefined): Partial<Setti
   } catch {
     throw new ConfigError(`SETTINGS_FILE ${path}: not valid JSON`)
   }
-  const { accessToken, pixelCode } = (parsed ?? {}) as Record<string, unknown>
+  const saved = (parsed ?? {}) as Record<string, unknown>
+  const given = (key: keyof Settings) => {
+    const value = saved[key]
+    return typeof value === 'string' && value ? value : undefined
+  }
   return {
-    accessToken: typeof accessToken === 'string' && accessToken ? accessToken : undefined,
-    pixelCode: typeof pixelCode === 'string' && pixelCode ? pixelCode : undefined
+    accessToken: given('accessToken'),
+    pixelCode: given('pixelCode'),
+    appID: given('appID'),
+    offlineEventSetID: given('offlineEventSetID')
   }
 }
 
@@ -252,7 +266,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
       accessToken: env.TIKTOK_ACCESS_TOKEN
         ? checkToken(env.TIKTOK_ACCESS_TOKEN, 'TIKTOK_ACCESS_TOKEN')
         : checkToken(fromFile.accessToken, `SETTINGS_FILE ${settingsFile}: accessToken`),
-      pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode
+      pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode,
+      appID: env.TIKTOK_APP_ID?.trim() || fromFile.appID,
+      offlineEventSetID: env.TIKTOK_OFFLINE_EVENT_SET_ID?.trim() || fromFile.offlineEventSetID
     },
     settingsFile,
     apiUrl: env.TIKTOK_API_URL || undefined,
@@ -272,6 +288,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     redisClaimIdleMs: number(env, 'REDIS_CLAIM_IDLE_MS', 30_000, 300),
     flushIntervalMs: number(env, 'FLUSH_INTERVAL_MS', 1000, 1),
     queueLimit: number(env, 'QUEUE_LIMIT', 1_000_000, 1),
+    dedupeWindowMs: number(env, 'DEDUPE_WINDOW_MS', 24 * HOUR),
     retryBaseMs: number(env, 'RETRY_BASE_MS', 500),
     retryMaxMs: number(env, 'RETRY_MAX_MS', 60_000),
     retryBudgetMs: number(env, 'RETRY_BUDGET_MS', 12 * HOUR),

@@ -4,7 +4,7 @@
  * batch, from the TikTok events actions-core's success statuses carry; only the numbers leave it, and
  * only numbers are kept here: no value, hashed or not, is ever stored.
  */
-import { MATCH_KEYS, matchKeysOf, type MatchKey } from '../../destination/reportWebEvent/match-keys'
+import { MATCH_KEYS, matchKeysOf, type MatchKey } from '../../destination/shared/match-keys'
 import type { TikTokEvent } from '../../destination/tiktok/types'
 
 /** How many events, and how many of them carried each key. */

@@ -9,6 +9,7 @@ export interface RuntimeMetrics {
   received: Counter
   skipped: Counter
   unmatched: Counter
+  deduplicated: Counter
   queued: Counter
   delivered: Counter<'mapping'>
   deadLettered: Counter<'mapping'>
@@ -38,6 +39,10 @@ export interface MetricsState {
   degraded: boolean
   /** This runtime as a consumer of a shared queue (Redis); undefined for the embedded one. */
   consumer?: ConsumerReading
+  /** A disk the queue or the dead-letter file is on is full. */
+  diskFull?: boolean
+  /** Damaged queue files moved aside and not yet salvaged or removed. */
+  damagedFiles?: number
 }
 
 /**
@@ -105,6 +110,22 @@ export function createMetrics(
       this.set(state().degraded ? 1 : 0)
     }
   })
+  new Gauge({
+    name: `${PREFIX}disk_full`,
+    help: '1 while a disk the queue or the dead-letter file is on is full (new events are refused), else 0.',
+    registers: [registry],
+    collect() {
+      this.set(state().diskFull ? 1 : 0)
+    }
+  })
+  new Gauge({
+    name: `${PREFIX}queue_damaged_files`,
+    help: 'Damaged queue files moved aside in DATA_DIR and not yet salvaged or removed.',
+    registers: [registry],
+    collect() {
+      this.set(state().damagedFiles ?? 0)
+    }
+  })
   // A shared queue's consumer (Redis): only with one, so the embedded queue shows no empty series.
   const consumer = (name: string, help: string, value: (state: ConsumerReading) => number) =>
     sharedQueue &&
@@ -140,6 +161,10 @@ export function createMetrics(
     received: counter('events_received_total', 'Messages the Tracking API accepted.'),
     skipped: counter('events_skipped_total', 'Accepted messages whose integrations object turns the destination off.'),
     unmatched: counter('events_unmatched_total', 'Accepted messages that no subscription trigger matches.'),
+    deduplicated: counter(
+      'events_deduplicated_total',
+      'Accepted messages not queued again: their messageId was accepted before (DEDUPE_WINDOW_MS) or earlier in the request.'
+    ),
     queued: counter('deliveries_queued_total', 'Deliveries (an event for one subscription) written to the queue.'),
     delivered: perMapping('deliveries_delivered_total', 'Deliveries TikTok accepted.'),
     deadLettered: perMapping('deliveries_dead_lettered_total', 'Deliveries written to the dead-letter file or stream.'),

@@ -1,16 +1,17 @@
 /**
  * What the runtime sends where: the destination's presets, or the mappings of a mappings file, each a
- * trigger (FQL, matched with @segment/destination-subscriptions) and a Report Web Event mapping.
+ * trigger (FQL, matched with @segment/destination-subscriptions), the action it reports with, the kinds
+ * of source it takes (sources.ts) and a mapping of that action's fields.
  */
 import { fieldsToJsonSchema, transform, validateSchema } from '@segment/actions-core'
 import type { InputField, JSONObject, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import { readFileSync } from 'node:fs'
 import destination from '../../destination'
-import { defaultMapping } from '../../destination/reportWebEvent/fields'
+import { ACTIONS, DEFAULT_ACTION, defaultsFor, fieldsOf, isAction, titleOf, type ActionName } from './actions'
+import { defaultSources, isSourceKind, SOURCE_KINDS, type SourceKind } from './sources'
 import { triggerProblem } from './trigger'
 
-export const ACTION = 'reportWebEvent'
 /** The product page: one destination instance supports at most 50 mappings. */
 const MAX_MAPPINGS = 50
 /** How the Segment `integrations` object names this destination. */
@@ -19,11 +20,13 @@ const INTEGRATION_NAME = 'Tiktok Conversions'
 export interface Subscription {
   name: string
   subscribe: string
+  /** The action its events are reported with. */
+  action: ActionName
+  /** The kinds of source whose events it takes (see sources.ts). */
+  sources: readonly SourceKind[]
   mapping: JSONObject
   matches(event: SegmentEvent): boolean
 }
-
-const fields = destination.actions[ACTION].fields as Record<string, InputField>
 
 type Trigger = ReturnType<typeof parseFql>
 
@@ -37,20 +40,30 @@ function compile(subscribe: string): { fql: Trigger } | { problem: string } {
   }
 }
 
-const subscription = (name: string, subscribe: string, fql: Trigger, mapping: JSONObject): Subscription => ({
+const subscription = (
+  name: string,
+  subscribe: string,
+  fql: Trigger,
+  action: ActionName,
+  mapping: JSONObject,
+  sources: readonly SourceKind[] = defaultSources(action, mapping)
+): Subscription => ({
   name,
   subscribe,
+  action,
+  sources,
   mapping,
   matches: (event) => validate(fql, event)
 })
 
-/** The fifteen presets of the destination, as the runtime's default subscriptions. */
+/** The presets of the destination (the web ones, then the app ones), as the runtime's default subscriptions. */
 export function presetSubscriptions(): Subscription[] {
   return (destination.presets ?? []).flatMap((preset) => {
     if (preset.type !== 'automatic') return []
     const trigger = compile(preset.subscribe)
     if ('problem' in trigger) throw new Error(`preset ${preset.name}: ${trigger.problem}`)
-    return [subscription(preset.name ?? preset.subscribe, preset.subscribe, trigger.fql, preset.mapping ?? {})]
+    const action = isAction(preset.partnerAction) ? preset.partnerAction : DEFAULT_ACTION
+    return [subscription(preset.name ?? preset.subscribe, preset.subscribe, trigger.fql, action, preset.mapping ?? {})]
   })
 }
 
@@ -79,8 +92,8 @@ export function startingSubscriptions(mappingsFile: string | undefined): {
 }
 
 /**
- * Reads a mappings file: a JSON list of `{ name, subscribe, mapping }` (at most 50), checked whole by
- * parseMappings.
+ * Reads a mappings file: a JSON list of `{ name, subscribe, action?, sources?, mapping }` (at most 50),
+ * checked whole by parseMappings.
  */
 export function loadMappingsFile(path: string): Subscription[] {
   let entries: unknown
@@ -93,11 +106,13 @@ export function loadMappingsFile(path: string): Subscription[] {
 }
 
 /**
- * A list of `{ name, subscribe, mapping }` as subscriptions. Each mapping is laid over Report Web
- * Event's defaults, as a new mapping starts in Segment (see defaultMapping), and checked before
- * anything starts: its trigger, its fields, its mapping directives, every literal value against the
- * action's schema as actions-core checks it, and the fields it requires (Event Name; CRM Event Set ID
- * when Event Source is crm). Every problem of every mapping is reported at once, in a MappingsError.
+ * A list of `{ name, subscribe, action?, sources?, mapping }` as subscriptions. `action` is
+ * reportWebEvent (the default), reportAppEvent or reportOfflineEvent; `sources` the kinds of source
+ * whose events it takes (`web`, `app`; by default its action's, see defaultSources). Each mapping is
+ * laid over its action's defaults, as a new mapping starts in Segment, and checked before anything
+ * starts: its trigger, its fields, its mapping directives, every literal value against the action's
+ * schema as actions-core checks it, and the fields it requires (Event Name; CRM Event Set ID when
+ * Event Source is crm…). Every problem of every mapping is reported at once, in a MappingsError.
  */
 export function parseMappings(entries: unknown, source = 'mappings'): Subscription[] {
   if (!Array.isArray(entries) || entries.length === 0) {
@@ -126,30 +141,64 @@ function parseEntry(entry: unknown, names: Set<string>, problems: string[]): Sub
     problems.push('expected an object { name, subscribe, mapping }')
     return undefined
   }
-  const { name, subscribe, mapping } = entry as Record<string, unknown>
+  const { name, subscribe, mapping, action: named, sources: kinds } = entry as Record<string, unknown>
   if (typeof name !== 'string' || !name.trim()) problems.push('"name" must be a non-empty string')
   else if (names.has(name)) problems.push(`the name "${name}" is used twice`)
   else names.add(name)
   const trigger = typeof subscribe === 'string' && subscribe.trim() ? compile(subscribe) : undefined
   if (!trigger) problems.push('"subscribe" must be an FQL trigger such as event = "Order Completed"')
   else if ('problem' in trigger) problems.push(trigger.problem)
-  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
-    problems.push('"mapping" must be an object of Report Web Event fields')
+  const action = named === undefined ? DEFAULT_ACTION : named
+  if (!isAction(action)) {
+    problems.push(`"action" must be one of ${ACTIONS.join(', ')}; got ${JSON.stringify(named)}`)
     return undefined
   }
-  const full = { ...defaultMapping((mapping as JSONObject).event_spec_type), ...(mapping as JSONObject) }
-  problems.push(...mappingProblems(mapping as JSONObject, full))
+  const sources = sourcesOf(kinds, problems)
+  if (typeof mapping !== 'object' || mapping === null || Array.isArray(mapping)) {
+    problems.push(`"mapping" must be an object of ${titleOf(action)} fields`)
+    return undefined
+  }
+  const full = { ...defaultsFor(action, mapping as JSONObject), ...(mapping as JSONObject) }
+  problems.push(...mappingProblems(action, mapping as JSONObject, full))
   if (problems.length || !trigger || 'problem' in trigger) return undefined
-  return subscription(name as string, subscribe as string, trigger.fql, full)
+  return subscription(name as string, subscribe as string, trigger.fql, action, full, sources)
 }
 
-/** The action's schema as actions-core builds it, less what it requires: requiredProblems says that in words. */
-let literalSchema: ReturnType<typeof fieldsToJsonSchema> | undefined
-function schemaOfValues() {
+/** An entry's `sources`: undefined (its action's default), or a non-empty list of kinds, each once. */
+function sourcesOf(kinds: unknown, problems: string[]): SourceKind[] | undefined {
+  if (kinds === undefined) return undefined
+  const unique = Array.isArray(kinds) ? new Set(kinds) : undefined
+  if (!unique || unique.size === 0 || unique.size !== (kinds as unknown[]).length || ![...unique].every(isSourceKind)) {
+    problems.push(
+      `"sources" must be a list of ${SOURCE_KINDS.join(' and ')}, each at most once, such as ["web", "app"]`
+    )
+    return undefined
+  }
+  return [...unique] as SourceKind[]
+}
+
+type Schema = ReturnType<typeof fieldsToJsonSchema>
+
+/** A schema without what it requires, its object fields' sub-fields included. */
+function withoutRequired(schema: Record<string, unknown>): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { required, allOf, ...rest } = schema
+  const properties = rest.properties as Record<string, Record<string, unknown>> | undefined
+  if (properties) {
+    rest.properties = Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, withoutRequired(sub)]))
+  }
+  const items = rest.items as Record<string, unknown> | undefined
+  if (items && typeof items === 'object' && !Array.isArray(items)) rest.items = withoutRequired(items)
+  return rest
+}
+
+/** Each action's schema as actions-core builds it, less what it requires: requiredProblems says that in words. */
+const literalSchemas = new Map<ActionName, Schema>()
+function schemaOfValues(action: ActionName): Schema {
+  let literalSchema = literalSchemas.get(action)
   if (!literalSchema) {
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars
-    const { required, allOf, ...schema } = fieldsToJsonSchema(fields) as Record<string, unknown>
-    literalSchema = schema as ReturnType<typeof fieldsToJsonSchema>
+    literalSchema = withoutRequired(fieldsToJsonSchema(fieldsOf(action)) as Record<string, unknown>) as Schema
+    literalSchemas.set(action, literalSchema)
   }
   return literalSchema
 }
@@ -162,11 +211,15 @@ const dotted = (pointer: string) =>
     .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i ? `.${part}` : part))
     .join('')
 
-/** What is wrong with a mapping (`mapping` as written, `full` over the defaults), in words. */
-function mappingProblems(mapping: JSONObject, full: JSONObject): string[] {
+/** What is wrong with a mapping of `action` (`mapping` as written, `full` over the defaults), in words. */
+function mappingProblems(action: ActionName, mapping: JSONObject, full: JSONObject): string[] {
+  const fields = fieldsOf(action)
   const problems: string[] = []
   const unknown = Object.keys(mapping).filter((key) => !(key in fields))
-  if (unknown.length) problems.push(`unknown field(s) ${unknown.join(', ')}; see the field table in docs/plugin.md`)
+  if (unknown.length) {
+    const of = action === DEFAULT_ACTION ? '' : ` of ${titleOf(action)}`
+    problems.push(`unknown field(s) ${unknown.join(', ')}${of}; see the field table in docs/plugin.md`)
+  }
   // Each field resolved on an empty event: its directives give nothing, what is written stays.
   const written: JSONObject = {}
   for (const [key, value] of Object.entries(full)) {
@@ -182,26 +235,42 @@ function mappingProblems(mapping: JSONObject, full: JSONObject): string[] {
     }
   }
   try {
-    validateSchema(written, schemaOfValues())
+    validateSchema(written, schemaOfValues(action))
   } catch (error) {
     const { errors } = error as { errors?: { pointer: string; message: string }[] }
     if (!errors) throw error
     for (const { pointer, message } of errors) problems.push(pointer ? `"${dotted(pointer)}": ${message}` : message)
   }
-  problems.push(...requiredProblems(full))
+  problems.push(...requiredProblems(fields, full))
   return problems
 }
 
 const isEmpty = (value: unknown) => value === undefined || value === null || value === ''
-const labelOf = (key: string) => `${fields[key]?.label ?? key} (${key})`
+/** An object written in a mapping, not a mapping directive (whose keys start with @). */
+const isWrittenObject = (value: unknown): value is JSONObject =>
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  !Object.keys(value).some((key) => key.startsWith('@'))
+
+/** The sub-fields an object field written in the mapping lacks (`App Information` without its Mobile App ID). */
+function requiredSubFields(key: string, field: InputField, value: unknown): string[] {
+  if (!field.properties || !isWrittenObject(value)) return []
+  return Object.entries(field.properties)
+    .filter(([sub, subField]) => subField.required === true && isEmpty(value[sub]))
+    .map(([sub, subField]) => `${subField.label} (${key}.${sub}) is required`)
+}
 
 /**
- * The fields a mapping lacks: those always required, and those required when other fields have a
- * given value (when those are written in the mapping; a directive is only known on a real event).
+ * The fields a mapping lacks: those always required (and the sub-fields they require), and those
+ * required when other fields have a given value (when those are written in the mapping; a directive
+ * is only known on a real event).
  */
-function requiredProblems(full: JSONObject): string[] {
+function requiredProblems(fields: Record<string, InputField>, full: JSONObject): string[] {
+  const labelOf = (key: string) => `${fields[key]?.label ?? key} (${key})`
   const problems: string[] = []
   for (const [key, field] of Object.entries(fields)) {
+    problems.push(...requiredSubFields(key, field, full[key]))
     if (!isEmpty(full[key]) || !field.required) continue
     if (field.required === true) {
       problems.push(`${labelOf(key)} is required`)

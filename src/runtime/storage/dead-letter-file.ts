@@ -2,13 +2,15 @@
  * The dead-letter file (DEAD_LETTER_FILE): one JSON line per record (dead-letters.ts), read back by
  * `tiktok-conversions replay`. The file holds events as they came in, PII included: it is forced to
  * mode 0600 at every write, whatever it was, and never written through a link. Writes are appended in
- * order, each synced before it resolves.
+ * order, each synced before it resolves; one cut short (a full disk) is truncated away, leaving no half
+ * line, and the disk's full state is said once (disk-space.ts), not at every write it refuses.
  */
 import { constants } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Log } from '../ops/log'
 import type { DeadLetterRecord, DeadLetterSink } from './dead-letters'
+import type { DiskSpace } from './disk-space'
 import { privateDir, privateFile } from './private-files'
 
 /**
@@ -16,7 +18,7 @@ import { privateDir, privateFile } from './private-files'
  * be nested deeper than JSON.stringify manages); a text that is not JSON (a damaged queue entry) goes
  * in as a string, so that every line stays JSON.
  */
-function recordLine(record: DeadLetterRecord): string {
+export function recordLine(record: DeadLetterRecord): string {
   const { event, ...rest } = record
   let asJson = true
   try {
@@ -31,9 +33,14 @@ function recordLine(record: DeadLetterRecord): string {
 export class DeadLetterFile implements DeadLetterSink {
   private writing: Promise<unknown> = Promise.resolve()
 
+  /**
+   * @param disk the disk the file is on: a write that fails for lack of space turns its full state on
+   *   (said once, not at every write), the next one that succeeds turns it off
+   */
   constructor(
     readonly where: string,
-    private readonly log: Log
+    private readonly log: Log,
+    private readonly disk?: DiskSpace
   ) {}
 
   async check(): Promise<void> {
@@ -57,15 +64,25 @@ export class DeadLetterFile implements DeadLetterSink {
         constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
         0o600
       )
+      let size: number | undefined
       try {
         await file.chmod(0o600)
+        size = (await file.stat()).size
         await file.writeFile(text)
         await file.sync()
+      } catch (error) {
+        // A write cut short (a full disk) leaves no half line for the next records to follow.
+        if (size !== undefined) await file.truncate(size).catch(() => undefined)
+        throw error
       } finally {
         await file.close()
       }
+      this.disk?.wrote()
       return true
     } catch (error) {
+      if (this.disk?.failed(error, 'events that failed for good stay queued until their record can be written')) {
+        return false
+      }
       this.log.error('dead-letter write failed: the events stay queued', {
         file: this.where,
         events: records.length,

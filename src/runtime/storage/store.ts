@@ -19,6 +19,21 @@ export interface NewDelivery {
   receivedAt: number
   /** Accepted in dry-run: it may only ever go to the dry-run stand-in, never to TikTok. */
   dryRun: boolean
+  /** The event's messageId (the Tracking API gives one to an event without). */
+  messageId: string
+}
+
+/** How a store keeps a re-sent event from being stored twice. */
+export interface AppendOptions {
+  /** When the request arrived, in ms. */
+  now: number
+  /** How long an accepted messageId keeps a later event with the same messageId out (0: no deduplication). */
+  dedupeWindowMs: number
+}
+
+export interface AppendResult {
+  /** messageIds of the request that were accepted before, within the window: nothing of them was stored again. */
+  duplicates: string[]
 }
 
 export interface StoredDelivery extends NewDelivery {
@@ -65,8 +80,11 @@ export interface DeliveryStore {
   readonly shared?: boolean
   /** A shared store's view of this runtime as its consumer. */
   consumer?(): ConsumerState
-  /** Stores the deliveries of one request, all or none; resolves once they are durable. */
-  append(deliveries: NewDelivery[]): Promise<void>
+  /**
+   * Stores the deliveries of one request, all or none, but for those whose messageId the store accepted within
+   * `options.dedupeWindowMs` (their first body is kept); resolves once the rest are durable.
+   */
+  append(deliveries: NewDelivery[], options: AppendOptions): Promise<AppendResult>
   /**
    * Up to `max` deliveries for this runtime to send now, oldest first: new ones, and those whose next
    * attempt has come. None it already holds: once read, a delivery is this runtime's until it removes
@@ -83,8 +101,23 @@ export interface DeliveryStore {
   reschedule(deliveries: StoredDelivery[]): Promise<void>
   /** Every delivery waiting for its next attempt is due now (settings were saved: try again at once). */
   expedite(): Promise<void>
+  /**
+   * A batch of these deliveries goes to TikTok now, before its answer: after a crash, the store knows which
+   * may have arrived, and gives them after the rest. Never rejects (nothing depends on it but the order).
+   */
+  sending?(deliveries: StoredDelivery[]): Promise<void>
   stats(): Promise<StoreStats>
   close(): Promise<void>
+}
+
+/** What is wrong with where events are kept, for an operator to act on: /health (degraded) and /metrics. */
+export interface StorageTrouble {
+  /** One sentence each: what is wrong, what the runtime does meanwhile, and what to do. */
+  reasons: string[]
+  /** A disk the queue or the dead-letter file is on is full. */
+  diskFull: boolean
+  /** Damaged queue files moved aside and not yet salvaged or removed. */
+  damagedFiles: number
 }
 
 /** Where a runtime keeps what it accepted: the durable queue and the dead-letter sink. */
@@ -93,4 +126,6 @@ export interface Storage {
   deadLetter: DeadLetterSink
   /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
   settings?: SharedSettings
+  /** What is wrong now, if anything (the embedded storage: a full disk, a damaged queue file moved aside). */
+  trouble?(): StorageTrouble
 }

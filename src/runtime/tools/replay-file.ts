@@ -2,7 +2,8 @@
  * `tiktok-conversions replay FILE` (or `npm run replay -- FILE`): sends the events of a dead-letter
  * file back through a running runtime's Tracking API, once the cause of their failure is fixed. They
  * are routed and mapped again by the runtime's current subscriptions; each keeps its messageId, so
- * TikTok keeps one copy of an event that reaches it twice (its event_id).
+ * TikTok keeps one copy of an event that reaches it twice (its event_id). The requests carry
+ * REPLAY_HEADER: the runtime takes them although it accepted those messageIds before.
  *
  * The file is first renamed (atomically) to `FILE.replaying-<time>`: records the runtime writes
  * meanwhile go to a new FILE, and a replay that stops halfway leaves what it had not sent in that
@@ -10,6 +11,7 @@
  * deeply, a line that is not JSON) are kept in `FILE.not-replayed-<time>`.
  */
 import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { REPLAY_HEADER } from '../http/tracking-request'
 
 export interface FileReplayResult {
   /** Events the runtime accepted. */
@@ -134,7 +136,7 @@ export async function postBatch(
   { url, writeKey, patienceMs = 600_000, say }: PostOptions
 ): Promise<number> {
   const body = `{"batch":[${batch.join(',')}]}`
-  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  const headers: Record<string, string> = { 'content-type': 'application/json', [REPLAY_HEADER]: '1' }
   if (writeKey) headers.authorization = `Basic ${Buffer.from(`${writeKey}:`).toString('base64')}`
   const started = Date.now()
   for (;;) {

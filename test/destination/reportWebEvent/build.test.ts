@@ -1,5 +1,6 @@
 import { PayloadValidationError } from '@segment/actions-core'
-import { buildEnvelope, buildEvent, eventTime } from '../../../src/destination/reportWebEvent/build'
+import { buildEnvelope, buildEvent } from '../../../src/destination/reportWebEvent/build'
+import { eventTime } from '../../../src/destination/shared/time'
 import type { Payload } from '../../../src/destination/reportWebEvent/generated-types'
 import { SETTINGS, sha } from '../../helpers'
 

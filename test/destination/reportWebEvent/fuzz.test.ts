@@ -13,7 +13,7 @@ import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import fc from 'fast-check'
 import nock from 'nock'
 import destination from '../../../src/destination'
-import { presets } from '../../../src/destination/presets'
+import { webPresets } from '../../../src/destination/presets'
 import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
 import { SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
@@ -189,7 +189,7 @@ function segmentEvents(validWeight: number): fc.Arbitrary<SegmentEvent> {
 /** A preset's mapping, sometimes turned into a crm, travel or vehicle mapping. */
 const mapping = fc
   .tuple(
-    fc.constantFrom(...presets),
+    fc.constantFrom(...webPresets),
     fc.constantFrom<JSONObject>(
       {},
       { event_source: 'crm', crm_event_set_id: 'CRMSET' },

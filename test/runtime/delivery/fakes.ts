@@ -11,7 +11,13 @@ import type { Log, LogFields } from '../../../src/runtime/ops/log'
 import { createMetrics } from '../../../src/runtime/ops/metrics'
 import type { Subscription } from '../../../src/runtime/routing/subscriptions'
 import type { DeadLetterRecord, DeadLetterSink } from '../../../src/runtime/storage/dead-letters'
-import type { DeliveryStore, NewDelivery, StoredDelivery } from '../../../src/runtime/storage/store'
+import type {
+  AppendOptions,
+  AppendResult,
+  DeliveryStore,
+  NewDelivery,
+  StoredDelivery
+} from '../../../src/runtime/storage/store'
 
 /** Lets every promise chain that can go on now go on (real macrotask turns; no time passes on the fake clock). */
 export async function settled(): Promise<void> {
@@ -83,11 +89,22 @@ export class FakeStore implements DeliveryStore {
 
   constructor(private readonly clock: Clock) {}
 
-  async append(deliveries: NewDelivery[]): Promise<void> {
+  /** messageId → when it was accepted. */
+  private readonly seen = new Map<string, number>()
+
+  async append(deliveries: NewDelivery[], { now, dedupeWindowMs }: AppendOptions): Promise<AppendResult> {
+    const duplicates = new Set<string>()
+    for (const messageId of new Set(deliveries.map((delivery) => delivery.messageId))) {
+      const at = this.seen.get(messageId)
+      if (dedupeWindowMs > 0 && at !== undefined && now - at < dedupeWindowMs) duplicates.add(messageId)
+    }
     for (const delivery of deliveries) {
+      if (duplicates.has(delivery.messageId)) continue
+      if (dedupeWindowMs > 0) this.seen.set(delivery.messageId, now)
       const id = String(this.nextId++)
       this.deliveries.set(id, { ...delivery, id, attempts: 0, nextAt: 0 })
     }
+    return { duplicates: [...duplicates] }
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
@@ -215,6 +232,8 @@ export function subscription(name: string, batchSize = 2): Subscription {
   return {
     name,
     subscribe: `event = "${name}"`,
+    action: 'reportWebEvent',
+    sources: ['web', 'app'],
     mapping: { batch_size: batchSize },
     matches: (event) => event.event === name
   }
@@ -237,7 +256,8 @@ export const TUNING = {
   retryBudgetMs: 3_600_000,
   authRetryMs: 30_000,
   probeIntervalMs: 8_000,
-  maxInFlight: 1
+  maxInFlight: 1,
+  dedupeWindowMs: 86_400_000
 }
 
 /** A Pipeline on fakes (started unless `start` is false), with the jitter at its lowest unless `random` says. */

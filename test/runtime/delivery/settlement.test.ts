@@ -17,6 +17,7 @@ const delivery = (id: string, more: Partial<StoredDelivery> = {}): StoredDeliver
   event: JSON.stringify({ messageId: id }),
   receivedAt: NOW - 60_000,
   dryRun: false,
+  messageId: id,
   attempts: 0,
   nextAt: 0,
   ...more

@@ -1,6 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { CRM } from '../constants'
-import { path } from './path'
+import { path } from '../../shared/fields/path'
 
 const whenCrm = { conditions: [{ fieldKey: 'event_source', operator: 'is' as const, value: CRM }] }
 

@@ -1,6 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from '../constants'
-import { firstOf, path } from './path'
+import { firstOf } from '../../shared/fields/path'
 
 const EVENTS_API_DOCS = 'https://ads.tiktok.com/marketing_api/docs?id=1701890979375106'
 
@@ -39,18 +39,4 @@ export const event_id: InputField = {
   description:
     'Any hashed ID that can identify a unique user/session. TikTok deduplicates the events of the Pixel and of the Events API that share it: by default the `event_id` the site passed to the Pixel (`properties.event_id`), else the message ID.',
   default: firstOf('$.properties.event_id', '$.messageId')
-}
-
-export const timestamp: InputField = {
-  label: 'Event Timestamp',
-  type: 'string',
-  description: 'Timestamp that the event took place, in ISO 8601 format.',
-  default: path('$.timestamp')
-}
-
-export const test_event_code: InputField = {
-  label: 'Test Event Code',
-  type: 'string',
-  description:
-    'Use this field to specify that events should be test events rather than actual traffic. You can find your Test Event Code in your TikTok Events Manager under the "Test Event" tab. You\'ll want to remove your Test Event Code when sending real traffic through this integration.'
 }

@@ -1,13 +1,16 @@
 import { defaultValues } from '@segment/actions-core'
 import type { ActionDefinition, JSONObject } from '@segment/actions-core'
+import { batchKeys, batch_size, enable_batching } from '../../shared/fields/batching'
 import { TRAVEL_FIELDS, VEHICLE_FIELDS } from '../constants'
-import { batch_keys, batch_size, enable_batching } from './batching'
 import { crm_event_set_id, lead_fields } from './crm'
-import { event, event_id, event_source, event_spec_type, test_event_code, timestamp } from './event'
-import { referrer, url } from './page'
+import { test_event_code, timestamp } from '../../shared/fields/event'
+import { referrer, url } from '../../shared/fields/page'
+import * as shared from '../../shared/fields/properties'
+import * as sharedUser from '../../shared/fields/user'
+import { event, event_id, event_source, event_spec_type } from './event'
 import * as props from './properties'
 import { travel_fields } from './travel'
-import * as user from './user'
+import * as webUser from './user'
 import { vehicle_fields } from './vehicle'
 
 /**
@@ -20,42 +23,42 @@ export const fields: ActionDefinition<unknown>['fields'] = {
   event,
   event_id,
   timestamp,
-  phone_number: user.phone_number,
-  default_phone_country: user.default_phone_country,
-  email: user.email,
-  first_name: user.first_name,
-  last_name: user.last_name,
-  address: user.address,
-  order_id: props.order_id,
-  shop_id: props.shop_id,
-  external_id: user.external_id,
-  ttclid: user.ttclid,
-  ttp: user.ttp,
-  locale: user.locale,
+  phone_number: sharedUser.phone_number,
+  default_phone_country: webUser.default_phone_country,
+  email: sharedUser.email,
+  first_name: webUser.first_name,
+  last_name: webUser.last_name,
+  address: webUser.address,
+  order_id: shared.order_id,
+  shop_id: shared.shop_id,
+  external_id: sharedUser.external_id,
+  ttclid: webUser.ttclid,
+  ttp: webUser.ttp,
+  locale: sharedUser.locale,
   url,
   referrer,
-  ip: user.ip,
-  user_agent: user.user_agent,
+  ip: sharedUser.ip,
+  user_agent: sharedUser.user_agent,
   contents: props.contents,
-  content_ids: props.content_ids,
-  num_items: props.num_items,
+  content_ids: shared.content_ids,
+  num_items: shared.num_items,
   content_type: props.content_type,
-  currency: props.currency,
-  value: props.value,
-  description: props.description,
-  query: props.query,
-  limited_data_use: props.limited_data_use,
+  currency: shared.currency,
+  value: shared.value,
+  description: shared.description,
+  query: shared.query,
+  limited_data_use: shared.limited_data_use,
   test_event_code,
   delivery_category: props.delivery_category,
   predicted_ltv: props.predicted_ltv,
-  search_string: props.search_string,
+  search_string: shared.search_string,
   crm_event_set_id,
   lead_fields,
   vehicle_fields,
   travel_fields,
   enable_batching,
   batch_size,
-  batch_keys
+  batch_keys: batchKeys(['event_source', 'crm_event_set_id', 'test_event_code'])
 }
 
 const everyDefault = defaultValues(fields) as JSONObject

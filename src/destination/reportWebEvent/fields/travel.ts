@@ -1,6 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { TRAVEL_FIELDS, WEB } from '../constants'
-import { fromProperties } from './path'
+import { fromProperties } from '../../shared/fields/path'
 
 const DATE_FORMATS = 'Accepted formats: YYYYMMDD, YYYY-MM-DD, YYYY-MM-DDThh:mmTZD and YYYY-MM-DDThh:mm:ssTZD.'
 

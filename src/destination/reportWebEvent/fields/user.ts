@@ -1,29 +1,11 @@
 import type { InputField } from '@segment/actions-core'
-import { firstOf, fromPropertiesOrTraits, path } from './path'
-
-export const phone_number: InputField = {
-  label: 'Phone Number',
-  description:
-    'A single phone number or array of phone numbers in E.164 standard format. Segment will hash this value before sending to TikTok. e.g. +14150000000. Segment will hash this value before sending to TikTok.',
-  type: 'string',
-  multiple: true,
-  default: fromPropertiesOrTraits('phone')
-}
+import { firstOf, fromPropertiesOrTraits } from '../../shared/fields/path'
 
 export const default_phone_country: InputField = {
   label: 'Default Phone Country',
   description:
     'Country used to bring a phone number without a country code (e.g. "(415) 555-0100") to E.164 when the event\'s address has no country. An ISO 3166 code ("US") or an English country name ("United States"). Without any known country such a number is sent as its digits with a leading "+".',
   type: 'string'
-}
-
-export const email: InputField = {
-  label: 'Email',
-  description:
-    'A single email address or an array of email addresses. Segment will hash this value before sending to TikTok.',
-  type: 'string',
-  multiple: true,
-  default: fromPropertiesOrTraits('email')
 }
 
 export const first_name: InputField = {
@@ -65,15 +47,6 @@ export const address: InputField = {
   }
 }
 
-export const external_id: InputField = {
-  label: 'External ID',
-  description:
-    'Uniquely identifies the user who triggered the conversion event. Segment will hash this value before sending to TikTok. TikTok Conversions Destination supports both string and string[] types for sending external ID(s).',
-  type: 'string',
-  multiple: true,
-  default: firstOf('$.userId', '$.anonymousId')
-}
-
 export const ttclid: InputField = {
   label: 'TikTok Click ID',
   description:
@@ -88,26 +61,4 @@ export const ttp: InputField = {
     'TikTok Cookie ID. If you also use Pixel SDK and have enabled cookies, Pixel SDK automatically saves a unique identifier in the `_ttp` cookie. The value of `_ttp` is used to match website visitor events with TikTok ads. You can extract the value of `_ttp` and attach the value here. To learn more about the `ttp` parameter, refer to [Events API 2.0 - Send TikTok Cookie](https://ads.tiktok.com/marketing_api/docs?id=%201771100936446977) (`_ttp`).',
   type: 'string',
   default: firstOf('$.properties.ttp', '$.integrations.TikTok Conversions.ttp')
-}
-
-export const locale: InputField = {
-  label: 'Locale',
-  description:
-    'The BCP 47 language identifier. For reference, refer to the [IETF BCP 47 standardized code](https://www.rfc-editor.org/rfc/bcp/bcp47.txt).',
-  type: 'string',
-  default: path('$.context.locale')
-}
-
-export const ip: InputField = {
-  label: 'IP Address',
-  type: 'string',
-  description: 'IP address of the browser.',
-  default: path('$.context.ip')
-}
-
-export const user_agent: InputField = {
-  label: 'User Agent',
-  type: 'string',
-  description: 'User agent from the user’s device.',
-  default: path('$.context.userAgent')
 }

@@ -1,6 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { VEHICLE_FIELDS, WEB } from '../constants'
-import { firstOf, fromProperties } from './path'
+import { firstOf, fromProperties } from '../../shared/fields/path'
 
 const choices = (...values: string[]) => values.map((value) => ({ value, label: value }))
 

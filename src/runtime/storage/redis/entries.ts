@@ -22,7 +22,9 @@ export const entryFields = (d: NewDelivery): string[] => [
   'r',
   String(d.receivedAt),
   'd',
-  d.dryRun ? '1' : '0'
+  d.dryRun ? '1' : '0',
+  'm',
+  d.messageId
 ]
 
 /** A delivery's retry state, as the retry hash holds it. */
@@ -47,6 +49,7 @@ export function deliveryOf([id, raw]: Entry, state?: string | null): StoredDeliv
     event: fields.e ?? '{}',
     receivedAt: Number(fields.r) || Number(id.split('-')[0]),
     dryRun: fields.d === '1',
+    messageId: fields.m ?? '',
     attempts: retry.attempts ?? 0,
     firstFailedAt: retry.firstFailedAt,
     nextAt: retry.nextAt ?? 0,

@@ -1,6 +1,6 @@
 /**
  * The settings of every runtime on one Redis (SharedSettings): the hash `settings` (accessToken,
- * pixelCode), and the channel of that name on which a save says that they changed. The access token is
+ * pixelCode, appID, offlineEventSetID), and the channel of that name on which a save says that they changed. The access token is
  * stored here and nowhere else; it is never logged.
  */
 import type Redis from 'ioredis'
@@ -11,9 +11,14 @@ import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
 import { replies } from './replies'
 
+/** The settings the hash holds, each a field of its name. */
+const FIELDS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+
 const pick = (hash: Record<string, string>): Partial<Settings> => ({
   accessToken: hash.accessToken || undefined,
-  pixelCode: hash.pixelCode || undefined
+  pixelCode: hash.pixelCode || undefined,
+  appID: hash.appID || undefined,
+  offlineEventSetID: hash.offlineEventSetID || undefined
 })
 
 /** The settings of every runtime on this Redis: a hash, and a channel that says when it was saved. */
@@ -33,8 +38,10 @@ export class RedisSettings implements SharedSettings {
   async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
     const multi = this.client.multi()
     // First writer wins: a runtime started with other variables does not replace saved settings.
-    if (seed.accessToken) multi.hsetnx(this.key, 'accessToken', seed.accessToken)
-    if (seed.pixelCode) multi.hsetnx(this.key, 'pixelCode', seed.pixelCode)
+    for (const field of FIELDS) {
+      const value = seed[field]
+      if (value) multi.hsetnx(this.key, field, value)
+    }
     multi.hgetall(this.key)
     const answers = replies(await multi.exec())
     const saved = pick(answers[answers.length - 1] as Record<string, string>)
@@ -45,11 +52,13 @@ export class RedisSettings implements SharedSettings {
     }
     const differs = [
       seed.accessToken && seed.accessToken !== saved.accessToken ? 'access token' : undefined,
-      seed.pixelCode && seed.pixelCode !== saved.pixelCode ? 'pixel code' : undefined
+      seed.pixelCode && seed.pixelCode !== saved.pixelCode ? 'pixel code' : undefined,
+      seed.appID && seed.appID !== saved.appID ? 'App ID' : undefined,
+      seed.offlineEventSetID && seed.offlineEventSetID !== saved.offlineEventSetID ? 'offline event set ID' : undefined
     ].filter(Boolean)
     if (differs.length) {
       this.log.warn(
-        `the ${differs.join(' and ')} saved in Redis differ from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
+        `the ${differs.join(' and ')} saved in Redis differ from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / TIKTOK_APP_ID / TIKTOK_OFFLINE_EVENT_SET_ID / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
         { settings: this.where, pixel_code: saved.pixelCode }
       )
     }
@@ -58,7 +67,7 @@ export class RedisSettings implements SharedSettings {
 
   async save(settings: Partial<Settings>): Promise<void> {
     const multi = this.client.multi()
-    for (const field of ['accessToken', 'pixelCode'] as const) {
+    for (const field of FIELDS) {
       const value = settings[field]
       if (value) multi.hset(this.key, field, value)
       else multi.hdel(this.key, field)

@@ -9,7 +9,15 @@ import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type Redis from 'ioredis'
 import { describeError, type Log } from '../../ops/log'
-import type { ConsumerState, DeliveryStore, NewDelivery, StoreStats, StoredDelivery } from '../store'
+import type {
+  AppendOptions,
+  AppendResult,
+  ConsumerState,
+  DeliveryStore,
+  NewDelivery,
+  StoreStats,
+  StoredDelivery
+} from '../store'
 import { Acknowledgements } from './acknowledgements'
 import { deliveryOf, entryFields, retryStateOf, type Entry } from './entries'
 import { ConsumerGroup } from './group'
@@ -69,12 +77,13 @@ export class RedisStore implements DeliveryStore {
     this.ownership.start()
   }
 
-  async append(deliveries: NewDelivery[]): Promise<void> {
+  async append(deliveries: NewDelivery[], _options: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('the queue is closed')
-    if (deliveries.length === 0) return
+    if (deliveries.length === 0) return { duplicates: [] }
     const multi = this.client.multi()
     for (const d of deliveries) multi.xadd(this.keys.queue, '*', ...entryFields(d))
     replies(await multi.exec())
+    return { duplicates: [] }
   }
 
   async read(max: number): Promise<StoredDelivery[]> {

@@ -1,3 +1,6 @@
+import { FieldValidationError } from './errors'
+import { text } from './values'
+
 // YYYY-MM-DD, optionally followed by a time of day and a zone designator (Z, ±HH, ±HHMM or ±HH:MM).
 const ISO_8601 =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?)?$/
@@ -61,6 +64,26 @@ export function impossibleOffset(text: string): string | undefined {
 }
 
 /**
+ * Unix seconds of the Event Timestamp (`timestamp`); `now` when there is none. One that cannot be read
+ * is refused by name, never sent as `event_time: null`.
+ */
+export function eventTime(timestamp: unknown, now: number): number {
+  const given = text(timestamp)
+  if (given === undefined) return now
+  const seconds = toUnixSeconds(given)
+  if (seconds === undefined) {
+    const offset = impossibleOffset(given)
+    throw new FieldValidationError(
+      'timestamp',
+      offset
+        ? `Event Timestamp (timestamp) has ${offset}; got "${given.slice(0, 40)}".`
+        : `Event Timestamp (timestamp) must be an ISO 8601 date-time such as 2024-05-01T12:30:00Z; got "${given.slice(0, 40)}".`
+    )
+  }
+  return seconds
+}
+
+/**
  * The window of event_time TikTok is sent within, in one place. TikTok documents none: its help pages
  * and the Events API reference say nothing of it. What is known: TikTok attributes and reports nothing
  * older than its longest attribution window (28 days click-through), and integrators report events
@@ -78,4 +101,28 @@ export function againstWindow(seconds: number, now: number): 'too old' | 'far ah
   if (seconds < now - maxAgeDays * 86_400) return 'too old'
   if (seconds > now + toleratedSkewSeconds) return 'far ahead'
   return seconds > now ? 'ahead' : 'within'
+}
+
+/**
+ * event_time as TikTok is sent it: the Event Timestamp's (eventTime) within TikTok's window
+ * (EVENT_TIME_WINDOW): refused, naming the field, when older than 28 days; the time of sending when
+ * after it.
+ */
+export function sentEventTime(timestamp: unknown, now: number): number {
+  const seconds = eventTime(timestamp, now)
+  const where = againstWindow(seconds, now)
+  if (where === 'too old') {
+    throw new FieldValidationError(
+      'timestamp',
+      `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.maxAgeDays} days before the time of sending; got "${String(timestamp).trim().slice(0, 40)}". TikTok attributes and reports no event older than its longest attribution window: it is not sent.`
+    )
+  }
+  return where === 'within' ? seconds : now
+}
+
+/** True when the Event Timestamp is further after `now` than clocks usually differ (sent as `now`, see sentEventTime). */
+export function farAhead(timestamp: unknown, now: number): boolean {
+  const given = text(timestamp)
+  const seconds = given === undefined ? undefined : toUnixSeconds(given)
+  return seconds !== undefined && againstWindow(seconds, now) === 'far ahead'
 }

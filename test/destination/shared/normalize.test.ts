@@ -11,7 +11,7 @@ import {
   isSha256,
   plainLocation,
   toE164
-} from '../../../src/destination/reportWebEvent/normalize'
+} from '../../../src/destination/shared/normalize'
 import { ALPHA2, ALPHA3, toCountryCode } from '../../../src/destination/reportWebEvent/country'
 import { sha } from '../../helpers'
 

@@ -18,13 +18,16 @@ export const batch_size: InputField = {
   unsafe_hidden: true
 }
 
-/** Events that differ in any of these never share a request: they are its top-level keys. */
-export const batch_keys = {
+/**
+ * Events with different values of these fields are never sent in the same request: they make its
+ * top-level keys. Each action names its own (a runtime queues its deliveries apart by them).
+ */
+export const batchKeys = (keys: string[]) => ({
   label: 'Batch Keys',
   description: 'Events with different values of these fields are never sent in the same request.',
   type: 'string' as const,
   multiple: true as const,
   unsafe_hidden: true as const,
   required: false as const,
-  default: ['event_source', 'crm_event_set_id', 'test_event_code']
-}
+  default: keys
+})

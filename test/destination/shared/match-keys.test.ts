@@ -1,4 +1,4 @@
-import { MATCH_KEYS, matchKeysOf, type MatchKey } from '../../../src/destination/reportWebEvent/match-keys'
+import { MATCH_KEYS, matchKeysOf, type MatchKey } from '../../../src/destination/shared/match-keys'
 import { prepareEvent } from '../../../src/destination/reportWebEvent/prepare'
 import type { Payload } from '../../../src/destination/reportWebEvent/generated-types'
 import type { TikTokUser } from '../../../src/destination/tiktok/types'
@@ -31,8 +31,18 @@ function expected(filled: Set<keyof Payload>): MatchKey[] {
 }
 
 describe('matchKeysOf', () => {
-  it('names the six keys, in the order the page shows them', () => {
-    expect(MATCH_KEYS).toEqual(['email', 'phone', 'external_id', 'ttclid', 'ttp', 'ip_user_agent'])
+  it('names the six web keys, then the three app ones, in the order the page shows them', () => {
+    expect(MATCH_KEYS).toEqual([
+      'email',
+      'phone',
+      'external_id',
+      'ttclid',
+      'ttp',
+      'ip_user_agent',
+      'idfa',
+      'gaid',
+      'idfv'
+    ])
   })
 
   it.each<[TikTokUser | undefined, MatchKey[]]>([
@@ -46,6 +56,11 @@ describe('matchKeysOf', () => {
     [{ ip: '203.0.113.7' }, []],
     [{ user_agent: 'Mozilla/5.0' }, []],
     [{ ip: '203.0.113.7', user_agent: 'Mozilla/5.0' }, ['ip_user_agent']],
+    [{ idfa: 'h' }, ['idfa']],
+    [{ gaid: 'h' }, ['gaid']],
+    [{ idfv: 'v' }, ['idfv']],
+    [{ idfa: 'h', idfv: 'v', att_status: 'AUTHORIZED' }, ['idfa', 'idfv']],
+    [{ att_status: 'NOT_APPLICABLE', lead_id: 'l' }, []],
     [{ email: [], phone: [], ttclid: '', ttp: '', ip: '', user_agent: 'Mozilla/5.0' }, []],
     [{ first_name: 'h', last_name: 'h', city: 'x', country: 'US', zip_code: 'h', locale: 'en-US' }, []]
   ])('of %j is %j', (user, keys) => {

@@ -138,3 +138,17 @@ export function hashPhone(phone: string, country: CountryCode | undefined): stri
   const e164 = e164Of(text, country)
   return e164 === undefined ? undefined : sha256(e164)
 }
+
+/** An advertising id that says there is none: the zeros iOS and Android give without consent to tracking. */
+const ZERO_ID = /^[0-]+$/
+
+/**
+ * A mobile advertising id as TikTok matches it, as Segment's TikTok App Events hashes it: the IDFA
+ * (`ios`) trimmed and lowercased, the GAID (`android`) trimmed, then SHA-256; one that already is a
+ * SHA-256 digest is passed on. Undefined for an empty id or the all-zero one (tracking not allowed).
+ */
+export function hashAdvertisingId(id: string, platform: 'ios' | 'android'): string | undefined {
+  const cleaned = clean(id)
+  if (ZERO_ID.test(cleaned)) return undefined
+  return hashNormalized(platform === 'ios' ? cleaned.toLowerCase() : cleaned)
+}

@@ -1,0 +1,2 @@
+/** The Event Source of every offline event. */
+export const OFFLINE = 'offline'
