@@ -1,5 +1,6 @@
 /**
- * N realistic Segment `Order Completed` track events, the same every run: what both destinations get.
+ * N realistic Segment `Order Completed` track events, the same every run but for their times (see
+ * START): what both destinations get.
  * Everything that identifies a buyer or an order varies with the event's index.
  */
 import type { SegmentEvent } from '@segment/actions-core'
@@ -21,8 +22,11 @@ const CATALOG = [
 ]
 const USER_AGENT =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15'
-/** Event i happened i seconds after this. */
-const START = Date.UTC(2026, 0, 15, 9, 0, 0)
+/**
+ * Event i happened i seconds after this: the start of the day two weeks ago (UTC), so that a run's events
+ * (up to 1,000,000 of them) are within TikTok's window (28 days back, see EVENT_TIME_WINDOW) and in the past.
+ */
+const START = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 14 * 86_400_000
 
 const pick = <T>(list: T[], i: number) => list[i % list.length]
 const hex = (i: number, width: number) => i.toString(16).padStart(width, '0')

@@ -17,6 +17,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { intakeCost } from './intake-cost'
 import type { RoutingResult } from './routing'
 import type { RuntimeClientResult } from './runtime-client'
 import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker'
@@ -177,15 +178,16 @@ function resultOf<T>(proc: ChildProcess, name: string): Promise<T> {
 async function startRuntimeProcess(env: Record<string, string>) {
   const runtime = child([RUNTIME_CLI], { PORT: '0', ...env }, 'pipe')
   const exited = new Promise<number | null>((resolve) => runtime.on('exit', resolve))
-  const url = await new Promise<string>((resolve, reject) => {
+  // The runtime's own pid (its first log line): `npm start` runs it in a child of the process started.
+  const { url, pid } = await new Promise<{ url: string; pid: number }>((resolve, reject) => {
     createInterface({ input: runtime.stderr! }).on('line', (line) => {
-      const found = / listening url=(\S+)/.exec(line)
-      if (found) resolve(found[1])
+      const found = / listening url=(\S+) pid=(\d+)/.exec(line)
+      if (found) resolve({ url: found[1], pid: Number(found[2]) })
       else if (/ (error|warn) /.test(line)) console.log(`  [runtime] ${line}`)
     })
     void exited.then((code) => reject(new Error(`runtime exited with ${code} before listening`)))
   })
-  return { runtime, url, exited }
+  return { runtime, url, pid, exited }
 }
 
 /** A redis-server of the benchmark's own (AOF on, fsync every second), or undefined without one. */
@@ -253,7 +255,7 @@ async function runRuntime(
   // Each runtime its own DATA_DIR (the embedded queue; with Redis, nothing is written there).
   const dataDirs = Array.from({ length: instances }, () => mkdtempSync(path.join(os.tmpdir(), 'tiktok-bench-')))
   const runtimes = await Promise.all(dataDirs.map((dataDir) => startRuntimeProcess({ ...env, DATA_DIR: dataDir })))
-  const pids = [...runtimes.map(({ runtime }) => runtime.pid!), ...(redis ? [redis.pid] : [])]
+  const pids = [...runtimes.map(({ pid }) => pid), ...(redis ? [redis.pid] : [])]
   const before = pids.map(processUsage)
   const urls = runtimes.map(({ url }) => url).join(',')
   const client = await resultOf<RuntimeClientResult>(
@@ -485,6 +487,9 @@ async function main() {
   )
   extras.routing = routing
 
+  // Segment's limits at intake, on the per-event path: their cost in this process, in one row.
+  const intake = intakeCost()
+  extras.intake = intake
   console.log(`\n${table(rows)}\n`)
   const dedupe = extras.dedupeIndex as { cpuMicrosPerEvent: number; eventsPerSecondRatio: number }
   console.log(
@@ -502,6 +507,11 @@ async function main() {
       `  the kind of source alone (sourceKindOf)           ${routing.kindOnlyMicros.toFixed(2)}`,
       `An app event, batched: CPU/event ÷ a web event's (0 ms)  ${appRatio.toFixed(2)}\n`
     ].join('\n')
+  )
+  console.log(
+    `Intake (a /v1/batch of ${intake.events} events parsed): ${intake.withChecksMicros.toFixed(1)} µs/event with ` +
+      `the UTF-8 check and the 32 KB measure of each event, ${intake.withoutChecksMicros.toFixed(1)} without ` +
+      `(×${(intake.withChecksMicros / intake.withoutChecksMicros).toFixed(2)})\n`
   )
   const results = targets(rows, latencyMs)
   const width = Math.max(...results.map((t) => t.name.length))

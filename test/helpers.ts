@@ -40,3 +40,14 @@ export function presetMapping(name: string): JSONObject {
   if (!preset || preset.type !== 'automatic') throw new Error(`no preset ${name}`)
   return preset.mapping as JSONObject
 }
+
+/**
+ * For the tests of this file, the time of sending is `iso` (Date.now), an hour after the Event
+ * Timestamp their fixed events carry: event_time stays within TikTok's window (EVENT_TIME_WINDOW),
+ * whatever day the tests run, and bodies stay the same from run to run.
+ */
+export function sendingAt(iso = '2026-11-02T11:15:30Z') {
+  const now = Date.parse(iso)
+  beforeEach(() => jest.spyOn(Date, 'now').mockReturnValue(now))
+  afterEach(() => jest.restoreAllMocks())
+}

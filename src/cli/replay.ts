@@ -6,7 +6,6 @@
  * for the Redis dead-letter stream (REDIS_URL, REDIS_PREFIX), loaded only for it (`npm start` loads
  * nothing of Redis).
  */
-import { redisPrefixFromEnv, runtimeUrlFromEnv, writeKeyFromEnv } from '../runtime/ops/config'
 import { createLog } from '../runtime/ops/log'
 import { replayFile } from '../runtime/tools/replay-file'
 import type { RedisReplayOptions } from '../runtime/tools/replay-redis'
@@ -15,7 +14,11 @@ import type { Command, CommandArgs } from './parse'
 /** Options only the Redis stream's replay takes. */
 const REDIS_ONLY = ['write-key', 'mapping', 'keep']
 
+/** The configuration's readers, loaded when a replay runs (the bin loads nothing of the runtime it does not use). */
+const config = () => import('../runtime/ops/config')
+
 async function replayDeadLetterFile(file: string, { values, env }: CommandArgs) {
+  const { runtimeUrlFromEnv, writeKeyFromEnv } = await config()
   const log = createLog()
   const result = await replayFile(file, {
     url: (values.url as string | undefined) ?? runtimeUrlFromEnv(env),
@@ -32,7 +35,8 @@ async function replayDeadLetterFile(file: string, { values, env }: CommandArgs) 
 }
 
 /** The arguments and the environment as the Redis replay's options (REDIS_URL is checked before). */
-function redisReplayOptions({ values, env }: CommandArgs): RedisReplayOptions {
+async function redisReplayOptions({ values, env }: CommandArgs): Promise<RedisReplayOptions> {
+  const { redisPrefixFromEnv, runtimeUrlFromEnv, writeKeyFromEnv } = await config()
   return {
     redisUrl: env.REDIS_URL as string,
     prefix: redisPrefixFromEnv(env),
@@ -46,7 +50,7 @@ function redisReplayOptions({ values, env }: CommandArgs): RedisReplayOptions {
 async function replayRedisStream(args: CommandArgs) {
   const { replayRedis } = await import('../runtime/tools/replay-redis')
   try {
-    await replayRedis(redisReplayOptions(args))
+    await replayRedis(await redisReplayOptions(args))
   } catch (error) {
     process.stderr.write(`replay stopped: ${(error as Error).message}\n`)
     process.exit(1)

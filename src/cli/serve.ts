@@ -2,16 +2,24 @@
  * `tiktok-conversions` (and `npm start`): the local runtime on 127.0.0.1:$PORT (default 3000), until
  * SIGTERM or SIGINT. Dry-run until it has a TikTok access token and pixel code; a signal stops intake,
  * delivers what it can by SHUTDOWN_TIMEOUT_MS and exits 0 (the rest stays queued for the next start).
+ * It runs in a child process given its heap limit (heap-limit.ts): the runtime is loaded only there.
  */
-import { pageRoutes } from '../page/routes'
-import { loadConfig, startRuntime, type Runtime } from '../runtime'
-import { ConfigError } from '../runtime/ops/config'
-import { createLog } from '../runtime/ops/log'
-import { MappingsError } from '../runtime/routing/subscriptions'
+import { getHeapStatistics } from 'node:v8'
+import { describeMemory } from '../runtime/ops/memory'
+import type { Runtime } from '../runtime'
 import type { Command } from './parse'
+import { relaunchedWithHeapLimit } from './heap-limit'
 
 /** Starts the runtime with the configuration of `env`, says where it listens, and stops it on a signal. */
 async function serveUntilStopped(env: NodeJS.ProcessEnv) {
+  const [{ pageRoutes }, { loadConfig, startRuntime }, { ConfigError }, { createLog }, { MappingsError }] =
+    await Promise.all([
+      import('../page/routes'),
+      import('../runtime'),
+      import('../runtime/ops/config'),
+      import('../runtime/ops/log'),
+      import('../runtime/routing/subscriptions')
+    ])
   const log = createLog()
   const refuse = (error: unknown) => {
     if (error instanceof ConfigError || error instanceof MappingsError) {
@@ -56,7 +64,8 @@ async function serveUntilStopped(env: NodeJS.ProcessEnv) {
     app_id: runtime.settings.appID,
     offline_event_set_id: runtime.settings.offlineEventSetID,
     queue: runtime.storage.store.description,
-    dead_letter: runtime.storage.deadLetter.where
+    dead_letter: runtime.storage.deadLetter.where,
+    memory: describeMemory(runtime.memory, config.workers, getHeapStatistics().heap_size_limit / 2 ** 20)
   })
   // The one line that carries the admin key (a key set with ADMIN_KEY is not repeated, as Jupyter does).
   log.info('settings page', { url: `${runtime.url}/?key=${config.adminKeyFromEnv ? '<ADMIN_KEY>' : config.adminKey}` })
@@ -98,5 +107,7 @@ export const serveCommand: Command = {
   ],
   options: {},
   positionals: [],
-  run: ({ env }) => serveUntilStopped(env)
+  run: async ({ env }) => {
+    if (!relaunchedWithHeapLimit(env)) await serveUntilStopped(env)
+  }
 }

@@ -3,6 +3,8 @@
  * tester a mobile event of each platform and an in-store sale. Each event carries the PII a real one
  * would (email, phone, names), so what the destination sends for it shows the hashing at work. The
  * values are invented; the mobile ones have the context analytics-swift and analytics-kotlin fill.
+ * None has a timestamp: each is sent as happening now (a fixed one would fall out of TikTok's window,
+ * see EVENT_TIME_WINDOW).
  */
 import type { SegmentEvent } from '@segment/actions-core'
 
@@ -47,7 +49,6 @@ function sample(messageId: string, event: Partial<SegmentEvent>): SegmentEvent {
   return {
     type: 'track',
     messageId,
-    timestamp: '2026-11-02T10:15:30.000Z',
     userId: 'user-8431',
     anonymousId: 'anon-5e1c2d',
     context,

@@ -8,6 +8,7 @@
  */
 import { configFromEnv, settingsFileFromEnv, type RuntimeConfig } from './ops/config'
 import { createLog, type Log } from './ops/log'
+import { machineMemoryMb } from './ops/memory'
 import { newAdminKey } from './http/admin-key'
 import { answerClientError } from './http/io'
 import { handle } from './http/server'
@@ -32,13 +33,15 @@ export interface RuntimeOptions {
 
 /**
  * The configuration at start: what `configFromEnv` parses, with what it needs read first, here: the
- * settings file (made private as it is read) and a new random admin key (used when ADMIN_KEY is unset).
+ * settings file (made private as it is read), a new random admin key (used when ADMIN_KEY is unset) and
+ * the machine's memory (MEMORY_LIMIT_MB's default).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const settingsFile = settingsFileFromEnv(env)
   return configFromEnv(env, {
     settingsText: settingsFile === undefined ? undefined : readSettingsFile(settingsFile),
-    generatedAdminKey: newAdminKey()
+    generatedAdminKey: newAdminKey(),
+    machineMemoryMb: machineMemoryMb()
   })
 }
 

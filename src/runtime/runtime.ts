@@ -10,6 +10,7 @@ import { inThreadExecutor, workerExecutor, type Executor } from './delivery/exec
 import { Pipeline } from './delivery/pipeline'
 import { ConfigError, type RuntimeConfig } from './ops/config'
 import type { Log } from './ops/log'
+import { memoryPlan, type MemoryPlan } from './ops/memory'
 import { MatchKeyTally } from './ops/match-key-tally'
 import { createMetrics, type RuntimeMetrics } from './ops/metrics'
 import { writeSettingsFile } from './storage/settings-file'
@@ -36,6 +37,8 @@ export class Runtime {
   readonly subscriptions: Subscription[]
   /** "presets" or the mappings file's path. */
   readonly subscriptionSource: string
+  /** How MEMORY_LIMIT_MB is shared out among the threads' heaps (undefined: no limit). */
+  readonly memory?: MemoryPlan
   private current: Partial<Settings>
   private readonly executor: Executor
   private inFlight = 0
@@ -59,6 +62,7 @@ export class Runtime {
     this.subscriptions = routing.subscriptions
     this.subscriptionSource = routing.source
     this.current = { ...config.settings }
+    this.memory = memoryPlan(config.memoryLimitMb, config.workers)
     this.metrics = createMetrics(
       () => {
         const health = this.pipeline.health()
@@ -77,8 +81,10 @@ export class Runtime {
     )
     this.executor =
       config.workers > 0
-        ? workerExecutor(config.workers, (reason) =>
-            log.error('delivery thread stopped; delivering in the main thread', { reason })
+        ? workerExecutor(
+            config.workers,
+            (reason) => log.error('delivery thread stopped; delivering in the main thread', { reason }),
+            this.memory?.threadHeapMb
           )
         : inThreadExecutor()
     this.pipeline = new Pipeline({

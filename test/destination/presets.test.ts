@@ -4,7 +4,10 @@ import { parseFql, validate } from '@segment/destination-subscriptions'
 import destination from '../../src/destination'
 import { appPresets, presets, webPresets } from '../../src/destination/presets'
 import { appSampleEvents, sampleEvents } from '../../src/page/samples'
-import { mockTikTok, SETTINGS, sha } from '../helpers'
+import { mockTikTok, SETTINGS, sendingAt, sha } from '../helpers'
+
+// The sample events carry no timestamp: sent at this time, their bodies match the snapshots.
+sendingAt('2026-11-02T10:15:30Z')
 
 /** The product page's preset table: name, trigger, TikTok event. */
 const PAGE_TABLE: [string, string, string][] = [

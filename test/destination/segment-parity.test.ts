@@ -9,7 +9,9 @@ import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import destination from '../../src/destination'
 import { presets } from '../../src/destination/presets'
 import { parseMappings } from '../../src/runtime/routing/subscriptions'
-import { mockTikTok, SETTINGS, sha } from '../helpers'
+import { mockTikTok, SETTINGS, sendingAt, sha } from '../helpers'
+
+sendingAt()
 
 const runtime = new Destination(destination)
 const TIME = '2026-11-02T10:15:30.000Z'

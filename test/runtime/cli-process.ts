@@ -1,6 +1,8 @@
 /**
  * The runtime as `npm start` runs it (src/cli.ts), in a child process, for tests that stop it for
- * real: SIGTERM, or kill -9. Every child still running after a test is killed (SIGKILL).
+ * real: SIGTERM, or kill -9. `child` is the process started (the launcher, which starts the runtime
+ * again with its heap limit and passes signals on); `pid` is the runtime's own, from its first log
+ * line. Every child still running after a test is killed (SIGKILL).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -11,6 +13,8 @@ const ROOT = join(__dirname, '..', '..')
 
 export interface CliProcess {
   child: ChildProcess
+  /** The runtime's own process, as its first log line gives it. */
+  pid: number
   url: string
   /** Every stderr line so far (logs). */
   stderr: string[]
@@ -18,11 +22,22 @@ export interface CliProcess {
   exit: Promise<number | null>
 }
 
-const running = new Set<ChildProcess>()
+const running = new Map<ChildProcess, number | undefined>()
 afterEach(() => {
-  for (const child of running) child.kill('SIGKILL')
+  for (const [child, pid] of running) {
+    if (pid !== undefined) killQuietly(pid)
+    child.kill('SIGKILL')
+  }
   running.clear()
 })
+
+const killQuietly = (pid: number) => {
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // gone already
+  }
+}
 
 /**
  * Starts the CLI with these variables (PORT 0 and a new temporary DATA_DIR unless given); resolves
@@ -35,7 +50,7 @@ export function startCli(env: Record<string, string>): Promise<CliProcess> {
     env: { ...process.env, PORT: '0', DATA_DIR: mkdtempSync(join(tmpdir(), 'tiktok-cli-')), ...env },
     stdio: ['ignore', 'ignore', 'pipe']
   })
-  running.add(child)
+  running.set(child, undefined)
   const exit = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
       running.delete(child)
@@ -45,15 +60,18 @@ export function startCli(env: Record<string, string>): Promise<CliProcess> {
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr.push(...chunk.toString().split('\n').filter(Boolean))
-      const url = stderr.join('\n').match(/ listening url=(\S+)/)?.[1]
-      if (url) resolve({ child, url, stderr, exit })
+      const listening = stderr.join('\n').match(/ listening url=(\S+) pid=(\d+)/)
+      if (!listening) return
+      const pid = Number(listening[2])
+      if (running.has(child)) running.set(child, pid)
+      resolve({ child, pid, url: listening[1], stderr, exit })
     })
     void exit.then((code) => reject(new Error(`runtime exited with ${code}: ${stderr.join('\n')}`)))
   })
 }
 
-/** kill -9, resolved once the process is gone. */
+/** kill -9 of the runtime's process, resolved once the process started (the launcher, ended with it) is gone. */
 export async function kill(cli: CliProcess) {
-  cli.child.kill('SIGKILL')
+  process.kill(cli.pid, 'SIGKILL')
   await cli.exit
 }

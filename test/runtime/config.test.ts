@@ -173,7 +173,8 @@ describe('REDIS_URL', () => {
 describe('parsing the configuration (configFromEnv)', () => {
   const given = {
     settingsText: JSON.stringify({ accessToken: 'given-token-1234', pixelCode: 'GIVENPIX' }),
-    generatedAdminKey: 'generated-admin-key-0001'
+    generatedAdminKey: 'generated-admin-key-0001',
+    machineMemoryMb: 4096
   }
 
   it('is pure: the same variables and inputs give the same configuration, and no file is read, changed or created', () => {
@@ -207,5 +208,28 @@ describe('parsing the configuration (configFromEnv)', () => {
     const config = configFromEnv({ ADMIN_KEY: 'my-own-admin-key-0001' }, given)
     expect(config.settings).toEqual({ accessToken: undefined, pixelCode: undefined })
     expect(config).toMatchObject({ adminKey: 'my-own-admin-key-0001', adminKeyFromEnv: true })
+  })
+})
+
+describe('MEMORY_LIMIT_MB', () => {
+  const given = { generatedAdminKey: 'generated-admin-key-0001' }
+  const limit = (env: Record<string, string>, machineMemoryMb: number) =>
+    configFromEnv(env, { ...given, machineMemoryMb }).memoryLimitMb
+
+  it('is sized from the machine when unset: a quarter of its memory, from 256 MB to 512 MB', () => {
+    expect(limit({}, 512)).toBe(256)
+    expect(limit({}, 1536)).toBe(384)
+    expect(limit({ MEMORY_LIMIT_MB: '' }, 24_000)).toBe(512)
+  })
+
+  it('takes a number of MB from 128, or 0 for no limit', () => {
+    expect(limit({ MEMORY_LIMIT_MB: '300' }, 24_000)).toBe(300)
+    expect(limit({ MEMORY_LIMIT_MB: '0' }, 24_000)).toBe(0)
+  })
+
+  it.each(['64', '1.5', 'lots'])('refuses %s, naming the variable', (raw) => {
+    expect(() => limit({ MEMORY_LIMIT_MB: raw }, 4096)).toThrow(
+      `MEMORY_LIMIT_MB must be a whole number of MB, at least 128 (or 0: no limit); got "${raw}"`
+    )
   })
 })

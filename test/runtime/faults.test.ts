@@ -77,7 +77,7 @@ describe('a runtime killed with kill -9', () => {
     const first = await startCli(live(standIn, { DATA_DIR: dataDir }))
     const ids = await sendOrders(first.url, 2000)
     await waitFor(() => standIn.stats.requests > 0) // it was trying, and failing
-    first.child.kill('SIGKILL')
+    await kill(first)
     expect(await first.exit).toBeNull()
     expect(standIn.stats.events).toBe(0)
 
@@ -119,7 +119,7 @@ describe('a stop as a container manager does it (SIGTERM, then SIGKILL 10 s late
     await waitFor(() => standIn.stats.requests > 0)
     const stoppedAt = Date.now()
     first.child.kill('SIGTERM')
-    const killer = setTimeout(() => first.child.kill('SIGKILL'), 10_000)
+    const killer = setTimeout(() => process.kill(first.pid, 'SIGKILL'), 10_000)
     const code = await first.exit
     clearTimeout(killer)
     expect(code).toBe(0) // it did not need the SIGKILL
@@ -142,13 +142,14 @@ describe('a poison event', () => {
     const standIn = await startStandIn()
     const test = await startTestRuntime(live(standIn, { WORKERS: '2' }))
     let deep: Record<string, unknown> = { leaf: true }
-    for (let i = 0; i < 5000; i++) deep = { nested: deep }
+    for (let i = 0; i < 5000; i++) deep = { n: deep }
     const batch = Array.from({ length: 1000 }, (_, i) => orderCompleted(i))
     batch[500] = { ...orderCompleted(500), properties: { ...orderCompleted(500).properties, deep } } as never
     // Sent as text: JSON.stringify of the test's own object would overflow too.
     const text = JSON.stringify({ batch }, (_key, value) => (value === deep ? '__DEEP__' : value)).replace(
       '"__DEEP__"',
-      '{"nested":'.repeat(5000) + '{"leaf":true}' + '}'.repeat(5000)
+      // About 30 KB: within the 32 KB an event may take (MAX_EVENT_KB), too deep for JSON.stringify.
+      '{"n":'.repeat(5000) + '{"leaf":true}' + '}'.repeat(5000)
     )
     expect(await post(`${test.runtime.url}/v1/batch`, text)).toMatchObject({ status: 200, json: { success: true } })
     await waitFor(() => standIn.stats.events === 999)
@@ -223,6 +224,26 @@ describe('TikTok failing for longer than 8 attempts', () => {
     await waitFor(() => test.runtime.pipeline.health().status === 'ok')
     expect(await (await fetch(`${test.runtime.url}/health`)).json()).toMatchObject({ status: 'ok' })
   })
+
+  it('recovers within seconds: one probe at a time while TikTok is down, everything delivered at the first probe once it is back', async () => {
+    const { standIn, state, accepted } = await switchableTikTok()
+    state.answer = '503'
+    // The default backoff (500 ms doubling to 60 s), probes at least every second.
+    const env = { RETRY_BASE_MS: '500', RETRY_MAX_MS: '60000', PROBE_INTERVAL_MS: '1000', MAX_IN_FLIGHT: '4' }
+    const test = await startTestRuntime(live(standIn, env))
+    const ids = await sendOrders(test.runtime.url, 1000)
+    await new Promise((resolve) => setTimeout(resolve, 10_000))
+    // About one probe a second (and the first batches, sent before the first answer): not a flood.
+    expect(standIn.stats.requests).toBeLessThanOrEqual(16)
+    state.answer = 'ok'
+    const back = Date.now()
+    await waitFor(() => accepted.size === 1000, 20_000)
+    // Within the next probe and the time to send: the events' own backoff had grown to 4–8 s.
+    expect(Date.now() - back).toBeLessThan(4_000)
+    expect(new Set(accepted.keys())).toEqual(new Set(ids))
+    expect([...accepted.values()].every((times) => times === 1)).toBe(true)
+    await waitFor(() => test.logs.some((line) => line.includes(' info delivery resumes: TikTok answers again ')))
+  }, 40_000)
 
   it('dead-letters once the retry budget (RETRY_BUDGET_MS) is spent, saying how long it tried', async () => {
     const { standIn, state } = await switchableTikTok()

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib'
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -34,21 +35,62 @@ describe('the Tracking API', () => {
     expect(good).toMatchObject({ status: 200, json: { success: true } })
   })
 
-  it('takes a batch over 500 KB (analytics-node sends them) and refuses one over 2 MB with 413', async () => {
+  it("holds to Segment's limits: a batch over 500 KB and a single call over 32 KB get 400; an event over 32 KB is refused by name", async () => {
     test = await startTestRuntime()
-    const big = await post(`${test.runtime.url}/v1/batch`, {
-      batch: Array.from({ length: 600 }, (_, i) => ({ ...orderCompleted(i), properties: { note: 'x'.repeat(1000) } }))
+    const url = test.runtime.url
+    const padded = (i: number, bytes: number) => ({ ...orderCompleted(i), properties: { note: 'x'.repeat(bytes) } })
+    const big = await post(`${url}/v1/batch`, { batch: Array.from({ length: 600 }, (_, i) => padded(i, 1000)) })
+    expect(big).toMatchObject({
+      status: 400,
+      json: {
+        success: false,
+        code: 'payload_too_large',
+        message: 'The body is larger than 500 KB, the largest batch (MAX_BATCH_KB) the Tracking API takes.'
+      }
     })
-    expect(big).toMatchObject({ status: 200, json: { success: true } })
-    const huge = await post(`${test.runtime.url}/v1/track`, {
-      userId: 'u',
-      event: 'A',
-      properties: { blob: 'x'.repeat(2_200_000) }
+    const single = await post(`${url}/v1/track`, padded(1, 40_000))
+    expect(single).toMatchObject({
+      status: 400,
+      json: { code: 'payload_too_large', message: expect.stringContaining('the largest single call (MAX_EVENT_KB)') }
     })
-    expect(huge).toMatchObject({
-      status: 413,
-      json: { success: false, code: 'payload_too_large', message: 'The body is larger than 2097152 bytes.' }
+    const mixed = await post(`${url}/v1/batch`, { batch: [orderCompleted(2), padded(3, 40_000), orderCompleted(4)] })
+    expect(mixed).toMatchObject({
+      status: 200,
+      json: {
+        success: true,
+        rejected: [{ index: 1, reason: expect.stringMatching(/^the message is [\d,]+ bytes, over the 32 KB/) }],
+        rejectedCount: 1
+      }
     })
+    expect(test.runtime.pipeline.counts.received).toBe(2)
+  })
+
+  it('takes larger batches and events with MAX_BATCH_KB and MAX_EVENT_KB', async () => {
+    test = await startTestRuntime({ MAX_BATCH_KB: '1024', MAX_EVENT_KB: '64' })
+    const padded = (i: number, bytes: number) => ({ ...orderCompleted(i), properties: { note: 'x'.repeat(bytes) } })
+    const batch = [...Array.from({ length: 599 }, (_, i) => padded(i, 1000)), padded(599, 40_000)]
+    expect(await post(`${test.runtime.url}/v1/batch`, { batch })).toMatchObject({
+      status: 200,
+      json: { success: true }
+    })
+    expect(test.runtime.pipeline.counts.received).toBe(600)
+  })
+
+  it('counts the gunzipped bytes of a gzipped batch against MAX_BATCH_KB', async () => {
+    test = await startTestRuntime()
+    const batch = Array.from({ length: 600 }, (_, i) => ({
+      ...orderCompleted(i),
+      properties: { note: 'x'.repeat(1000) }
+    }))
+    const body = gzipSync(JSON.stringify({ batch }))
+    expect(body.length).toBeLessThan(100_000)
+    const answer = await fetch(`${test.runtime.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body
+    })
+    expect(answer.status).toBe(400)
+    expect(await answer.json()).toMatchObject({ code: 'payload_too_large' })
   })
 
   it('takes every message type on its endpoint', async () => {

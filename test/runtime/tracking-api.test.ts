@@ -188,7 +188,7 @@ describe('error answers', () => {
       json: { code: 'invalid_write_key', message: 'A write key is required.' }
     })
     expect(answers.notJson).toMatchObject({ status: 400, json: { code: 'invalid_json' } })
-    expect(answers.tooLarge).toMatchObject({ status: 413, json: { code: 'payload_too_large' } })
+    expect(answers.tooLarge).toMatchObject({ status: 400, json: { code: 'payload_too_large' } })
     expect(answers.unknown).toMatchObject({ status: 404, json: { code: 'not_found' } })
     expect(answers.get).toMatchObject({ status: 405, json: { code: 'method_not_allowed' } })
     expect(answers.accepted).toMatchObject({ status: 200, json: { success: true } })
@@ -263,7 +263,7 @@ describe('what analytics.js asks of Segment besides events', () => {
 
 describe('bounds', () => {
   it('a batch of one valid message and 600,000 invalid ones gets an answer under 64 KB that counts them', async () => {
-    test = await startTestRuntime({ FLUSH_INTERVAL_MS: '50' })
+    test = await startTestRuntime({ FLUSH_INTERVAL_MS: '50', MAX_BATCH_KB: '2048' })
     const body = JSON.stringify({ batch: [orderCompleted(1), ...Array.from({ length: 600_000 }, () => ({}))] })
     expect(body.length).toBeLessThan(2 * 1024 * 1024)
     const response = await fetch(`${test.runtime.url}/v1/batch`, {
@@ -299,7 +299,7 @@ describe('bounds', () => {
 
     const bomb = JSON.stringify({ batch: [orderCompleted(2)], pad: ' '.repeat(3_000_000) })
     expect(gzipSync(bomb).length).toBeLessThan(10_000)
-    expect(await gzipped(bomb)).toMatchObject({ status: 413, json: { success: false, code: 'payload_too_large' } })
+    expect(await gzipped(bomb)).toMatchObject({ status: 400, json: { success: false, code: 'payload_too_large' } })
     const notGzip = await fetch(`${test.runtime.url}/v1/batch`, {
       method: 'POST',
       headers: { 'content-encoding': 'gzip' },
@@ -326,12 +326,12 @@ describe('bounds', () => {
     expect(jsonOf(answer)).toEqual({ success: false, code: 'invalid_write_key', message: 'Invalid write key.' })
   })
 
-  it('a body larger than 2 MB by its Content-Length is refused before it is read', async () => {
+  it('a body larger than MAX_BATCH_KB (500 KB) by its Content-Length is refused (400) before it is read', async () => {
     test = await startTestRuntime({ REQUEST_TIMEOUT_MS: '10000' })
     const port = new URL(test.runtime.url).port
-    const head = `POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 3000000\r\n\r\n{"batch": [`
+    const head = `POST /v1/batch HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 512001\r\n\r\n{"batch": [`
     const { answer } = await slowRequest(Number(port), head)
-    expect(statusOf(answer)).toBe(413)
+    expect(statusOf(answer)).toBe(400)
     expect(jsonOf(answer)).toMatchObject({ success: false, code: 'payload_too_large' })
   })
 

@@ -193,3 +193,112 @@ describe('a request', () => {
     expect(error).toMatchObject({ status: 400, code, message: expect.stringContaining(message) })
   })
 })
+
+describe("Segment's limits (32 KB per event)", () => {
+  const track = (i: number, more: object = {}) => ({ type: 'track', userId: `u${i}`, event: 'A', ...more })
+  /** A track message whose JSON text is exactly `bytes` long. */
+  const sized = (i: number, bytes: number) => {
+    const base = JSON.stringify(track(i, { properties: { pad: '' } })).length
+    return track(i, { properties: { pad: 'x'.repeat(bytes - base) } })
+  }
+
+  it('takes an event of 32 KB and refuses a larger one of a batch by name, taking the others', () => {
+    const batch = [sized(0, 32 * 1024), sized(1, 32 * 1024 + 1), track(2)]
+    const parsed = parseTrackingRequest('batch', JSON.stringify({ batch }), { maxEventBytes: 32 * 1024 })
+    expect(parsed.events.map((event) => event.userId)).toEqual(['u0', 'u2'])
+    expect(parsed.rejected).toEqual([
+      { index: 1, reason: 'the message is 32,769 bytes, over the 32 KB an event may take (MAX_EVENT_KB)' }
+    ])
+  })
+
+  it('refuses a single call larger than the limit with 400', () => {
+    expect(() => parseTrackingRequest('track', JSON.stringify(sized(0, 2000)), { maxEventBytes: 1024 })).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'payload_too_large',
+        message: 'Invalid track call: the message is 2,000 bytes, over the 1 KB an event may take (MAX_EVENT_KB).'
+      })
+    )
+  })
+})
+
+describe('invalid UTF-8', () => {
+  /** A batch body whose message `bad` holds the byte 0xff in the text `{"name": "caf?"}` of `field`. */
+  const withBadByte = (where: (text: string) => string) => {
+    const json = JSON.stringify({
+      batch: [
+        { type: 'track', userId: 'u0', event: 'A' },
+        JSON.parse(where('"PLACE"')),
+        // Not invalid: U+FFFD itself, and a lone surrogate written as an escape, are taken as they are.
+        { type: 'track', userId: 'u2', event: 'A', properties: { text: '\ufffd', escaped: '\udfff' } }
+      ]
+    })
+    const [before, after] = json.split('PLACE')
+    return Buffer.concat([Buffer.from(before), Buffer.from('caf'), Buffer.from([0xff]), Buffer.from(after)])
+  }
+
+  it('refuses the message that holds it by name, with the field, and takes the others', () => {
+    const body = withBadByte(
+      (text) => `{"type": "track", "userId": "u1", "event": "A", "properties": {"products": [{"name": ${text}}]}}`
+    )
+    const parsed = parseTrackingRequest('batch', body)
+    expect(parsed.events.map((event) => event.userId)).toEqual(['u0', 'u2'])
+    expect(parsed.events[1].properties).toEqual({ text: '\ufffd', escaped: '\udfff' })
+    expect(parsed.rejected).toEqual([
+      { index: 1, reason: 'properties.products[0].name is not valid UTF-8 (send text as UTF-8)' }
+    ])
+  })
+
+  it('names a field whose name holds it', () => {
+    const body = withBadByte((text) => `{"type": "track", "userId": "u1", "event": "A", "properties": {${text}: 1}}`)
+    expect(parseTrackingRequest('batch', body).rejected).toEqual([
+      { index: 1, reason: 'properties.caf\ufffd is not valid UTF-8 (send text as UTF-8)' }
+    ])
+  })
+
+  it('refuses a single call that holds it with 400, naming the field', () => {
+    const body = Buffer.concat([
+      Buffer.from('{"type": "track", "userId": "u", "event": "Caf'),
+      Buffer.from([0xc3, 0x28]), // a lead byte whose continuation is not one
+      Buffer.from('"}')
+    ])
+    expect(() => parseTrackingRequest('track', body)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'invalid_message',
+        message: 'Invalid track call: event is not valid UTF-8 (send text as UTF-8).'
+      })
+    )
+  })
+
+  it('outside any text is invalid JSON', () => {
+    const body = Buffer.concat([Buffer.from('{"batch": []'), Buffer.from([0xfe]), Buffer.from('}')])
+    expect(() => parseTrackingRequest('batch', body)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        code: 'invalid_json',
+        message: 'The body is not valid JSON (nor valid UTF-8).'
+      })
+    )
+  })
+
+  it.each([
+    ['an overlong encoding', [0xc0, 0xaf]],
+    ['a surrogate', [0xed, 0xa0, 0x80]],
+    ['beyond U+10FFFF', [0xf4, 0x90, 0x80, 0x80]],
+    ['a sequence cut short', [0xe2, 0x82]]
+  ])('is found in %s', (_name, bytes) => {
+    const body = Buffer.concat([
+      Buffer.from('{"type": "track", "userId": "u", "event": "A", "properties": {"x": "'),
+      Buffer.from(bytes),
+      Buffer.from('"}}')
+    ])
+    expect(() => parseTrackingRequest('track', body)).toThrow(/properties\.x is not valid UTF-8/)
+  })
+
+  it('is not found in valid text of every width', () => {
+    const text = 'a é € 𝄞 \ufffd'
+    const parsed = parseTrackingRequest('track', Buffer.from(JSON.stringify({ userId: 'u', event: text })))
+    expect(parsed.events[0].event).toBe(text)
+  })
+})

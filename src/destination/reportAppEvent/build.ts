@@ -9,7 +9,7 @@ import { buildContents, sentContentType } from '../shared/contents'
 import { FieldValidationError } from '../shared/errors'
 import { hashAdvertisingId, hashEmail, hashExternalId, hashPhone } from '../shared/normalize'
 import { envelopeOf } from '../shared/prepare'
-import { eventTime } from '../shared/time'
+import { sentEventTime } from '../shared/time'
 import { finite, hashAll, identifier, text, texts, withoutEmpty } from '../shared/values'
 import type { TikTokAd, TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
 import { APP, ATT_STATUSES, AUTO, PRODUCT_EVENTS } from './constants'
@@ -139,7 +139,7 @@ export function buildAppEvent(payload: Payload, now: number): TikTokEvent {
   }
   return withoutEmpty<TikTokEvent>({
     event,
-    event_time: eventTime(payload.timestamp, now),
+    event_time: sentEventTime(payload.timestamp, now),
     event_id: text(payload.event_id),
     user: buildUser(payload, platform),
     properties: buildProperties(payload, event),

@@ -9,6 +9,7 @@ import {
   attempt,
   checkContentType,
   checkEventName,
+  checkEventTime,
   checkValues,
   hasMatchKey,
   noMatchKeyWarning,
@@ -39,5 +40,6 @@ export function prepareAppEvent(payload: Payload, settings: Settings, now: numbe
     warnings.push(noMatchKeyWarning('email, phone, external id, IDFA, GAID, IDFV, or IP address with user agent'))
   }
   checkContentType(payload.content_type, event, warnings)
+  checkEventTime(payload.timestamp, event, now, warnings)
   return prepared(envelope, event, errors, warnings)
 }

@@ -8,7 +8,7 @@ import { buildContents, sentContentType } from '../shared/contents'
 import { FieldValidationError } from '../shared/errors'
 import { hashEmail, hashExternalId, hashPhone } from '../shared/normalize'
 import { envelopeOf } from '../shared/prepare'
-import { eventTime } from '../shared/time'
+import { sentEventTime } from '../shared/time'
 import { finite, hashAll, identifier, text, ttclidFromUrl, withoutEmpty } from '../shared/values'
 import type { TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
 import { OFFLINE } from './constants'
@@ -55,7 +55,7 @@ export function buildOfflineEvent(payload: Payload, now: number): TikTokEvent {
   if (!event) throw new FieldValidationError('event', 'Event Name (event) is required.')
   return withoutEmpty<TikTokEvent>({
     event,
-    event_time: eventTime(payload.timestamp, now),
+    event_time: sentEventTime(payload.timestamp, now),
     event_id: text(payload.event_id),
     user: buildUser(payload),
     properties: buildProperties(payload),

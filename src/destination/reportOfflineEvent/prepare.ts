@@ -5,7 +5,15 @@
 import type { Settings } from '../generated-types'
 import type { FieldIssue } from '../shared/errors'
 import { STANDARD_EVENTS } from '../shared/event-names'
-import { attempt, checkContentType, checkEventName, checkValues, prepared, type Prepared } from '../shared/prepare'
+import {
+  attempt,
+  checkContentType,
+  checkEventName,
+  checkEventTime,
+  checkValues,
+  prepared,
+  type Prepared
+} from '../shared/prepare'
 import { buildOfflineEnvelope, buildOfflineEvent } from './build'
 import type { Payload } from './generated-types'
 
@@ -19,5 +27,6 @@ export function prepareOfflineEvent(payload: Payload, settings: Settings, now: n
   const envelope = attempt(() => buildOfflineEnvelope(payload, settings), errors)
   const event = attempt(() => buildOfflineEvent(payload, now), errors)
   checkContentType(payload.content_type, event, warnings)
+  checkEventTime(payload.timestamp, event, now, warnings)
   return prepared(envelope, event, errors, warnings)
 }

@@ -15,7 +15,7 @@ import {
   plainLocation
 } from '../shared/normalize'
 import { envelopeOf } from '../shared/prepare'
-import { eventTime } from '../shared/time'
+import { sentEventTime } from '../shared/time'
 import { finite, hashAll, identifier, onText, text, texts, ttclidFromUrl, withoutEmpty } from '../shared/values'
 import type { TikTokEnvelope, TikTokEvent, TikTokProperties, TikTokUser } from '../tiktok/types'
 import { CRM, TRAVEL_FIELDS, VEHICLE_FIELDS, WEB } from './constants'
@@ -119,7 +119,7 @@ export function buildEvent(payload: Payload, now: number): TikTokEvent {
       : undefined
   return withoutEmpty<TikTokEvent>({
     event,
-    event_time: eventTime(payload.timestamp, now),
+    event_time: sentEventTime(payload.timestamp, now),
     event_id: text(payload.event_id),
     user: buildUser(payload),
     properties: buildProperties(payload, source),

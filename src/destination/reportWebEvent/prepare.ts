@@ -9,6 +9,7 @@ import {
   attempt,
   checkContentType,
   checkEventName,
+  checkEventTime,
   checkValues,
   hasMatchKey,
   noMatchKeyWarning,
@@ -35,5 +36,6 @@ export function prepareEvent(payload: Payload, settings: Settings, now: number):
     warnings.push(noMatchKeyWarning('email, phone, external id, ttclid, ttp, or IP address with user agent'))
   }
   checkContentType(payload.content_type, event, warnings)
+  checkEventTime(payload.timestamp, event, now, warnings)
   return prepared(envelope, event, errors, warnings)
 }

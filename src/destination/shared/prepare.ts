@@ -8,6 +8,7 @@ import type { EventSource, TikTokEnvelope, TikTokEvent, TikTokUser } from '../ti
 import { CONTENT_TYPES } from './contents'
 import { FieldValidationError, type FieldIssue } from './errors'
 import { matchKeysOf } from './match-keys'
+import { EVENT_TIME_WINDOW, farAhead } from './time'
 import { text, withoutEmpty } from './values'
 
 export type Prepared =
@@ -78,6 +79,23 @@ export function checkContentType(given: unknown, event: TikTokEvent | undefined,
       message: `Content Type (content_type) "${contentType.slice(0, 40)}" is neither product nor product_group: product is sent.`
     })
   }
+}
+
+/**
+ * An Event Timestamp well after the time of sending was sent as the time of sending (sentEventTime in
+ * time.ts): said as a warning, the clock that wrote it being ahead.
+ */
+export function checkEventTime(
+  timestamp: unknown,
+  event: TikTokEvent | undefined,
+  now: number,
+  warnings: FieldIssue[]
+) {
+  if (event?.event_time !== now || !farAhead(timestamp, now)) return
+  warnings.push({
+    field: 'timestamp',
+    message: `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.toleratedSkewSeconds / 60} minutes after the time of sending (a clock ahead): sent as the time of sending.`
+  })
 }
 
 /** True when TikTok can match the user on any key (see matchKeysOf). */

@@ -82,3 +82,47 @@ export function eventTime(timestamp: unknown, now: number): number {
   }
   return seconds
 }
+
+/**
+ * The window of event_time TikTok is sent within, in one place. TikTok documents none: its help pages
+ * and the Events API reference say nothing of it. What is known: TikTok attributes and reports nothing
+ * older than its longest attribution window (28 days click-through), and integrators report events
+ * older than that refused. So an event older than `maxAgeDays` at the time of sending is refused by
+ * name (dead-lettered with the reason) rather than sent to be dropped or misread; and an event_time
+ * after the time of sending, which only a clock ahead gives, is sent as the time of sending (an event
+ * cannot have happened after it was sent), with a warning when it was more than `toleratedSkewSeconds`
+ * ahead (clocks a few minutes apart are common and harmless).
+ */
+export const EVENT_TIME_WINDOW = { maxAgeDays: 28, toleratedSkewSeconds: 300 } as const
+
+/** Where an event time (Unix seconds) falls against the window at `now` (Unix seconds). */
+export function againstWindow(seconds: number, now: number): 'too old' | 'far ahead' | 'ahead' | 'within' {
+  const { maxAgeDays, toleratedSkewSeconds } = EVENT_TIME_WINDOW
+  if (seconds < now - maxAgeDays * 86_400) return 'too old'
+  if (seconds > now + toleratedSkewSeconds) return 'far ahead'
+  return seconds > now ? 'ahead' : 'within'
+}
+
+/**
+ * event_time as TikTok is sent it: the Event Timestamp's (eventTime) within TikTok's window
+ * (EVENT_TIME_WINDOW): refused, naming the field, when older than 28 days; the time of sending when
+ * after it.
+ */
+export function sentEventTime(timestamp: unknown, now: number): number {
+  const seconds = eventTime(timestamp, now)
+  const where = againstWindow(seconds, now)
+  if (where === 'too old') {
+    throw new FieldValidationError(
+      'timestamp',
+      `Event Timestamp (timestamp) is more than ${EVENT_TIME_WINDOW.maxAgeDays} days before the time of sending; got "${String(timestamp).trim().slice(0, 40)}". TikTok attributes and reports no event older than its longest attribution window: it is not sent.`
+    )
+  }
+  return where === 'within' ? seconds : now
+}
+
+/** True when the Event Timestamp is further after `now` than clocks usually differ (sent as `now`, see sentEventTime). */
+export function farAhead(timestamp: unknown, now: number): boolean {
+  const given = text(timestamp)
+  const seconds = given === undefined ? undefined : toUnixSeconds(given)
+  return seconds !== undefined && againstWindow(seconds, now) === 'far ahead'
+}

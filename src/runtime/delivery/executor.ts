@@ -112,13 +112,21 @@ export function inThreadExecutor(): Executor {
       const { action, mapping, events, settings, apiBaseUrl } = task
       const warnings: string[] = []
       const parsed = events.map((text) => JSON.parse(text) as SegmentEvent)
-      const statuses = await destinationAt(apiBaseUrl).executeBatch(action, {
-        events: parsed,
-        mapping,
-        settings,
-        logger: collectWarnings(warnings),
-        signal: controller.signal
-      })
+      const destination = destinationAt(apiBaseUrl)
+      let statuses
+      try {
+        statuses = await destination.executeBatch(action, {
+          events: parsed,
+          mapping,
+          settings,
+          logger: collectWarnings(warnings),
+          signal: controller.signal
+        })
+      } finally {
+        // actions-core keeps every response a Destination got (for its own tests), request and body
+        // included: a long-running runtime lets them go, or each batch stays in memory for good.
+        destination.responses.splice(0)
+      }
       return {
         statuses: statuses.map((status) => ({
           status: status.status,
@@ -144,23 +152,35 @@ interface Task {
   reject: (error: Error) => void
 }
 
-/** A worker thread running worker.ts; under TypeScript (tests, tsx) loaded through tsx's API. */
-function startWorker(): Worker {
+/**
+ * A worker thread running worker.ts, its heap (old generation) limited to `heapMb` when given; under
+ * TypeScript (tests, tsx) loaded through tsx's API.
+ */
+function startWorker(heapMb: number | undefined): Worker {
+  const resourceLimits = heapMb === undefined ? undefined : { maxOldGenerationSizeMb: heapMb }
   const file = join(__dirname, `worker${extname(__filename)}`)
-  if (extname(__filename) !== '.ts') return new Worker(file)
-  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(file)})`, { eval: true })
+  if (extname(__filename) !== '.ts') return new Worker(file, { resourceLimits })
+  return new Worker(`require('tsx/cjs/api').register(); require(${JSON.stringify(file)})`, {
+    eval: true,
+    resourceLimits
+  })
 }
 
 /** A thread that stops is replaced, at most this often: a thread that cannot start is not restarted in a loop. */
 const RESTART_GAP_MS = 1_000
 
 /**
- * Runs batches in `threads` worker threads, each batch in the least busy one. A thread that stops
- * fails its batches (with ThreadStoppedError: `alone` when it ran only that one, which may then be at
- * fault) and is replaced; batches wait for a thread meanwhile, never running in this thread (the one a
- * thread died on could take the process down with it).
+ * Runs batches in `threads` worker threads, each batch in the least busy one, each thread's heap limited
+ * to `heapMb` when given. A thread that stops (its heap full too) fails its batches (with
+ * ThreadStoppedError: `alone` when it ran only that one, which may then be at fault) and is replaced;
+ * batches wait for a thread meanwhile, never running in this thread (the one a thread died on could
+ * take the process down with it).
  */
-export function workerExecutor(threads: number, onFailure: (reason: string) => void = () => undefined): Executor {
+export function workerExecutor(
+  threads: number,
+  onFailure: (reason: string) => void = () => undefined,
+  heapMb?: number
+): Executor {
   const tasks = new Map<number, Task>()
   const workers = new Set<Worker>()
   /** Batches waiting for a thread while one is being replaced. */
@@ -189,7 +209,7 @@ export function workerExecutor(threads: number, onFailure: (reason: string) => v
   }
 
   function add() {
-    const worker = startWorker()
+    const worker = startWorker(heapMb)
     workers.add(worker)
     worker.on('message', ({ id, outcome, error }: Reply) => {
       const task = tasks.get(id)

@@ -10,6 +10,8 @@
  * - refused for good (an invalid event): written to the dead-letter sink with the reason, then removed;
  * - retryable (TikTok busy or failing, not reached): sent again with exponential backoff and jitter
  *   until the retry budget (time since its first failure, hours by default) runs out, then dead-lettered;
+ *   while nothing gets through, one batch tries at least every PROBE_INTERVAL_MS and the rest waits for
+ *   it, so that everything goes within seconds of TikTok's return;
  * - TikTok refused the token or the pixel: nothing is lost and no attempt counts; delivery is held,
  *   tried again every AUTH_RETRY_MS and at once when settings are saved.
  * A batch that fails as a whole (it cannot be mapped, a thread dies running it alone) is split in
@@ -61,6 +63,7 @@ export type PipelineTuning = Pick<
   | 'retryMaxMs'
   | 'retryBudgetMs'
   | 'authRetryMs'
+  | 'probeIntervalMs'
   | 'maxInFlight'
   | 'dedupeWindowMs'
 >

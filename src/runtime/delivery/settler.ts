@@ -41,7 +41,7 @@ export interface SettlerOptions {
   deadLetter: DeadLetterSink
   retryBudgetMs: number
   retryMaxMs: number
-  state: Pick<DeliveryState, 'record' | 'backoff'>
+  state: Pick<DeliveryState, 'record' | 'backoff' | 'retriesDueBy'>
   admission: Pick<Admission, 'settled'>
   window: DeliveryWindow
   counts: DeliveryCounts
@@ -106,6 +106,10 @@ export class Settler {
       now,
       aborted
     )
+    // While TikTok fails, a retry waits no longer than the next probe (which sends it): it goes as soon
+    // as TikTok answers again, not at the end of its own, longer backoff.
+    const dueBy = state.retriesDueBy()
+    const retried = settled.retry.map((item) => (item.nextAt > dueBy ? { ...item, nextAt: dueBy } : item))
 
     // Durable outcome first, then what is in memory. The delivered leave the queue before anything else
     // is written (a dead-letter record's sync): until then, a crash would send them again.
@@ -118,7 +122,7 @@ export class Settler {
       })
     }
     const { written: deadLettered, unwritten } = await this.deadLetterGroups(subscription.name, settled.deadLetter)
-    const retry = [...settled.retry, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
+    const retry = [...retried, ...retryUnwritten(unwritten, clock.now(), retryMaxMs)]
     const handedBack = await this.putBack(subscription, retry, kept, delivered.length + deadLettered)
     // A failure's retry wakes the loop when due.
     if (handedBack) window.retryDueAt(Math.min(...retry.map((item) => item.nextAt)))

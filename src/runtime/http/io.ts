@@ -8,9 +8,8 @@ import { createGunzip } from 'node:zlib'
 import { TrackingError } from './tracking-request'
 
 /**
- * Largest request taken. Segment documents 500 KB per batch, but analytics-node's own size estimate
- * lets larger batches through (it counts pieces of the URI-encoded JSON, not bytes), so the runtime is
- * lenient; past this, it answers 413, which every Segment client treats as final.
+ * Largest request body read when the caller gives no limit of its own (the page's API gives 256 KB,
+ * the Tracking API MAX_EVENT_KB and MAX_BATCH_KB; the TikTok stand-in takes this much).
  */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024
 
@@ -22,13 +21,26 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body))
 }
 
+/** The refusal of a body past `limit` bytes: 413, unless the caller says otherwise. */
+const tooLargeByDefault = (limit: number) =>
+  new TrackingError(413, 'payload_too_large', `The body is larger than ${limit} bytes.`)
+
+/** The request body as text (UTF-8, see readBodyBytes). */
+export const readBody = (req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> =>
+  readBodyBytes(req, limit).then((bytes) => bytes.toString('utf8'))
+
 /**
- * The request body as text, gunzipped when its Content-Encoding is gzip (analytics-python's `gzip`
+ * The request body's bytes, gunzipped when its Content-Encoding is gzip (analytics-python's `gzip`
  * option). Past `limit` bytes, by its Content-Length before anything is read, or as it comes (after
- * gunzip), a TrackingError(413); the rest of such a body is read and dropped, within the server's
- * request timeout. A body that stops coming rejects with BodyAbortedError.
+ * gunzip), the error `tooLarge` makes (a TrackingError(413) by default); the rest of such a body is
+ * read and dropped, within the server's request timeout. A body that stops coming rejects with
+ * BodyAbortedError.
  */
-export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+export function readBodyBytes(
+  req: IncomingMessage,
+  limit = MAX_BODY_BYTES,
+  tooLarge: (limit: number) => Error = tooLargeByDefault
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const refuse = (error: Error) => {
       reject(error)
@@ -38,8 +50,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     if (encoding !== 'identity' && encoding !== 'gzip') {
       return refuse(new TrackingError(415, 'unsupported_encoding', 'Send the body as is or gzipped.'))
     }
-    const tooLarge = () => new TrackingError(413, 'payload_too_large', `The body is larger than ${limit} bytes.`)
-    if (Number(req.headers['content-length']) > limit) return refuse(tooLarge())
+    if (Number(req.headers['content-length']) > limit) return refuse(tooLarge(limit))
     req.on('error', () => reject(new BodyAbortedError('The request body did not arrive.')))
     req.on('close', () => {
       if (!req.complete) reject(new BodyAbortedError('The request body did not arrive.'))
@@ -57,9 +68,9 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
         req.unpipe(gunzip)
         gunzip.destroy()
       }
-      refuse(tooLarge())
+      refuse(tooLarge(limit))
     })
-    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    body.on('end', () => resolve(Buffer.concat(chunks)))
   })
 }
 

@@ -6,6 +6,7 @@ import type { SegmentEvent } from '@segment/actions-core'
 import { randomUUID } from 'node:crypto'
 
 import { EVENT_TYPES, type EventType } from '../routing/event-types'
+import { bodyText, invalidUtf8Field } from './utf8'
 
 /** `/v1/<type>`, `/v1/batch`, and analytics.js's one-letter forms (`/v1/t`, `/v1/b`…). */
 const ENDPOINTS: Record<string, EventType | 'batch'> = {
@@ -70,6 +71,8 @@ export interface ParseOptions {
   receivedAt?: string
   /** Checks the write key before any message is looked at; false refuses the request with 401. */
   acceptWriteKey?: (writeKey: string | undefined) => boolean
+  /** The largest message taken, in bytes of its JSON text (MAX_EVENT_KB); unlimited when unset. */
+  maxEventBytes?: number
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -128,29 +131,68 @@ export function toEvent(
 }
 
 /**
+ * Why a message is refused before it is looked at: a field that held invalid UTF-8 (`twin` is the
+ * message from the body's other marked parse, see utf8.ts), or a JSON text larger than `maxBytes`.
+ * A message that cannot be written as JSON at all (nested too deeply) is measured by no one here:
+ * intake dead-letters it with its reason.
+ */
+function refusedAsSent(message: unknown, twin: unknown, maxBytes: number | undefined): string | undefined {
+  if (twin !== undefined) {
+    const field = invalidUtf8Field(message, twin)
+    if (field !== undefined) return `${field} is not valid UTF-8 (send text as UTF-8)`
+  }
+  if (maxBytes === undefined) return undefined
+  let bytes: number
+  try {
+    bytes = Buffer.byteLength(JSON.stringify(message))
+  } catch {
+    return undefined
+  }
+  if (bytes <= maxBytes) return undefined
+  const kb = Math.round((maxBytes / 1024) * 100) / 100
+  return `the message is ${bytes.toLocaleString('en-US')} bytes, over the ${kb} KB an event may take (MAX_EVENT_KB)`
+}
+
+/** The body as JSON: parsed once when it is valid UTF-8; else twice, with different marks (utf8.ts). */
+function parseJson(raw: string | Buffer): { body: unknown; twin?: unknown } {
+  const text = typeof raw === 'string' ? { text: raw } : bodyText(raw)
+  try {
+    if (text.text !== undefined) return { body: JSON.parse(text.text) }
+    return { body: JSON.parse(text.marked[0]), twin: JSON.parse(text.marked[1]) }
+  } catch {
+    throw new TrackingError(
+      400,
+      'invalid_json',
+      text.text !== undefined ? 'The body is not valid JSON.' : 'The body is not valid JSON (nor valid UTF-8).'
+    )
+  }
+}
+
+/**
  * Parses the body of a Tracking API request: one message, or `{ batch: [...] }`. The write key is
- * checked (`acceptWriteKey`) as soon as the body is JSON, before any message is looked at. Of the
- * refused messages of a batch only the first MAX_REJECTED_LISTED are kept: the answer stays small
+ * checked (`acceptWriteKey`) as soon as the body is JSON, before any message is looked at. A message
+ * with invalid UTF-8, or larger than `maxEventBytes`, is refused by name (a single call with 400). Of
+ * the refused messages of a batch only the first MAX_REJECTED_LISTED are kept: the answer stays small
  * however many there are.
  */
 export function parseTrackingRequest(
   endpoint: EventType | 'batch',
-  raw: string,
+  raw: string | Buffer,
   options: ParseOptions = {}
 ): TrackingRequest {
-  const { authorization, ip, receivedAt = new Date().toISOString(), acceptWriteKey } = options
-  let body: unknown
-  try {
-    body = JSON.parse(raw)
-  } catch {
-    throw new TrackingError(400, 'invalid_json', 'The body is not valid JSON.')
-  }
+  const { authorization, ip, receivedAt = new Date().toISOString(), acceptWriteKey, maxEventBytes } = options
+  const { body, twin } = parseJson(raw)
   if (!isObject(body)) throw new TrackingError(400, 'invalid_request', 'The body must be a JSON object.')
   if (acceptWriteKey) {
     const writeKey = writeKeyOf(authorization, body)
     if (!acceptWriteKey(writeKey)) throw invalidWriteKey(writeKey)
   }
   if (endpoint !== 'batch') {
+    const refused = refusedAsSent(body, twin, maxEventBytes)
+    if (refused !== undefined) {
+      const code = refused.includes('UTF-8') ? 'invalid_message' : 'payload_too_large'
+      throw new TrackingError(400, code, `Invalid ${endpoint} call: ${refused}.`)
+    }
     const event = toEvent(body, endpoint, receivedAt, ip)
     if (typeof event === 'string') {
       throw new TrackingError(400, 'invalid_message', `Invalid ${endpoint} call: ${event}.`)
@@ -160,11 +202,12 @@ export function parseTrackingRequest(
   if (!Array.isArray(body.batch)) {
     throw new TrackingError(400, 'invalid_request', 'A batch call needs "batch": a list of messages.')
   }
+  const twins = isObject(twin) && Array.isArray(twin.batch) ? twin.batch : []
   const events: SegmentEvent[] = []
   const rejected: TrackingRequest['rejected'] = []
   let rejectedCount = 0
   body.batch.forEach((message, index) => {
-    const event = toEvent(message, undefined, receivedAt, ip)
+    const event = refusedAsSent(message, twins[index], maxEventBytes) ?? toEvent(message, undefined, receivedAt, ip)
     if (typeof event !== 'string') events.push(event)
     else if (++rejectedCount <= MAX_REJECTED_LISTED) rejected.push({ index, reason: event })
   })

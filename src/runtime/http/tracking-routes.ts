@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isIP } from 'node:net'
 import type { HttpHost } from './host'
 import { sameKey } from './admin-key'
-import { BodyAbortedError, readBody, sendJson } from './io'
+import { BodyAbortedError, readBody, readBodyBytes, sendJson } from './io'
 import { QueueFullError, StoppingError, StoreUnavailableError, TooLargeError } from '../delivery/pipeline'
 import {
   endpointOf,
@@ -113,11 +113,13 @@ async function route(runtime: HttpHost, req: IncomingMessage, res: ServerRespons
   // only counts when no header carries one (analytics.js's older posts).
   const fromHeader = writeKeyOf(req.headers.authorization, undefined)
   if (fromHeader !== undefined && !acceptsWriteKey(runtime, fromHeader)) throw invalidWriteKey(fromHeader)
-  const parsed = parseTrackingRequest(endpoint, await readBody(req), {
+  const { maxEventKb, maxBatchKb } = runtime.config
+  const parsed = parseTrackingRequest(endpoint, await readTrackingBody(req, endpoint, maxEventKb, maxBatchKb), {
     authorization: req.headers.authorization,
     ip: clientIp(req, runtime.config.trustProxy),
     // Checked above when a header carries it.
-    acceptWriteKey: fromHeader === undefined ? (key) => acceptsWriteKey(runtime, key) : undefined
+    acceptWriteKey: fromHeader === undefined ? (key) => acceptsWriteKey(runtime, key) : undefined,
+    maxEventBytes: maxEventKb * 1024
   })
   // Durable once this resolves. A replay of dead letters (its header) is not deduplicated: those events
   // were accepted once, and are sent again on purpose.
@@ -128,6 +130,26 @@ async function route(runtime: HttpHost, req: IncomingMessage, res: ServerRespons
     first: `message ${parsed.rejected[0].index}: ${parsed.rejected[0].reason}`
   })
   sendJson(res, 200, { success: true, rejected: parsed.rejected, rejectedCount: parsed.rejectedCount }, CORS)
+}
+
+/**
+ * The body of a Tracking API call, within Segment's limits: a batch up to MAX_BATCH_KB (500 KB), any
+ * other call up to MAX_EVENT_KB (32 KB, the limit of one event). Past it, 400, as Segment answers
+ * (every client drops the request: no retry could make it fit).
+ */
+function readTrackingBody(req: IncomingMessage, endpoint: string, maxEventKb: number, maxBatchKb: number) {
+  const batch = endpoint === 'batch'
+  const kb = batch ? maxBatchKb : maxEventKb
+  return readBodyBytes(
+    req,
+    kb * 1024,
+    () =>
+      new TrackingError(
+        400,
+        'payload_too_large',
+        `The body is larger than ${kb} KB, the largest ${batch ? 'batch (MAX_BATCH_KB)' : 'single call (MAX_EVENT_KB)'} the Tracking API takes.`
+      )
+  )
 }
 
 /** Any key when SEGMENT_WRITE_KEY is not set; else that key only (compared in constant time). */

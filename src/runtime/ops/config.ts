@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { Settings } from '../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
+import { memoryLimitMb } from './memory'
 
 export interface RuntimeConfig {
   host: string
@@ -33,6 +34,13 @@ export interface RuntimeConfig {
   trustProxy: number
   /** REQUEST_TIMEOUT_MS: a request's headers and body must arrive within this, or the connection is closed. */
   requestTimeoutMs: number
+  /**
+   * MAX_EVENT_KB: the largest event the Tracking API takes (Segment's limit, 32 KB): a larger one in a
+   * batch is refused by name, a larger single call with 400.
+   */
+  maxEventKb: number
+  /** MAX_BATCH_KB: the largest batch request (Segment's limit, 500 KB, gunzipped); past it, 400. */
+  maxBatchKb: number
   /** ADMIN_KEY, else random at each start: what the page, its API and /deliveries need (admin.ts). */
   adminKey: string
   /** Whether the admin key came from ADMIN_KEY (then the URL printed at start does not show it). */
@@ -70,6 +78,8 @@ export interface RuntimeConfig {
   retryBudgetMs: number
   /** While TikTok refuses the token or pixel, how often one batch tries again. */
   authRetryMs: number
+  /** While TikTok fails (nothing delivered), the longest pause between two tries of one batch. */
+  probeIntervalMs: number
   /** Batches being sent at once. */
   maxInFlight: number
   /** Delivery threads (0: deliver in the main thread). */
@@ -77,6 +87,11 @@ export interface RuntimeConfig {
   shutdownTimeoutMs: number
   /** How many dry-run bodies GET /deliveries keeps. */
   keepDeliveries: number
+  /**
+   * MEMORY_LIMIT_MB, else sized from the machine: what the runtime's heaps are sized to fit in
+   * (ops/memory.ts); 0 leaves V8's own limits.
+   */
+  memoryLimitMb: number
 }
 
 /** SQLITE_SYNCHRONOUS: FULL survives a machine crash, NORMAL a process crash. */
@@ -93,6 +108,8 @@ export interface ReadAtStart {
   settingsText?: string
   /** The admin key when ADMIN_KEY is unset: a new random one at each start. */
   generatedAdminKey: string
+  /** The machine's (or container's) memory in MB: MEMORY_LIMIT_MB's default is sized from it. */
+  machineMemoryMb: number
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -127,6 +144,16 @@ function settingsFromText(path: string, text: string | undefined): Partial<Setti
 
 /** Longest time a request may take to arrive: a body sent a byte at a time must not hold a connection longer. */
 const MAX_REQUEST_TIMEOUT_MS = 30_000
+
+/** A request is read whole into memory: the Tracking API's limits go no higher than this (KB). */
+const MAX_REQUEST_KB = 4096
+
+/** A size in KB (1,024 bytes) of the Tracking API's limits, from 1 to MAX_REQUEST_KB. */
+function kilobytes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = number(env, name, fallback, 1)
+  if (value > MAX_REQUEST_KB) throw new ConfigError(`${name} must be at most ${MAX_REQUEST_KB}; got "${env[name]}"`)
+  return value
+}
 
 /** TRUST_PROXY: unset, empty, `false` or `0` is off; `true` is one proxy; a whole number is that many. */
 function trustProxy(env: NodeJS.ProcessEnv): number {
@@ -249,6 +276,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     writeKey,
     trustProxy: trustProxy(env),
     requestTimeoutMs: requestTimeout(env),
+    maxEventKb: kilobytes(env, 'MAX_EVENT_KB', 32),
+    maxBatchKb: kilobytes(env, 'MAX_BATCH_KB', 500),
     adminKey: adminKey(env, read.generatedAdminKey),
     adminKeyFromEnv: Boolean(env.ADMIN_KEY),
     dataDir,
@@ -264,9 +293,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     retryMaxMs: number(env, 'RETRY_MAX_MS', 60_000),
     retryBudgetMs: number(env, 'RETRY_BUDGET_MS', 12 * HOUR),
     authRetryMs: number(env, 'AUTH_RETRY_MS', 60_000, 1),
+    probeIntervalMs: number(env, 'PROBE_INTERVAL_MS', 5_000, 1),
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
     workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
-    keepDeliveries: number(env, 'KEEP_DELIVERIES', 100)
+    keepDeliveries: number(env, 'KEEP_DELIVERIES', 100),
+    memoryLimitMb: memoryLimit(env, read.machineMemoryMb)
   }
+}
+
+function memoryLimit(env: NodeJS.ProcessEnv, machineMb: number): number {
+  const limit = memoryLimitMb(env.MEMORY_LIMIT_MB, machineMb)
+  if (typeof limit === 'string') throw new ConfigError(limit)
+  return limit
 }

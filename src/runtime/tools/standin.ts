@@ -35,7 +35,7 @@ export interface StandInOptions {
    * `onRequest` (the runtime's dry-run records only its own bodies). Any token when unset.
    */
   accessToken?: string
-  /** Largest request body taken (default: the Tracking API's, 2 MB); past it, 413 and the connection closed. */
+  /** Largest request body taken (default 2 MB); past it, 413 and the connection closed. */
   maxBodyBytes?: number
 }
 

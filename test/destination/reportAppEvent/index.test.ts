@@ -6,7 +6,7 @@ import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import destination from '../../../src/destination'
 import { appPresets } from '../../../src/destination/presets'
-import { GAID, IDFA, IDFV, kotlinAndroid, swiftAuthorized } from '../../fixtures/mobile-events'
+import { FIXTURE_EVENT_TIME, GAID, IDFA, IDFV, kotlinAndroid, swiftAuthorized } from '../../fixtures/mobile-events'
 import { mockTikTok, SETTINGS, sha } from '../../helpers'
 
 const APP_ID = '7301234567890123456'
@@ -43,7 +43,7 @@ describe('Report App Event', () => {
         data: [
           {
             event: 'Purchase',
-            event_time: 1793614530,
+            event_time: FIXTURE_EVENT_TIME,
             event_id: 'fixture-1',
             user: {
               email: [sha('ios.buyer@example.com')],

@@ -5,7 +5,9 @@
 import { createTestIntegration } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import destination from '../../../src/destination'
-import { mockTikTok, SETTINGS, sha } from '../../helpers'
+import { mockTikTok, SETTINGS, sendingAt, sha } from '../../helpers'
+
+sendingAt()
 
 const EVENT_SET = '7123456789012345678'
 const OFFLINE_SETTINGS = { ...SETTINGS, offlineEventSetID: EVENT_SET }

@@ -4,7 +4,8 @@ import { eventTime } from '../../../src/destination/shared/time'
 import type { Payload } from '../../../src/destination/reportWebEvent/generated-types'
 import { SETTINGS, sha } from '../../helpers'
 
-const NOW = 1_790_000_000
+/** An hour after the fixtures' Event Timestamp (2026-11-02T10:15:30Z): within TikTok's window. */
+const NOW = 1_793_618_130
 
 /** What `run` throws. */
 function thrown(run: () => unknown): unknown {
@@ -215,6 +216,27 @@ describe('buildEvent', () => {
     it('reads epoch seconds or milliseconds written as digits', () => {
       expect(eventTime('1793614530', NOW)).toBe(1793614530)
       expect(eventTime('1793614530123', NOW)).toBe(1793614530)
+    })
+
+    it("is refused, naming the field, when older than TikTok's window (28 days before the time of sending)", () => {
+      const day = 86_400
+      const at = (seconds: number) => new Date(seconds * 1000).toISOString()
+      expect(buildEvent({ event: 'Lead', timestamp: at(NOW - 28 * day) }, NOW).event_time).toBe(NOW - 28 * day)
+      for (const timestamp of [at(NOW - 28 * day - 1), '1970-01-01T00:00:00Z']) {
+        const build = () => buildEvent({ event: 'Lead', timestamp }, NOW)
+        expect(build).toThrow(PayloadValidationError)
+        expect(build).toThrow(
+          `Event Timestamp (timestamp) is more than 28 days before the time of sending; got "${timestamp}". TikTok attributes and reports no event older than its longest attribution window: it is not sent.`
+        )
+        expect(thrown(build)).toMatchObject({ field: 'timestamp' })
+      }
+    })
+
+    it('is the time of sending when the timestamp is after it (a clock ahead), by a second or by a year', () => {
+      const at = (seconds: number) => new Date(seconds * 1000).toISOString()
+      for (const ahead of [1, 300, 301, 365 * 86_400]) {
+        expect(buildEvent({ event: 'Lead', timestamp: at(NOW + ahead) }, NOW).event_time).toBe(NOW)
+      }
     })
 
     it('is now when the event has no timestamp', () => {

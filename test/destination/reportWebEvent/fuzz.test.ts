@@ -18,6 +18,7 @@ import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
 import { SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
 
 const SEED = 20261126
+const DAY = 86_400_000
 const MARKER = 'piimark'
 
 const testDestination = createTestIntegration(destination)
@@ -83,10 +84,21 @@ function segmentEvents(validWeight: number): fc.Arbitrary<SegmentEvent> {
   )
   const timestamp = or(
     fc.oneof(
+      // Within TikTok's window (28 days back) or ahead (sent as now); and two out of it.
       fc
-        .date({ noInvalidDate: true, min: new Date('1970-01-01'), max: new Date('2100-01-01') })
+        .date({ noInvalidDate: true, min: new Date(Date.now() - 27 * DAY), max: new Date(Date.now() + 5 * DAY) })
         .map((d) => d.toISOString()),
-      fc.constantFrom('2026-02-30', '', 'NaN', '1793614530', 'tomorrow', '9999-99-99', '2026-11-02T10:15:30+25:00')
+      fc.constantFrom(
+        '2026-02-30',
+        '',
+        'NaN',
+        String(Math.floor(Date.now() / 1000) - 3600), // epoch seconds, an hour ago
+        'tomorrow',
+        '9999-99-99',
+        '2026-11-02T10:15:30+25:00',
+        '1970-01-01T00:00:00Z',
+        '2100-01-01T00:00:00Z'
+      )
     )
   )
   const product = or(

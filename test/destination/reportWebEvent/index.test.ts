@@ -2,7 +2,9 @@ import { createTestIntegration, PayloadValidationError } from '@segment/actions-
 import type { JSONObject } from '@segment/actions-core'
 import destination from '../../../src/destination'
 import { sampleEvents } from '../../../src/page/samples'
-import { mockTikTok, presetMapping, SETTINGS, sha } from '../../helpers'
+import { mockTikTok, presetMapping, SETTINGS, sendingAt, sha } from '../../helpers'
+
+sendingAt()
 
 const testDestination = createTestIntegration(destination)
 

@@ -4,7 +4,9 @@ import nock from 'nock'
 import destination, { destinationFor } from '../../../src/destination'
 import type { TikTokRequestBody } from '../../../src/destination/tiktok/types'
 import { startStandIn } from '../../runtime/helpers'
-import { mockTikTok, SETTINGS, TIKTOK, TRACK_PATH } from '../../helpers'
+import { mockTikTok, SETTINGS, sendingAt, TIKTOK, TRACK_PATH } from '../../helpers'
+
+sendingAt()
 
 const testDestination = createTestIntegration(destination)
 const defaultMapping = defaultValues(destination.actions.reportWebEvent.fields) as JSONObject

@@ -100,4 +100,20 @@ describe('input checks', () => {
     expect(prepare({ contents, content_type: 'Product_Group' }).warnings).toEqual([])
     expect(prepare({ content_type: 'Shoes' }).warnings).toEqual([])
   })
+
+  it('warn when the timestamp is more than 5 minutes after the time of sending (sent as the time of sending)', () => {
+    const at = (seconds: number) => new Date(seconds * 1000).toISOString()
+    const ahead = prepare({ timestamp: at(NOW + 301) })
+    expect(ahead).toMatchObject({ ok: true, event: { event_time: NOW } })
+    expect(ahead.warnings).toEqual([
+      {
+        field: 'timestamp',
+        message:
+          'Event Timestamp (timestamp) is more than 5 minutes after the time of sending (a clock ahead): sent as the time of sending.'
+      }
+    ])
+    // Clocks a few minutes apart are common: sent as now, nothing said.
+    expect(prepare({ timestamp: at(NOW + 300) })).toMatchObject({ ok: true, event: { event_time: NOW }, warnings: [] })
+    expect(prepare({ timestamp: at(NOW) }).warnings).toEqual([])
+  })
 })

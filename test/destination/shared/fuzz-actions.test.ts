@@ -50,7 +50,17 @@ const events: fc.Arbitrary<SegmentEvent> = fc
     tracking: maybe(fc.boolean()),
     price: maybe(fc.double({ min: 0, max: 1e4, noNaN: true })),
     productId: maybe(fc.string({ maxLength: 8 })),
-    timestamp: maybe(fc.constantFrom('2026-11-02T10:15:30Z', '1793614530', 'tomorrow', '2026-02-30'))
+    // An hour ago (ISO, then epoch seconds), two that cannot be read, and two out of TikTok's window.
+    timestamp: maybe(
+      fc.constantFrom(
+        new Date(Date.now() - 3_600_000).toISOString(),
+        String(Math.floor(Date.now() / 1000) - 3600),
+        'tomorrow',
+        '2026-02-30',
+        '1970-01-01T00:00:00Z',
+        '2100-01-01T00:00:00Z'
+      )
+    )
   })
   .map(({ base, email, phone, userId, advertisingId, type, version, tracking, price, productId, timestamp }) => {
     const context = (base.context ?? {}) as Record<string, Record<string, unknown>>

@@ -1,6 +1,7 @@
 /**
- * The delivery state on a fake clock: the auth hold lets one probe through per authRetryMs, a pause
- * after failures grows with them, a delivery or saved settings lift both, and /health says why.
+ * The delivery state on a fake clock: the auth hold lets one probe through per authRetryMs; while
+ * TikTok fails, one probe at a time goes after a pause that grows with the failures up to
+ * probeIntervalMs; a delivery or saved settings lift both, and /health says why.
  */
 import { DeliveryState, type BatchVerdict } from '../../../src/runtime/delivery/delivery-state'
 import { FakeClock, FakeLog, TUNING } from './fakes'
@@ -82,6 +83,48 @@ describe('the auth hold', () => {
   })
 })
 
+describe('an outage (retryable failures, nothing delivered)', () => {
+  it('lets one probe at a time through, after a pause that grows up to probeIntervalMs, not to retryMaxMs', async () => {
+    const { state, clock } = deliveryState({ random: () => 0.99 })
+    const pauses: number[] = []
+    for (let failure = 0; failure < 8; failure++) {
+      expect(state.mayStart(clock.now())).toBe(true)
+      state.batchStarting() // the probe
+      expect(state.mayStart(clock.now())).toBe(failure === 0) // before the first failure, any batch goes
+      expect(state.wakeAt(clock.now())).toBe(Infinity) // the probe's answer wakes the loop, not a timer
+      state.batchOver()
+      state.record(failed, clock.now(), false)
+      pauses.push(state.pauseEndsAt(clock.now()) - clock.now())
+      await clock.advance(pauses.at(-1)!)
+    }
+    // The jitter at its highest: just under the ceiling, which doubles from retryBaseMs up to 8 s.
+    expect(pauses).toEqual([995, 1_990, 3_980, 7_960, 7_960, 7_960, 7_960, 7_960])
+  })
+
+  it('makes what failed due by the next probe, and nothing else wait', () => {
+    const { state, clock } = deliveryState()
+    expect(state.retriesDueBy()).toBe(Infinity)
+    state.record(failed, clock.now(), false)
+    expect(state.retriesDueBy()).toBe(state.pauseEndsAt(clock.now()))
+    state.record(delivered, clock.now(), false)
+    expect(state.retriesDueBy()).toBe(Infinity)
+    state.record(refused, clock.now(), false) // the auth hold keeps its deliveries as they are
+    expect(state.retriesDueBy()).toBe(Infinity)
+  })
+
+  it('is logged when it ends, with the time it started', async () => {
+    const { state, clock, log } = deliveryState()
+    const since = new Date(clock.now()).toISOString()
+    state.record(failed, clock.now(), false)
+    await clock.advance(10_000)
+    state.record(failed, clock.now(), false)
+    state.record(delivered, clock.now(), false)
+    expect(log.lines).toEqual([
+      { level: 'info', message: 'delivery resumes: TikTok answers again', fields: { failing_since: since } }
+    ])
+  })
+})
+
 describe('the pause after retryable failures', () => {
   it('grows with each failure in a row and is lifted by a delivery', async () => {
     const { state, clock } = deliveryState()
@@ -153,7 +196,7 @@ describe('the health answer', () => {
     expect(state.health()).toEqual({
       status: 'degraded',
       reason:
-        'TikTok failed or could not be reached: TikTok failed with HTTP 503; retrying (events stay queued up to 60 min)'
+        'TikTok failed or could not be reached: TikTok failed with HTTP 503; one batch tries again at least every 8 s, the others wait (events stay queued up to 60 min)'
     })
     state.record(delivered, clock.now(), false)
     expect(state.health()).toEqual({ status: 'ok' })

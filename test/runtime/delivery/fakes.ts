@@ -244,7 +244,10 @@ export function events(name: string, count: number, from = 0): SegmentEvent[] {
   return Array.from({ length: count }, (_, i) => ({ type: 'track', event: name, messageId: `${name}-${from + i}` }))
 }
 
-/** Settings of a test pipeline (times in ms): flush tick 1 s, backoff from 1 s, probe every 30 s. */
+/**
+ * Settings of a test pipeline (times in ms): flush tick 1 s, backoff from 1 s, probe every 30 s under
+ * the auth hold, at least every 8 s while TikTok fails.
+ */
 export const TUNING = {
   flushIntervalMs: 1_000,
   queueLimit: 100_000,
@@ -252,6 +255,7 @@ export const TUNING = {
   retryMaxMs: 60_000,
   retryBudgetMs: 3_600_000,
   authRetryMs: 30_000,
+  probeIntervalMs: 8_000,
   maxInFlight: 1,
   dedupeWindowMs: 86_400_000
 }

@@ -64,28 +64,75 @@ describe('the delivery loop', () => {
   })
 
   it('sends a retry again only once its nextAt has come, with its attempt counted', async () => {
-    // The jitter: the retry's backoff at its highest, the pause at its lowest (it ends first).
-    const randoms = [0.99, 0]
-    const { pipeline, clock, executor, store } = fakePipeline({ random: () => randoms.shift() ?? 0 })
-    executor.respond = () => (executor.batches.length === 1 ? 503 : 200)
+    // One event of the batch fails, the other is delivered: TikTok works, the retry keeps its own
+    // backoff (the jitter at its highest: 3,980 ms from a 4 s base), past three flush ticks.
+    const { pipeline, clock, executor, store } = fakePipeline({ retryBaseMs: 4_000, random: () => 0.99 })
+    executor.respond = () => (executor.batches.length === 1 ? [{ status: 200 }, { status: 503 }] : 200)
     await pipeline.accept(events('A', 2))
     pipeline.start()
     await settled()
-    const nextAt = clock.now() + 995
-    expect(store.rescheduled).toEqual([
-      expect.objectContaining({ attempts: 1, nextAt }),
-      expect.objectContaining({ attempts: 1, nextAt })
-    ])
-    await clock.advance(994)
+    expect(store.rescheduled).toEqual([expect.objectContaining({ attempts: 1, nextAt: clock.now() + 3_980 })])
+    await clock.advance(3_979)
     expect(sent(executor)).toHaveLength(1)
-    await clock.advance(1)
-    expect(sent(executor)).toEqual([
-      ['A-0', 'A-1'],
-      ['A-0', 'A-1']
-    ])
+    // Due at 3,980 ms; a queue that is not full goes at the next tick (4 s).
+    await clock.advance(21)
+    expect(sent(executor)).toEqual([['A-0', 'A-1'], ['A-1']])
     expect(store.deliveries.size).toBe(0)
-    expect(pipeline.counts).toMatchObject({ delivered: 2, retried: 2, deadLettered: 0 })
+    expect(pipeline.counts).toMatchObject({ delivered: 2, retried: 1, deadLettered: 0 })
     expect(pipeline.health()).toEqual({ status: 'ok' })
+  })
+
+  it('while TikTok fails, lets one batch at a time try, at least every probeIntervalMs (not the full backoff)', async () => {
+    // The jitter at its highest: the pause between tries grows from 1 s to just under probeIntervalMs (8 s).
+    const { pipeline, clock, executor, store } = fakePipeline({ maxInFlight: 4, random: () => 0.99 })
+    executor.respond = () => 503
+    await pipeline.accept(events('A', 20))
+    await pipeline.accept(events('B', 20))
+    pipeline.start()
+    await settled()
+    const first = executor.batches.length
+    expect(first).toBe(4) // sent before the first answer said TikTok fails
+    const startedAt: number[] = []
+    executor.respond = () => {
+      startedAt.push(clock.now())
+      return undefined // each probe waits for its answer: nothing else may start meanwhile
+    }
+    for (let second = 0; second < 120; second++) {
+      await clock.advance(1_000)
+      expect(executor.waiting().length).toBeLessThanOrEqual(1)
+      executor.waiting()[0]?.answer(503)
+    }
+    const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i])
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(TUNING.probeIntervalMs)
+    // One try per probeIntervalMs or so: a backoff grown to retryMaxMs (60 s) would have made 2 or 3.
+    expect(startedAt.length).toBeGreaterThanOrEqual(14)
+    // What failed waits no longer than the next probe.
+    const last = store.rescheduled.at(-1)!
+    expect(last.nextAt - startedAt.at(-1)!).toBeLessThanOrEqual(TUNING.probeIntervalMs)
+    expect(pipeline.health()).toMatchObject({
+      status: 'degraded',
+      reason: expect.stringMatching(/one batch tries again at least every 8 s, the others wait/)
+    })
+  })
+
+  it('delivers within probeIntervalMs of TikTok coming back, however long the outage was', async () => {
+    // One batch, tried again and again for two minutes: its own backoff would have grown to 30–60 s.
+    const { pipeline, clock, executor, store, log } = fakePipeline({ random: () => 0.99 })
+    executor.respond = () => 503
+    await pipeline.accept(events('A', 2))
+    pipeline.start()
+    await clock.advance(120_000)
+    const [waiting] = store.rescheduled.slice(-1)
+    expect(waiting.attempts).toBeGreaterThan(10)
+    expect(waiting.nextAt - clock.now()).toBeLessThanOrEqual(TUNING.probeIntervalMs)
+    executor.respond = () => 200
+    await clock.advance(TUNING.probeIntervalMs)
+    expect(store.deliveries.size).toBe(0)
+    expect(pipeline.counts).toMatchObject({ delivered: 2, deadLettered: 0 })
+    expect(pipeline.health()).toEqual({ status: 'ok' })
+    expect(log.lines.filter((line) => line.message.startsWith('delivery resumes'))).toEqual([
+      expect.objectContaining({ level: 'info', message: 'delivery resumes: TikTok answers again' })
+    ])
   })
 
   it('under the auth hold, lets one probe through per authRetryMs, then sends everything once TikTok takes it', async () => {
