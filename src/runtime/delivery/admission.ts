@@ -27,6 +27,11 @@ export function requestKey(events: SegmentEvent[]): string | undefined {
 export class Admission {
   /** The queue's depth: deliveries accepted and not yet delivered or dead-lettered (any runtime's). */
   private depthEstimate = 0
+  /**
+   * Deliveries of requests admitted and still being written: counted against the limit until the
+   * store has answered, so that requests admitted together cannot overshoot QUEUE_LIMIT.
+   */
+  private reserved = 0
   /** Deliveries settled per second, smoothed: how fast the queue drains. */
   private drainRate = 0
   private settledSinceTick = 0
@@ -52,24 +57,35 @@ export class Admission {
 
   /**
    * Throws TooLargeError when `deliveries` can never fit, QueueFullError (with its Retry-After) when
-   * they do not fit now; the request named `request` is then remembered until it comes back.
+   * they do not fit now; the request named `request` is then remembered until it comes back. Admitted,
+   * the deliveries hold their room until the function returned is called (once the store has answered,
+   * after `added` on success).
    */
-  admit(deliveries: number, request: string | undefined) {
+  admit(deliveries: number, request: string | undefined): () => void {
     const { queueLimit, clock } = this.options
     if (deliveries > queueLimit) {
       throw new TooLargeError(
         `This request makes ${deliveries} deliveries; the queue holds at most ${queueLimit} (QUEUE_LIMIT): send smaller batches.`
       )
     }
-    if (this.depthEstimate + deliveries > queueLimit) {
-      const retryAfter = this.retryAfter(this.depthEstimate + deliveries - queueLimit, request)
+    const taken = this.depthEstimate + this.reserved
+    if (taken + deliveries > queueLimit) {
+      const retryAfter = this.retryAfter(taken + deliveries - queueLimit, request)
       if (request) this.refused.set(request, { deliveries, at: clock.now() })
       throw new QueueFullError(
-        `The queue holds ${this.depthEstimate} deliveries (limit ${queueLimit}); retry later.`,
+        `The queue holds ${this.depthEstimate} deliveries` +
+          (this.reserved ? ` and ${this.reserved} being stored` : '') +
+          ` (limit ${queueLimit}); retry later.`,
         retryAfter
       )
     }
     if (request) this.refused.delete(request)
+    this.reserved += deliveries
+    let held = true
+    return () => {
+      if (held) this.reserved -= deliveries
+      held = false
+    }
   }
 
   /** Deliveries were stored. */

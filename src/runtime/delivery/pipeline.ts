@@ -46,7 +46,7 @@ import { noCounts } from './counts'
 import { DeliveryState, type DeliveryHealth } from './delivery-state'
 import { StoppingError, StoreUnavailableError } from './errors'
 import type { Executor } from './executor'
-import { Intake } from './intake'
+import { Intake, type RoutedRequest } from './intake'
 import { Scheduler } from './scheduler'
 import { Settler, type BatchSummary } from './settler'
 
@@ -176,8 +176,17 @@ export class Pipeline {
     const now = this.clock.now()
     const dedupeWindowMs = dedupe ? this.options.dedupeWindowMs : 0
     const request = this.intake.route(events, now, this.options.dryRun(), dedupeWindowMs > 0)
-    this.admission.admit(request.deliveries.length, requestKey(events))
-    // The poison records first: once the deliveries are stored, the request is accepted.
+    const release = this.admission.admit(request.deliveries.length, requestKey(events))
+    try {
+      await this.write(request, now, dedupeWindowMs)
+    } finally {
+      release()
+    }
+    this.scheduler.storeChanged()
+  }
+
+  /** Writes a routed request (poison records first: once the deliveries are stored, it is accepted). */
+  private async write(request: RoutedRequest, now: number, dedupeWindowMs: number): Promise<void> {
     if (request.poison.length && !(await this.options.deadLetter.append(request.poison))) {
       throw new StoreUnavailableError('The runtime could not store every event; retry later.')
     }
@@ -193,7 +202,6 @@ export class Pipeline {
       throw new StoreUnavailableError('The runtime could not store the events; retry later.')
     }
     this.admission.added(this.intake.accepted(request, duplicates))
-    this.scheduler.storeChanged()
   }
 
   /** Settings were saved: the auth hold on TikTok's refusal of the token ends, and delivery goes on at once. */

@@ -15,7 +15,8 @@ function admission(queueLimit = 100, deliveryOk = true) {
 /** The Retry-After (seconds) of a refused request, or 'admitted'. */
 function answer(admission: Admission, deliveries: number, request?: string): number | 'admitted' {
   try {
-    admission.admit(deliveries, request)
+    // The request's room is given back at once, as if the store had refused it.
+    admission.admit(deliveries, request)()
     return 'admitted'
   } catch (error) {
     if (error instanceof QueueFullError) return error.retryAfterSeconds
@@ -29,6 +30,24 @@ describe('admission', () => {
     expect(() => admission(100).admission.admit(101, 'r1')).toThrow(
       'This request makes 101 deliveries; the queue holds at most 100 (QUEUE_LIMIT): send smaller batches.'
     )
+  })
+
+  it('counts requests still being stored, so that requests admitted together never overshoot the limit', () => {
+    const { admission: gate } = admission(500)
+    const first = gate.admit(300, 'r1')
+    // r1's write has not answered yet: r2 would take the queue to 600.
+    expect(() => gate.admit(300, 'r2')).toThrow(
+      new QueueFullError('The queue holds 0 deliveries and 300 being stored (limit 500); retry later.', 1)
+    )
+    const third = gate.admit(200, 'r3')
+    // r1 is stored; r3's write failed: its room is free again, once only.
+    gate.added(300)
+    first()
+    third()
+    third()
+    expect(gate.depth).toBe(300)
+    expect(answer(gate, 200, 'r2')).toBe('admitted')
+    expect(answer(gate, 201, 'r2')).not.toBe('admitted')
   })
 
   it('admits what fits, counting what was stored and what left the queue', () => {

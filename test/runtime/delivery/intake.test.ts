@@ -3,7 +3,7 @@
  * repeats an event, when a client sends a request again, when a replay sends dead letters again, and
  * what a full disk answers.
  */
-import { StoreUnavailableError } from '../../../src/runtime/delivery/errors'
+import { QueueFullError, StoreUnavailableError } from '../../../src/runtime/delivery/errors'
 import { DiskFullError } from '../../../src/runtime/storage/disk-space'
 import { events, fakePipeline } from './fakes'
 
@@ -37,5 +37,35 @@ describe('intake and messageId deduplication', () => {
     await expect(refusal).rejects.toThrow("The runtime's disk is full: it cannot store the events; retry later.")
     expect(log.lines).toEqual([])
     expect(pipeline.counts).toMatchObject({ received: 0, queued: 0 })
+  })
+
+  it('never lets requests stored at the same time take the queue past QUEUE_LIMIT', async () => {
+    const { pipeline, store } = fakePipeline({ queueLimit: 500 })
+    // A slow store: every write waits until the test lets it go, so all five requests are in flight together.
+    const append = store.append.bind(store)
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    store.append = async (...args) => {
+      await gate
+      return append(...args)
+    }
+    const requests = [0, 1, 2, 3, 4].map((i) => pipeline.accept(events('A', 200, i * 200)))
+    release()
+    const answers = await Promise.allSettled(requests)
+    const accepted = answers.filter((answer) => answer.status === 'fulfilled').length
+    expect(accepted).toBe(2)
+    for (const answer of answers) {
+      if (answer.status === 'rejected') expect(answer.reason).toBeInstanceOf(QueueFullError)
+    }
+    expect(store.deliveries.size).toBe(400)
+    expect(pipeline.pending).toBe(400)
+    // The room of a request the store refused is free again.
+    store.append = async () => {
+      throw new Error('disk I/O error')
+    }
+    await expect(pipeline.accept(events('B', 100))).rejects.toThrow(StoreUnavailableError)
+    store.append = append
+    await pipeline.accept(events('B', 100))
+    expect(pipeline.pending).toBe(500)
   })
 })
