@@ -73,7 +73,10 @@ describe('README', () => {
       ...shown,
       data: [{ ...event, event_time: expect.any(Number), event_id: expect.stringMatching(/^api-[0-9a-f-]{36}$/) }]
     })
-    expect(test.logs.join('\n')).toContain('batch mapping="Complete Payment" events=1 delivered=1 status=200')
+    // The log line the README quotes: printed, not delivered (TikTok was not asked).
+    const quoted = readme.match(/`info (batch mapping="Complete Payment" events=1 printed=1) …`/)![1]
+    expect(test.logs.join('\n')).toContain(`${quoted} attempt=1 `)
+    expect(test.logs.join('\n')).not.toMatch(/ delivered=| status=200/)
   })
 })
 

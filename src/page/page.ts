@@ -10,6 +10,12 @@ import { testerSamples } from './samples'
 import { describe, escapeHtml as e, scriptJson } from './html'
 
 /** What each action reports, in a table cell. */
+/**
+ * The product's name as TikTok spells it, for people. The definition keeps Segment's spelling
+ * ("Tiktok Conversions"): it is the key of the integrations object that turns the destination on or off.
+ */
+const BRAND_NAME = 'TikTok Conversions'
+
 const REPORTS: Record<string, string> = {
   reportWebEvent: 'web event',
   reportAppEvent: 'app event',
@@ -152,12 +158,12 @@ function document(header: string, main: string, { script = false, tail = '' } = 
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
-  <title>${e(destination.name)} · local runtime</title>
+  <title>${e(BRAND_NAME)} · local runtime</title>
   <link rel="stylesheet" href="/assets/page.css">${script ? '\n  <script src="/assets/client.js" defer></script>' : ''}
 </head>
 <body>
   <header>
-    <h1>${e(destination.name)}</h1>
+    <h1>${e(BRAND_NAME)}</h1>
     ${header}
   </header>
   <main>

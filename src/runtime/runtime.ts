@@ -278,7 +278,8 @@ export class Runtime {
     await this.storage.store.close()
     this.log.info('stopped', {
       received: counts.received,
-      delivered: counts.delivered,
+      delivered: counts.delivered - counts.printed,
+      printed: counts.printed || undefined,
       dead_lettered: counts.deadLettered,
       skipped: counts.skipped,
       unmatched: counts.unmatched,

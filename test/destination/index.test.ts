@@ -115,6 +115,23 @@ describe('testAuthentication', () => {
     expect(error.message).not.toContain(SETTINGS.accessToken)
   })
 
+  it("refuses a token too short without asking TikTok, and never words the refusal as TikTok's", async () => {
+    const error = await runtime.testAuthentication({ ...SETTINGS, accessToken: 'short12' }).catch((e) => e)
+    // actions-core puts "Credentials are invalid:" before it (the page takes that off).
+    expect(error.message).toMatch(
+      /^Credentials are invalid: +Access Token \(accessToken\) must be at least 8 characters; paste the whole token from TikTok\.$/
+    )
+    expect(nock.pendingMocks()).toEqual([])
+    expect(nock.isDone()).toBe(true)
+  })
+
+  it("ends each sentence of a refusal with one period, whatever TikTok's message ends with", async () => {
+    nock(TIKTOK).post(TRACK_PATH).reply(200, { code: 40001, message: 'Access token is invalid.' })
+    const error = await runtime.testAuthentication(SETTINGS).catch((e) => e)
+    expect(error.message).toContain('Access token is invalid. Generate a new token')
+    expect(error.message).not.toContain('..')
+  })
+
   it('says in words that the pixel is refused (code 40002)', async () => {
     nock(TIKTOK).post(TRACK_PATH).reply(200, { code: 40002, message: 'Invalid pixel code' })
     await expect(runtime.testAuthentication(SETTINGS)).rejects.toThrow(

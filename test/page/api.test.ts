@@ -254,6 +254,10 @@ describe('the page API', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull()
     const html = await response.text()
     expect(html).toContain('<label for="setting-accessToken">Access Token</label>')
+    // People read TikTok's spelling; the definition keeps Segment's (the integrations object's key).
+    expect(html).toContain('<h1>TikTok Conversions</h1>')
+    expect(html).toContain('<title>TikTok Conversions · local runtime</title>')
+    expect(html).not.toContain('Tiktok Conversions</h1>')
   })
 })
 

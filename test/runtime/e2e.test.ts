@@ -115,7 +115,9 @@ describe('the runtime, end to end', () => {
     expect(lines[0]).toMatchObject({ mapping: 'Complete Payment', status: 400, event: { messageId: 'msg-1' } })
     expect(lines[0].reason).toContain('event_source_id is not a pixel')
     expect(statSync(test.deadLetterFile).mode & 0o777).toBe(0o600)
-    expect(test.logs.find((line) => line.includes(' error batch '))).toMatch(/dead_lettered=2 .*reason=/)
+    expect(test.logs.find((line) => line.includes(' error batch '))).toMatch(/dead_lettered=2 .*attempt=1 .*reason=/)
+    // The record and the log line count the same attempt.
+    expect(lines.map((line) => line.attempts)).toEqual([1, 1])
   })
 
   it('keeps what TikTok has not taken by the shutdown deadline queued, and delivers it after the restart', async () => {

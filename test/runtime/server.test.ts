@@ -210,6 +210,29 @@ describe('the Tracking API', () => {
     expect(response.status).toBe(200)
     expect(await response.json()).toMatchObject({ status: 'ok', mode: 'dry-run', pending: 0 })
   })
+
+  it('answers HEAD wherever it answers GET, with the headers and no body', async () => {
+    test = await startTestRuntime()
+    const { url } = test.runtime
+    for (const [path, headers] of [
+      ['/health', {}],
+      ['/metrics', {}],
+      ['/deliveries', withKey(test.runtime)],
+      ['/', withKey(test.runtime)]
+    ] as const) {
+      const get = await fetch(`${url}${path}`, { headers })
+      const head = await fetch(`${url}${path}`, { method: 'HEAD', headers })
+      expect([path, head.status, head.headers.get('content-type')]).toEqual([
+        path,
+        get.status,
+        get.headers.get('content-type')
+      ])
+      expect(head.status).toBe(200)
+      expect(await head.text()).toBe('')
+    }
+    expect((await fetch(`${url}/deliveries`, { method: 'HEAD' })).status).toBe(401)
+    expect((await fetch(`${url}/nothing`, { method: 'HEAD' })).status).toBe(404)
+  })
 })
 
 describe('secrets and PII', () => {

@@ -329,7 +329,9 @@ export async function testConnection(
   )
   if (outcome.ok) return outcome.answer.body
   const { error, answer } = outcome
-  const said = answer ? describe(answer) : error.message
+  // Refused here, before TikTok was asked (no token, one too short): said as ours, never as TikTok's.
+  if (!answer && !(error instanceof RetryableError)) throw error
+  const said = (answer ? describe(answer) : error.message).replace(/\.+$/, '')
   if (error instanceof InvalidAuthenticationError) {
     throw new InvalidAuthenticationError(
       `TikTok did not accept this Access Token for Pixel Code ${pixelCode}: ${said}. Generate a new token for this pixel in TikTok Events Manager and paste it again.`

@@ -9,6 +9,8 @@ export interface DeliveryCounts {
   /** Deliveries (an event matched by a subscription): queued = delivered + deadLettered + pending. */
   queued: number
   delivered: number
+  /** Of the delivered, those a dry-run printed (stdout) instead of sending to TikTok. */
+  printed: number
   deadLettered: number
   retried: number
   batches: number
@@ -21,6 +23,7 @@ export const noCounts = (): DeliveryCounts => ({
   deduplicated: 0,
   queued: 0,
   delivered: 0,
+  printed: 0,
   deadLettered: 0,
   retried: 0,
   batches: 0

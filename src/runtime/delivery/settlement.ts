@@ -79,7 +79,7 @@ export function settle({ items, statuses, now, retryBudgetMs, retryAt, aborted }
       } else {
         settlement.retry.push({ ...item, attempts, firstFailedAt, lastError: reason, nextAt: retryAt })
       }
-    } else deadLetter(item, status, reason)
+    } else deadLetter({ ...item, attempts: item.attempts + 1 }, status, reason)
   })
   settlement.deadLetter = [...groups.values()]
   settlement.firstProblem = statuses.map((status) => status.errormessage).find((message) => message !== undefined)

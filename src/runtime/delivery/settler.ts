@@ -127,7 +127,10 @@ export class Settler {
     // A failure's retry wakes the loop when due.
     if (handedBack) window.retryDueAt(Math.min(...retry.map((item) => item.nextAt)))
     this.options.admission.settled(delivered.length)
+    // A batch is all dry-run or all live (batch-run.ts): a dry-run's are printed, not delivered.
+    const printed = items[0]?.dryRun === true
     this.count(subscription.name, delivered.length, retry.length, (now - started) / 1000)
+    if (printed) this.options.counts.printed += delivered.length
 
     const summary: BatchSummary = {
       at: new Date(now).toISOString(),
@@ -142,7 +145,7 @@ export class Settler {
       latencyMs: now - started,
       reason: firstProblem
     }
-    this.logBatch(summary, attempt, warnings)
+    this.logBatch(summary, attempt, warnings, printed)
     this.options.onBatch?.(summary)
   }
 
@@ -186,19 +189,23 @@ export class Settler {
     metrics.batchSeconds.observe(seconds)
   }
 
-  private logBatch(summary: BatchSummary, attempt: number, warnings: string[]) {
+  private logBatch(summary: BatchSummary, attempt: number, warnings: string[], printed: boolean) {
     const { deadLettered, retrying, held, statuses: tally } = summary
     const level = deadLettered ? 'error' : retrying || held || warnings.length ? 'warn' : 'info'
+    // A dry-run's bodies were printed: nothing was delivered and TikTok answered nothing (its 200 is the stand-in's).
+    const onlyPrinted = printed && Object.keys(tally).every((status) => status === '200')
     this.options.log[level]('batch', {
       mapping: summary.mapping,
       events: summary.events,
-      delivered: summary.delivered,
+      [printed ? 'printed' : 'delivered']: summary.delivered,
       retrying: retrying || undefined,
       held: held || undefined,
       dead_lettered: deadLettered || undefined,
-      status: Object.entries(tally)
-        .map(([status, count]) => (Object.keys(tally).length > 1 ? `${status}:${count}` : status))
-        .join(','),
+      status: onlyPrinted
+        ? undefined
+        : Object.entries(tally)
+            .map(([status, count]) => (Object.keys(tally).length > 1 ? `${status}:${count}` : status))
+            .join(','),
       attempt,
       latency_ms: summary.latencyMs,
       reason: summary.reason,

@@ -1,6 +1,6 @@
 /**
  * The runtime's HTTP surface: the Segment Tracking API under /v1/, GET /health and GET /deliveries
- * (admin key needed), then the routes of the floors above (the settings page).
+ * (admin key needed), HEAD wherever GET is, then the routes of the floors above (the settings page).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HttpHost } from './host'
@@ -11,6 +11,9 @@ import { trackingApi } from './tracking-routes'
 /** Routes one request; anything unexpected is a 500 with a message, never a crash. */
 export async function handle(runtime: HttpHost, req: IncomingMessage, res: ServerResponse) {
   const { pathname } = new URL(req.url ?? '/', 'http://runtime.local')
+  // HEAD is answered wherever GET is: Node's response to a HEAD request sends the headers and never a
+  // body (it knew the method when it was made), so every route answers it as its GET.
+  if (req.method === 'HEAD') req.method = 'GET'
   try {
     if (pathname.startsWith('/v1/')) return await trackingApi(runtime, req, res, pathname)
     if (req.method === 'GET' && pathname === '/health') {

@@ -116,8 +116,11 @@ describe('settlement of a batch', () => {
     expect(result.kept.map((item) => item.id)).toEqual(['m5'])
   })
 
-  it('groups the dead letters by status and reason', () => {
-    expect(result.deadLetter).toEqual([{ status: 400, reason: 'no email', items: [items[1], items[3]] }])
+  it('groups the dead letters by status and reason, each with its attempts counting this one (as the log line does)', () => {
+    const sentNow = (item: StoredDelivery) => ({ ...item, attempts: item.attempts + 1 })
+    expect(result.deadLetter).toEqual([
+      { status: 400, reason: 'no email', items: [sentNow(items[1]), sentNow(items[3])] }
+    ])
   })
 
   it('tallies the statuses, names the first problem and sees the auth refusal', () => {
