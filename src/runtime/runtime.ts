@@ -83,7 +83,7 @@ export class Runtime {
       config.workers > 0
         ? workerExecutor(
             config.workers,
-            (reason) => log.error('delivery thread stopped; delivering in the main thread', { reason }),
+            (reason) => log.error('delivery thread stopped: a new one replaces it', { reason }),
             this.memory?.threadHeapMb
           )
         : inThreadExecutor()
