@@ -232,4 +232,22 @@ describe('MEMORY_LIMIT_MB', () => {
       `MEMORY_LIMIT_MB must be a whole number of MB, at least 128 (or 0: no limit); got "${raw}"`
     )
   })
+
+  const threads = (env: Record<string, string>, cores: number) =>
+    configFromEnv(env, { ...given, machineMemoryMb: 24_000, cores }).workers
+
+  it('starts one delivery thread per core, as many as the limit holds at 64 MB each', () => {
+    expect(threads({}, 2)).toBe(2)
+    expect(threads({}, 64)).toBe(3) // 40% of 512 MB
+    expect(threads({ MEMORY_LIMIT_MB: '128' }, 8)).toBe(1)
+    expect(threads({ MEMORY_LIMIT_MB: '0' }, 64)).toBe(64)
+    expect(threads({ WORKERS: '0' }, 8)).toBe(0)
+    expect(threads({ WORKERS: '3' }, 2)).toBe(3)
+  })
+
+  it('refuses more delivery threads than the limit holds, naming both variables', () => {
+    expect(() => threads({ WORKERS: '4', MEMORY_LIMIT_MB: '256' }, 8)).toThrow(
+      'WORKERS=4 delivery threads need 256 MB of heap at least (64 MB each); MEMORY_LIMIT_MB=256 gives them 102 MB: lower WORKERS to 1 or raise MEMORY_LIMIT_MB'
+    )
+  })
 })

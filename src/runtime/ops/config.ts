@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import type { Settings } from '../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
-import { memoryLimitMb } from './memory'
+import { memoryLimitMb, MIN_THREAD_HEAP_MB, THREADS_HEAP_SHARE, threadsThatFit } from './memory'
 
 export interface RuntimeConfig {
   host: string
@@ -110,6 +110,8 @@ export interface ReadAtStart {
   generatedAdminKey: string
   /** The machine's (or container's) memory in MB: MEMORY_LIMIT_MB's default is sized from it. */
   machineMemoryMb: number
+  /** The cores the runtime may use (WORKERS' default); the machine's when not given. */
+  cores?: number
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -259,6 +261,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
       `HOST ${host} is not a loopback address: set SEGMENT_WRITE_KEY too, or anyone who reaches the port can send events`
     )
   }
+  const memoryLimitMb = memoryLimit(env, read.machineMemoryMb)
   return {
     host,
     port: number(env, 'PORT', DEFAULT_PORT),
@@ -295,11 +298,28 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     authRetryMs: number(env, 'AUTH_RETRY_MS', 60_000, 1),
     probeIntervalMs: number(env, 'PROBE_INTERVAL_MS', 5_000, 1),
     maxInFlight: number(env, 'MAX_IN_FLIGHT', 4, 1),
-    workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
+    workers: workers(env, memoryLimitMb, read.cores ?? availableParallelism()),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
     keepDeliveries: number(env, 'KEEP_DELIVERIES', 100),
-    memoryLimitMb: memoryLimit(env, read.machineMemoryMb)
+    memoryLimitMb
   }
+}
+
+/**
+ * WORKERS: one delivery thread per core by default, as many as the memory limit holds at their
+ * least heap; more than that, asked for, cannot start (the threads would outgrow MEMORY_LIMIT_MB).
+ */
+function workers(env: NodeJS.ProcessEnv, memoryLimitMb: number, cores: number): number {
+  const fit = threadsThatFit(memoryLimitMb)
+  if (env.WORKERS === undefined || env.WORKERS === '') return Math.max(1, Math.min(cores, fit))
+  const asked = Math.floor(number(env, 'WORKERS', cores))
+  if (asked > fit) {
+    throw new ConfigError(
+      `WORKERS=${asked} delivery threads need ${asked * MIN_THREAD_HEAP_MB} MB of heap at least (${MIN_THREAD_HEAP_MB} MB each); ` +
+        `MEMORY_LIMIT_MB=${memoryLimitMb} gives them ${Math.floor(memoryLimitMb * THREADS_HEAP_SHARE)} MB: lower WORKERS to ${fit} or raise MEMORY_LIMIT_MB`
+    )
+  }
+  return asked
 }
 
 function memoryLimit(env: NodeJS.ProcessEnv, machineMb: number): number {

@@ -17,6 +17,12 @@ export const MIN_THREAD_HEAP_MB = 64
 
 /** The share of the limit the main thread's heap gets; the delivery threads share as much again. */
 const HEAP_SHARE = 0.4
+/** The share of the limit the delivery threads' heaps share. */
+export const THREADS_HEAP_SHARE = HEAP_SHARE
+
+/** How many delivery threads `limitMb` holds at MIN_THREAD_HEAP_MB each (any number without a limit). */
+export const threadsThatFit = (limitMb: number) =>
+  limitMb === 0 ? Infinity : Math.max(1, Math.floor((limitMb * THREADS_HEAP_SHARE) / MIN_THREAD_HEAP_MB))
 
 /** The machine's memory in MB, or the container's (cgroup) limit when that is less. */
 export function machineMemoryMb(): number {
@@ -59,7 +65,7 @@ export interface MemoryPlan {
 export function memoryPlan(limitMb: number, threads: number): MemoryPlan | undefined {
   if (limitMb === 0) return undefined
   const mainHeapMb = Math.floor(limitMb * HEAP_SHARE)
-  const threadHeapMb = Math.max(MIN_THREAD_HEAP_MB, Math.floor((limitMb * HEAP_SHARE) / Math.max(1, threads)))
+  const threadHeapMb = Math.max(MIN_THREAD_HEAP_MB, Math.floor((limitMb * THREADS_HEAP_SHARE) / Math.max(1, threads)))
   return { limitMb, mainHeapMb, threadHeapMb }
 }
 
