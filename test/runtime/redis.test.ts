@@ -269,7 +269,7 @@ describeWithRedis('runtimes on one Redis', () => {
     expect(await client.xlen(`${prefix}queue`)).toBe(0)
     const [[, fields]] = await client.xrange(`${prefix}dead-letter`, '-', '+', 'COUNT', 1)
     const record = Object.fromEntries(fields.flatMap((_, i) => (i % 2 ? [] : [[fields[i], fields[i + 1]]])))
-    expect(record).toMatchObject({ mapping: 'Complete Payment', status: '400', attempts: '0' })
+    expect(record).toMatchObject({ mapping: 'Complete Payment', status: '400', attempts: '1' }) // sent once, refused: the attempt its log line names
     expect(record.reason).toContain('Invalid parameters: event is not supported')
     expect(JSON.parse(record.event)).toMatchObject({ messageId: 'msg-0', event: 'Order Completed' })
     expect(a.logs.join('\n')).toMatch(
