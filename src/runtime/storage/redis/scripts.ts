@@ -1,7 +1,28 @@
 /**
  * The Lua scripts the runtime runs in Redis, each named for its effect. KEYS[1] is the queue stream and
- * ARGV[1] its consumer group in each.
+ * ARGV[1] its consumer group in each; runScript sends a script by its SHA1 once Redis knows it.
  */
+import { createHash } from 'node:crypto'
+import type Redis from 'ioredis'
+
+const shas = new Map<string, string>()
+
+/** Runs `script` with EVALSHA, and with EVAL when Redis does not know it yet (after a restart too). */
+export async function runScript(
+  client: Redis,
+  script: string,
+  keys: string[],
+  args: (string | number)[]
+): Promise<unknown> {
+  let sha = shas.get(script)
+  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')))
+  try {
+    return await client.evalsha(sha, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+    return client.eval(script, keys.length, ...keys, ...args)
+  }
+}
 
 /** Gives `ids` to consumer `to` with idle time `idle` ms (XCLAIM … JUSTID, 500 ids per call). */
 const GIVE_TO = `

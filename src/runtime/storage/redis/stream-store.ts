@@ -19,7 +19,8 @@ import type {
   StoredDelivery
 } from '../store'
 import { Acknowledgements } from './acknowledgements'
-import { deliveryOf, entryFields, retryStateOf, type Entry } from './entries'
+import { appendDeliveries } from './append'
+import { deliveryOf, retryStateOf, type Entry } from './entries'
 import { ConsumerGroup } from './group'
 import { GROUP, type RedisKeys } from './keys'
 import { Ownership } from './ownership'
@@ -77,13 +78,11 @@ export class RedisStore implements DeliveryStore {
     this.ownership.start()
   }
 
-  async append(deliveries: NewDelivery[], _options: AppendOptions): Promise<AppendResult> {
+  /** One script: the messageIds claimed and the deliveries added at once (append.ts), shared by every runtime. */
+  async append(deliveries: NewDelivery[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('the queue is closed')
     if (deliveries.length === 0) return { duplicates: [] }
-    const multi = this.client.multi()
-    for (const d of deliveries) multi.xadd(this.keys.queue, '*', ...entryFields(d))
-    replies(await multi.exec())
-    return { duplicates: [] }
+    return appendDeliveries(this.client, this.keys, deliveries, options)
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
