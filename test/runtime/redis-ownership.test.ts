@@ -76,13 +76,18 @@ class FakeGroup {
 function runtime(
   group: FakeGroup,
   consumer: string,
-  { unacknowledged = new Set<string>(), port = (pending: PendingEntries) => pending } = {}
+  { unacknowledged = new Set<string>(), port = (pending: PendingEntries) => pending, flushFails = false } = {}
 ) {
   const logs: string[] = []
   const dropped: string[] = []
   const ownership = new Ownership({
     pending: port(group.port(consumer)),
-    unacknowledged: Object.assign(unacknowledged, { flush: async () => unacknowledged.clear() }),
+    unacknowledged: Object.assign(unacknowledged, {
+      flush: async () => {
+        if (flushFails) throw new Error("OOM command not allowed when used memory > 'maxmemory'.")
+        unacknowledged.clear()
+      }
+    }),
     consumer,
     claimIdleMs: CLAIM_IDLE_MS,
     log: createLog((line) => logs.push(line)),
@@ -256,5 +261,28 @@ describe('what a runtime holds of the shared Redis queue', () => {
     expect(group.consumerOf(id)).toBe('a')
     expect(a.ownership.lost).toBe(0)
     expect(a.logs).toEqual([])
+  })
+
+  it('removed but not acknowledged (Redis refused it) is never given again, and the hold on the rest is renewed meanwhile', async () => {
+    const group = new FakeGroup()
+    const unacknowledged = new Set<string>()
+    const a = runtime(group, 'a', { unacknowledged, flushFails: true })
+    const b = runtime(group, 'b')
+    const [delivered, queued] = group.add(2)
+    await a.read()
+    // Delivered: removed, its acknowledgement refused (Redis over maxmemory) at each try.
+    a.ownership.drop([delivered])
+    unacknowledged.add(delivered)
+    for (let beat = 0; beat < 6; beat++) {
+      group.now += CLAIM_IDLE_MS / 3
+      await a.ownership.beat()
+      expect(await b.ownership.takeOver(100)).toEqual([])
+    }
+    expect([group.consumerOf(delivered), group.consumerOf(queued)]).toEqual(['a', 'a'])
+    // Even idle past the claim time (no heartbeat), this runtime's own scan does not give it again.
+    group.now += CLAIM_IDLE_MS * 2
+    expect(await a.ownership.takeOver(100)).toEqual([])
+    expect(a.ownership.owns(queued)).toBe(true)
+    expect(unacknowledged.has(delivered)).toBe(true)
   })
 })

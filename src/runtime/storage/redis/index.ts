@@ -36,6 +36,15 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
   return {
     store,
     deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
-    settings: new RedisSettings(client, keys.settings, log)
+    settings: new RedisSettings(client, keys.settings, log),
+    trouble: () => {
+      const full = store.memory.describe()
+      const reasons = full
+        ? [
+            `${full}: new events are refused (503) until delivery frees room; queued events are still delivered. Raise maxmemory, or see why delivery waits`
+          ]
+        : []
+      return { reasons, diskFull: false, damagedFiles: 0, redisMemoryFull: store.memory.full }
+    }
   }
 }

@@ -9,6 +9,7 @@
  * - `dead-letter`: a stream, one entry per dead-lettered event (never trimmed; `tiktok-conversions replay --redis`).
  * - `seen:<messageId>`: one key per messageId accepted within DEDUPE_WINDOW_MS, expiring with it (append.ts):
  *   a client's retry, sent to any runtime, is not stored again.
+ * - `memory-probe`: a key of 10 s written every second while Redis is out of memory, to learn when it has room.
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
  */
@@ -20,6 +21,8 @@ export interface RedisKeys {
   settings: string
   /** The prefix of the seen keys: `seen` + messageId. */
   seen: string
+  /** A short-lived key written while Redis is out of memory, to learn when it has room (memory.ts). */
+  memoryProbe: string
 }
 
 export const redisKeys = (prefix: string): RedisKeys => ({
@@ -27,7 +30,8 @@ export const redisKeys = (prefix: string): RedisKeys => ({
   retry: `${prefix}retry`,
   deadLetter: `${prefix}dead-letter`,
   settings: `${prefix}settings`,
-  seen: `${prefix}seen:`
+  seen: `${prefix}seen:`,
+  memoryProbe: `${prefix}memory-probe`
 })
 
 /** The consumer group of the queue stream: every runtime reads in it. */

@@ -138,8 +138,9 @@ export class Ownership {
       this.cursor = next
       // Scan on at the next read while the pending list is not wholly seen, else in a while.
       this.nextTakeOverAt = next === '0-0' ? this.now() + this.takeOverEveryMs : 0
-      // An entry already held here (its heartbeat was late) is not given twice.
-      const taken = entries.filter(([id]) => !this.owned.has(id))
+      // An entry already held here (its heartbeat was late) is not given twice, nor one it removed
+      // and Redis has not yet acknowledged: it was delivered.
+      const taken = entries.filter(([id]) => !this.owned.has(id) && !this.unacknowledged.has(id))
       for (const [id] of taken) this.owned.add(id)
       return taken
     })
@@ -170,7 +171,8 @@ export class Ownership {
 
   private async renew(): Promise<void> {
     try {
-      if (this.unacknowledged.size) await this.unacknowledged.flush()
+      // What could not be acknowledged waits for the next beat: the hold on the rest is renewed anyway.
+      if (this.unacknowledged.size) await this.unacknowledged.flush().catch(() => undefined)
       const before = [...this.owned]
       const sent = this.readsSent
       const mine = new Set(await this.pending.renew())

@@ -23,9 +23,12 @@ import { appendDeliveries } from './append'
 import { deliveryOf, retryStateOf, type Entry } from './entries'
 import { ConsumerGroup } from './group'
 import { GROUP, type RedisKeys } from './keys'
+import { RedisMemory } from './memory'
 import { Ownership } from './ownership'
 import { pendingEntries } from './pending-entries'
 import { replies } from './replies'
+
+const NEW_EVENTS_REFUSED = 'new events are refused (503); queued events are still delivered'
 
 export interface RedisStoreOptions {
   client: Redis
@@ -52,6 +55,10 @@ export class RedisStore implements DeliveryStore {
   private readonly ownership: Ownership
   /** Deliveries this runtime owns that wait for their next attempt: id → that time (ms). */
   private readonly waiting = new Map<string, number>()
+  /** Retry states Redis refused for memory: written once it has room (lost if this runtime stops first). */
+  private readonly unwrittenStates = new Map<string, string>()
+  /** Over maxmemory or not: new events are refused while it is. */
+  readonly memory: RedisMemory
   private closed = false
 
   constructor({ client, keys, claimIdleMs, log, shownUrl, persistence, consumer }: RedisStoreOptions) {
@@ -61,6 +68,7 @@ export class RedisStore implements DeliveryStore {
     this.name = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
     this.group = new ConsumerGroup(client, keys.queue, log)
     this.acknowledgements = new Acknowledgements(client, keys)
+    this.memory = new RedisMemory({ client, probeKey: keys.memoryProbe, log, onRoom: () => this.writeStates() })
     this.ownership = new Ownership({
       pending: pendingEntries({ client, keys, group: this.group, consumer: this.name, claimIdleMs }),
       unacknowledged: this.acknowledgements,
@@ -82,7 +90,16 @@ export class RedisStore implements DeliveryStore {
   async append(deliveries: NewDelivery[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('the queue is closed')
     if (deliveries.length === 0) return { duplicates: [] }
-    return appendDeliveries(this.client, this.keys, deliveries, options)
+    // Out of memory: refused until the probe finds room (memory.ts), not at each request's edge.
+    if (this.memory.full) throw this.memory.refusal()
+    try {
+      const result = await appendDeliveries(this.client, this.keys, deliveries, options)
+      this.memory.wrote()
+      return result
+    } catch (error) {
+      if (this.memory.failed(error, NEW_EVENTS_REFUSED)) throw this.memory.refusal()
+      throw error
+    }
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
@@ -127,7 +144,7 @@ export class RedisStore implements DeliveryStore {
     due.forEach((id, i) => {
       this.waiting.delete(id)
       const [entry] = results[i] as Entry[]
-      if (entry) out.push({ ...deliveryOf(entry, states[i]), nextAt: 0 })
+      if (entry) out.push({ ...deliveryOf(entry, this.unwrittenStates.get(id) ?? states[i]), nextAt: 0 })
       else this.ownership.drop([id]) // gone from the stream (removed by a runtime that had taken it over)
     })
     return out
@@ -145,7 +162,10 @@ export class RedisStore implements DeliveryStore {
 
   /** No longer this runtime's: nothing to read again. */
   private forget(ids: string[]) {
-    for (const id of ids) this.waiting.delete(id)
+    for (const id of ids) {
+      this.waiting.delete(id)
+      this.unwrittenStates.delete(id)
+    }
   }
 
   async remove(deliveries: StoredDelivery[]): Promise<void> {
@@ -159,10 +179,30 @@ export class RedisStore implements DeliveryStore {
 
   async reschedule(deliveries: StoredDelivery[]): Promise<void> {
     if (deliveries.length === 0) return
-    await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
+    try {
+      await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
+      for (const { id } of deliveries) this.unwrittenStates.delete(id)
+    } catch (error) {
+      // Out of memory: the retry states wait here (the deliveries stay this runtime's) until Redis has room.
+      if (!this.memory.failed(error, NEW_EVENTS_REFUSED)) throw error
+      for (const d of deliveries) this.unwrittenStates.set(d.id, retryStateOf(d))
+    }
     // Still this runtime's (the heartbeat keeps them): read() gives them again once due. Not before
     // Redis took the retry state: when it did not, the pipeline keeps them itself.
     for (const { id, nextAt } of deliveries) if (this.ownership.owns(id)) this.waiting.set(id, nextAt)
+  }
+
+  /** Redis has room again: the retry states it refused are written. */
+  private async writeStates(): Promise<void> {
+    const states = [...this.unwrittenStates].filter(([id]) => this.ownership.owns(id))
+    this.unwrittenStates.clear()
+    if (states.length === 0) return
+    try {
+      await this.client.hset(this.keys.retry, ...states.flat())
+    } catch (error) {
+      for (const [id, state] of states) if (!this.unwrittenStates.has(id)) this.unwrittenStates.set(id, state)
+      throw error
+    }
   }
 
   async expedite(): Promise<void> {
@@ -190,6 +230,7 @@ export class RedisStore implements DeliveryStore {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.memory.stop()
     await this.ownership.stop()
     await this.acknowledgements.flush().catch((error) =>
       this.log.warn('could not acknowledge what was delivered: it may be sent again', {

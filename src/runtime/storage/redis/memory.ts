@@ -1,0 +1,129 @@
+/**
+ * A Redis over its maxmemory is a state, like a full disk (disk-space.ts): a write Redis refuses with
+ * `OOM command not allowed` turns it on, and it is said once in the log. While it is on, new events are
+ * refused (503) without asking Redis, /health names Redis's memory, and a probe every second turns it
+ * off (said once too) once Redis uses less than 90% of maxmemory and takes a small write: room for
+ * requests, not one event at the edge, so that intake does not flap. Queued events are still
+ * delivered meanwhile: removing a delivered entry (XACK, XDEL, HDEL) is never refused for memory
+ * (acknowledgements.ts).
+ */
+import type Redis from 'ioredis'
+import { describeError, type Log } from '../../ops/log'
+import { formatBytes } from '../disk-space'
+import { StoreFullError } from '../store'
+
+/** How often the probe tries a write while Redis is full. */
+const PROBE_EVERY_MS = 1_000
+/** Intake resumes once Redis uses less than this share of maxmemory. */
+const ROOM_SHARE = 0.9
+/** The probe's key lives this long: it never adds up. */
+const PROBE_TTL_MS = 10_000
+
+/** What the client is told when Redis refuses its events for memory. */
+const REFUSAL = 'The shared queue (Redis) is out of memory: it cannot store the events; retry later.'
+
+/** Whether Redis refused a command for memory (maxmemory reached, policy noeviction). */
+export const isOutOfMemory = (error: unknown): boolean => error instanceof Error && error.message.startsWith('OOM ')
+
+export interface RedisMemoryOptions {
+  client: Redis
+  /** The probe's key. */
+  probeKey: string
+  log: Log
+  /** There is room again: write what waited for it (retry states). */
+  onRoom?: () => Promise<void>
+}
+
+export class RedisMemory {
+  private fullSince?: number
+  private usage?: { used: number; max: number }
+  private timer?: NodeJS.Timeout
+  private probing = false
+
+  constructor(private readonly options: RedisMemoryOptions) {}
+
+  get full(): boolean {
+    return this.fullSince !== undefined
+  }
+
+  /** A command failed: true when Redis refused it for memory (the state is then on; said when it changes). */
+  failed(error: unknown, consequence: string): boolean {
+    if (!isOutOfMemory(error)) return false
+    if (this.fullSince !== undefined) return true
+    this.fullSince = Date.now()
+    this.timer = setInterval(() => void this.probe(), PROBE_EVERY_MS)
+    this.timer.unref()
+    void this.readUsage().then(() =>
+      this.options.log.error('Redis out of memory', {
+        used: formatBytes(this.usage?.used),
+        maxmemory: formatBytes(this.usage?.max),
+        meanwhile: consequence,
+        next_step:
+          'raise maxmemory, or let delivery free room (check /health for TikTok); new events are taken again once Redis has room',
+        reason: describeError(error)
+      })
+    )
+    return true
+  }
+
+  /** A write succeeded: Redis has room (said when it changes). */
+  wrote(): void {
+    if (this.fullSince === undefined) return
+    const seconds = Math.round((Date.now() - this.fullSince) / 1000)
+    this.fullSince = undefined
+    clearInterval(this.timer)
+    this.timer = undefined
+    this.options.log.info('Redis has room again: new events are taken', {
+      used: formatBytes(this.usage?.used),
+      maxmemory: formatBytes(this.usage?.max),
+      full_for: `${seconds} s`
+    })
+    this.options.onRoom?.().catch(() => undefined)
+  }
+
+  /** "Redis is out of memory (used 20 MB of maxmemory 20 MB, since …)", while it is. */
+  describe(): string | undefined {
+    if (this.fullSince === undefined) return undefined
+    const usage = this.usage
+      ? ` (used ${formatBytes(this.usage.used)} of maxmemory ${formatBytes(this.usage.max)})`
+      : ''
+    return `Redis is out of memory${usage} since ${new Date(this.fullSince).toISOString()}`
+  }
+
+  /** The error a refused append rejects with: the pipeline answers 503 without a log line per request. */
+  refusal(): StoreFullError {
+    return new StoreFullError(`${this.describe() ?? 'Redis is out of memory'}: the events were not stored`, REFUSAL)
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  /** A small write with a short life: Redis takes it once it is under maxmemory again. */
+  private async probe(): Promise<void> {
+    if (this.probing) return
+    this.probing = true
+    try {
+      await this.readUsage()
+      if (this.usage && this.usage.max > 0 && this.usage.used >= this.usage.max * ROOM_SHARE) return
+      await this.options.client.set(this.options.probeKey, '1', 'PX', PROBE_TTL_MS)
+      this.wrote()
+    } catch {
+      // Still full, or Redis away (the connection's log says so): tried again in a second.
+    } finally {
+      this.probing = false
+    }
+  }
+
+  private async readUsage(): Promise<void> {
+    try {
+      const info = await this.options.client.info('memory')
+      const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1])
+      const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1])
+      if (used >= 0 && max >= 0) this.usage = { used, max }
+    } catch {
+      // Unknown for now: the description goes without it.
+    }
+  }
+}
