@@ -9,6 +9,8 @@
  * - `dead-letter`: a stream, one entry per dead-lettered event (never trimmed; `tiktok-conversions replay --redis`).
  * - `seen:<messageId>`: one key per messageId accepted within DEDUPE_WINDOW_MS, expiring with it (append.ts):
  *   a client's retry, sent to any runtime, is not stored again.
+ * - `marker`: a random value the first runtime writes; gone (or another value), Redis lost its data since
+ *   (restarted without persistence, keys deleted): the runtimes say so and write it again.
  * - `memory-probe`: a key of 10 s written every second while Redis is out of memory, to learn when it has room.
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
@@ -21,6 +23,8 @@ export interface RedisKeys {
   settings: string
   /** The prefix of the seen keys: `seen` + messageId. */
   seen: string
+  /** Written once per Redis data set: gone or changed, Redis lost its data. */
+  marker: string
   /** A short-lived key written while Redis is out of memory, to learn when it has room (memory.ts). */
   memoryProbe: string
 }
@@ -31,6 +35,7 @@ export const redisKeys = (prefix: string): RedisKeys => ({
   deadLetter: `${prefix}dead-letter`,
   settings: `${prefix}settings`,
   seen: `${prefix}seen:`,
+  marker: `${prefix}marker`,
   memoryProbe: `${prefix}memory-probe`
 })
 

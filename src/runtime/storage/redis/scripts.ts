@@ -40,15 +40,20 @@ end
 
 /**
  * The heartbeat: sets the idle time of every entry pending for consumer ARGV[2] to 0, so that no
- * other runtime takes them over, and returns their ids. It never touches an entry another runtime has
- * taken over.
+ * other runtime takes them over, and returns {emptied, their ids}. It never touches an entry another
+ * runtime has taken over. `emptied` is 1 when the marker KEYS[2] no longer holds ARGV[3], the value this
+ * runtime knows: Redis lost its data (restarted without persistence, keys deleted) since. Without the
+ * group (gone with the data), no ids.
  */
 export const RENEW_OWN_ENTRIES = `${GIVE_TO}
 local key, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local emptied = redis.call('GET', KEYS[2]) ~= ARGV[3] and 1 or 0
+local pending = redis.pcall('XPENDING', key, group, '-', '+', 1000000000, consumer)
 local ids = {}
-for _, entry in ipairs(redis.call('XPENDING', key, group, '-', '+', 1000000000, consumer)) do ids[#ids + 1] = entry[1] end
+if pending.err then return { emptied, ids } end
+for _, entry in ipairs(pending) do ids[#ids + 1] = entry[1] end
 give_to(key, group, consumer, 0, ids)
-return ids
+return { emptied, ids }
 `
 
 /**

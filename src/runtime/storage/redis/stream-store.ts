@@ -59,6 +59,15 @@ export class RedisStore implements DeliveryStore {
   private readonly unwrittenStates = new Map<string, string>()
   /** Over maxmemory or not: new events are refused while it is. */
   readonly memory: RedisMemory
+  /** Times Redis was found emptied (restarted without its data), and what was lost, since start. */
+  readonly emptied = { times: 0, lostUpTo: 0, lastAt: 0 }
+  /** Told when Redis was found emptied, once the queue is ready again: the settings are written again. */
+  onEmptied?: () => Promise<void>
+  /** The marker's value (keys.ts) as this runtime knows it. */
+  private marker = ''
+  /** The shared queue's depth last measured while the marker was the known one. */
+  private lastDepth = 0
+  private recovering = false
   private closed = false
 
   constructor({ client, keys, claimIdleMs, log, shownUrl, persistence, consumer }: RedisStoreOptions) {
@@ -70,12 +79,20 @@ export class RedisStore implements DeliveryStore {
     this.acknowledgements = new Acknowledgements(client, keys)
     this.memory = new RedisMemory({ client, probeKey: keys.memoryProbe, log, onRoom: () => this.writeStates() })
     this.ownership = new Ownership({
-      pending: pendingEntries({ client, keys, group: this.group, consumer: this.name, claimIdleMs }),
+      pending: pendingEntries({
+        client,
+        keys,
+        group: this.group,
+        consumer: this.name,
+        claimIdleMs,
+        marker: () => this.marker
+      }),
       unacknowledged: this.acknowledgements,
       consumer: this.name,
       claimIdleMs,
       log,
-      onDropped: (ids) => this.forget(ids)
+      onDropped: (ids) => this.forget(ids),
+      onEmptied: (vanished) => void this.foundEmpty(vanished)
     })
     this.description = `redis ${shownUrl} stream ${keys.queue} group ${GROUP} consumer ${this.name}${persistence ? ` (${persistence})` : ''}`
   }
@@ -83,7 +100,60 @@ export class RedisStore implements DeliveryStore {
   /** Creates the stream and its group when missing, and starts the heartbeat. */
   async init(): Promise<void> {
     await this.group.ensure()
+    await this.writeMarker()
     this.ownership.start()
+    // Back after a disconnection: whether Redis kept its data is known at once, not at the next beat.
+    this.client.on('ready', () => void this.ownership.beat())
+  }
+
+  /** The marker as Redis holds it: written when missing (a new Redis, or one that lost its data). */
+  private async writeMarker(): Promise<void> {
+    await this.client.set(this.keys.marker, randomBytes(8).toString('hex'), 'NX')
+    this.marker = (await this.client.get(this.keys.marker)) ?? ''
+  }
+
+  /**
+   * Redis lost its data (the heartbeat found the marker gone or new): what was queued is gone. Said
+   * once per time, on /health until this runtime restarts; the group, the marker and the settings are
+   * written again, and the runtime goes on with new events.
+   */
+  private async foundEmpty(vanished: number): Promise<void> {
+    // Said once: beats while the marker is being written again find it gone too.
+    if (this.recovering) return
+    this.recovering = true
+    const lostUpTo = Math.max(this.lastDepth, vanished)
+    Object.assign(this.emptied, {
+      times: this.emptied.times + 1,
+      lostUpTo: this.emptied.lostUpTo + lostUpTo,
+      lastAt: Date.now()
+    })
+    this.lastDepth = 0
+    this.log.error('Redis came back empty: queued events were lost', {
+      lost_up_to: lostUpTo,
+      held_here: vanished,
+      why: 'Redis restarted without persistence (appendonly no), or its keys were deleted',
+      meanwhile:
+        'the runtime goes on: the queue, its group and the settings are written again; new events are delivered',
+      next_step: 'set appendonly yes on Redis; ask the sources to send again what they sent before this time'
+    })
+    try {
+      await this.group.ensure()
+      await this.writeMarker()
+      await this.onEmptied?.()
+    } catch (error) {
+      this.log.warn('could not write the queue again after Redis came back empty: tried again at the next beat', {
+        reason: describeError(error)
+      })
+    } finally {
+      this.recovering = false
+    }
+  }
+
+  /** "Redis came back empty …: up to N queued events were lost", once it was. */
+  emptiedReason(): string | undefined {
+    const { times, lostUpTo, lastAt } = this.emptied
+    if (times === 0) return undefined
+    return `Redis came back empty at ${new Date(lastAt).toISOString()}${times > 1 ? ` (${times} times since this runtime started)` : ''}: up to ${lostUpTo} queued events were lost (Redis restarted without persistence, or its keys were deleted). The runtime goes on and delivers new events; set appendonly yes on Redis. This reason stays until the runtime restarts`
   }
 
   /** One script: the messageIds claimed and the deliveries added at once (append.ts), shared by every runtime. */
@@ -95,6 +165,9 @@ export class RedisStore implements DeliveryStore {
     try {
       const result = await appendDeliveries(this.client, this.keys, deliveries, options)
       this.memory.wrote()
+      // Known queued until the next measure (what "up to N lost" counts if Redis loses its data meanwhile).
+      const duplicates = new Set(result.duplicates)
+      this.lastDepth += deliveries.filter((d) => !duplicates.has(d.messageId)).length
       return result
     } catch (error) {
       if (this.memory.failed(error, NEW_EVENTS_REFUSED)) throw this.memory.refusal()
@@ -210,9 +283,17 @@ export class RedisStore implements DeliveryStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const [depth, first] = replies(
-      await this.client.pipeline().xlen(this.keys.queue).xrange(this.keys.queue, '-', '+', 'COUNT', 1).exec()
-    ) as [number, Entry[]]
+    const [depth, first, marker] = replies(
+      await this.client
+        .pipeline()
+        .xlen(this.keys.queue)
+        .xrange(this.keys.queue, '-', '+', 'COUNT', 1)
+        .get(this.keys.marker)
+        .exec()
+    ) as [number, Entry[], string | null]
+    // The depth Redis had before it lost its data is what may have been lost: kept until the beat says so.
+    if (marker === this.marker) this.lastDepth = depth
+    else void this.ownership.beat()
     return { depth, oldestReceivedAt: first[0] ? deliveryOf(first[0]).receivedAt : undefined }
   }
 
