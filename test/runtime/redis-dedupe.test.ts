@@ -91,4 +91,27 @@ describeWithRedis('deduplication shared in Redis', () => {
     await waitFor(() => off.runtime.pipeline.counts.delivered >= 2)
     expect(delivered.get(first.messageId)).toBe(3)
   })
+
+  it('a batch answered 503 during a Redis stall (DEBUG SLEEP) that Redis still wrote, sent again by the client, reaches TikTok once', async () => {
+    const prefix = newPrefix()
+    const { delivered, runtimes } = await liveRuntimes(prefix, 1)
+    const [a] = runtimes
+    const batch = batchOf(10_000, 400)
+    // Traffic before the stall (Redis knows the append script by then).
+    expect((await post(`${a.runtime.url}/v1/track`, orderCompleted(9_999))).status).toBe(200)
+    await waitFor(() => delivered.has('msg-9999'))
+    // Redis stalls for 8 s: the runtime gives up on its command after 5 s, Redis runs it when it wakes.
+    const sleeper = redis.client()
+    const stall = sleeper.call('DEBUG', 'SLEEP', '8')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const refused = await post(`${a.runtime.url}/v1/batch`, { batch })
+    expect(refused.status).toBe(503)
+    await stall
+    // Redis wrote it after all: the client's retry is acknowledged and not stored again.
+    await waitFor(async () => (await post(`${a.runtime.url}/v1/batch`, { batch })).status === 200, 15_000)
+    await waitFor(() => batch.every((event) => delivered.has(event.messageId)), 15_000)
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    expect(batch.map((event) => delivered.get(event.messageId))).toEqual(batch.map(() => 1))
+    expect(a.runtime.pipeline.counts.deduplicated).toBe(400)
+  }, 60_000)
 })
