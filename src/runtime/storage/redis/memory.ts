@@ -51,7 +51,7 @@ export class RedisMemory {
     if (!isOutOfMemory(error)) return false
     if (this.fullSince !== undefined) return true
     this.fullSince = Date.now()
-    this.timer = setInterval(() => void this.probe(), PROBE_EVERY_MS)
+    this.timer = setInterval(() => void this.check(), PROBE_EVERY_MS)
     this.timer.unref()
     void this.readUsage().then(() =>
       this.options.log.error('Redis out of memory', {
@@ -100,8 +100,12 @@ export class RedisMemory {
     this.timer = undefined
   }
 
-  /** A small write with a short life: Redis takes it once it is under maxmemory again. */
-  private async probe(): Promise<void> {
+  /**
+   * While full (every second): Redis's usage, and once it is under 90% of maxmemory a small write with a
+   * short life, which Redis takes once it has room: the state ends then.
+   */
+  async check(): Promise<void> {
+    if (this.fullSince === undefined) return
     if (this.probing) return
     this.probing = true
     try {
