@@ -36,7 +36,7 @@ describeWithRedis('Redis out of memory', () => {
       script: () => (tiktokUp ? undefined : { status: 503, body: 'Service Unavailable' })
     })
     const prefix = `full-${randomBytes(4).toString('hex')}:`
-    const { runtime, logs } = await startTestRuntime({
+    const env = {
       REDIS_URL: redis.url,
       REDIS_PREFIX: prefix,
       REDIS_CLAIM_IDLE_MS: '1500',
@@ -45,7 +45,8 @@ describeWithRedis('Redis out of memory', () => {
       TIKTOK_ACCESS_TOKEN: 'redis-secret-token-5e5e5e',
       TIKTOK_PIXEL_CODE: 'REDISPIXEL',
       TIKTOK_API_URL: standIn.url
-    })
+    }
+    const { runtime, logs } = await startTestRuntime(env)
 
     // Fill Redis: batches of 100 events until one is refused.
     const accepted: string[] = []
@@ -69,6 +70,10 @@ describeWithRedis('Redis out of memory', () => {
     await waitFor(() => linesOf(logs, 'Redis out of memory').length > 0)
     expect(linesOf(logs, 'Redis out of memory')).toHaveLength(1)
     expect(linesOf(logs, 'queue write failed')).toEqual([])
+
+    // A runtime started while Redis is full starts (its group and marker are there), and helps deliver.
+    const second = await startTestRuntime({ ...env })
+    expect((await post(`${second.runtime.url}/v1/track`, bigEvent(90_002))).status).toBe(503)
 
     const full = await health(runtime.url)
     expect(full.status).toBe('degraded')

@@ -43,16 +43,20 @@ export class RedisSettings implements SharedSettings {
   }
 
   async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
-    const multi = this.client.multi()
-    // First writer wins: a runtime started with other variables does not replace saved settings.
-    for (const field of FIELDS) {
-      const value = seed[field]
-      if (value) multi.hsetnx(this.key, field, value)
+    const held = await this.client.hgetall(this.key)
+    // First writer wins: a runtime started with other variables does not replace saved settings. Only
+    // what is missing is written (a Redis over its maxmemory refuses writes, not reads).
+    const missing = FIELDS.filter((field) => seed[field] && !held[field])
+    let hash = held
+    if (missing.length || !held[SINCE]) {
+      const multi = this.client.multi()
+      for (const field of missing) multi.hsetnx(this.key, field, seed[field]!)
+      multi.hsetnx(this.key, SINCE, new Date().toISOString())
+      multi.hgetall(this.key)
+      const answers = replies(await multi.exec())
+      hash = answers[answers.length - 1] as Record<string, string>
     }
-    multi.hsetnx(this.key, SINCE, new Date().toISOString())
-    multi.hgetall(this.key)
-    const answers = replies(await multi.exec())
-    const saved = pick(answers[answers.length - 1] as Record<string, string>)
+    const saved = pick(hash)
     if (saved.accessToken && saved.accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
       throw new ConfigError(
         `the access token held in Redis (${this.where}) has ${saved.accessToken.length} characters, fewer than ${MIN_ACCESS_TOKEN_LENGTH}: save the whole token on the page, or delete the key`

@@ -108,8 +108,10 @@ export class RedisStore implements DeliveryStore {
 
   /** The marker as Redis holds it: written when missing (a new Redis, or one that lost its data). */
   private async writeMarker(): Promise<void> {
-    await this.client.set(this.keys.marker, randomBytes(8).toString('hex'), 'NX')
-    this.marker = (await this.client.get(this.keys.marker)) ?? ''
+    // Read first: a Redis over its maxmemory refuses the SET even when the marker is there.
+    const marker = await this.client.get(this.keys.marker)
+    if (marker === null) await this.client.set(this.keys.marker, randomBytes(8).toString('hex'), 'NX')
+    this.marker = marker ?? (await this.client.get(this.keys.marker)) ?? ''
   }
 
   /**
