@@ -71,8 +71,10 @@ describeWithRedis('Redis out of memory', () => {
     expect(linesOf(logs, 'Redis out of memory')).toHaveLength(1)
     expect(linesOf(logs, 'queue write failed')).toEqual([])
 
-    // A runtime started while Redis is full starts (its group and marker are there), and helps deliver.
+    // A runtime started while Redis is full starts (its group and marker are there), and knows it is
+    // full from its measure alone, before any event of its own is refused.
     const second = await startTestRuntime({ ...env })
+    await waitFor(async () => String((await health(second.runtime.url)).reason).startsWith('Redis is out of memory'))
     expect((await post(`${second.runtime.url}/v1/track`, bigEvent(90_002))).status).toBe(503)
 
     const full = await health(runtime.url)

@@ -73,4 +73,26 @@ describe('Redis out of memory', () => {
     expect(logs.filter((line) => line.includes('Redis has room again'))).toHaveLength(1)
     memory.stop()
   })
+
+  it('is on, said once, for a runtime that wrote nothing once the measure shows Redis over maxmemory', async () => {
+    const { state, client } = fakeRedis()
+    const logs: string[] = []
+    const memory = new RedisMemory({ client, probeKey: 'p:memory-probe', log: createLog((line) => logs.push(line)) })
+    const info = async () => (client as unknown as { info: () => Promise<string> }).info()
+    state.used = 19 * MB
+    memory.observed(await info())
+    expect(memory.full).toBe(false)
+    state.used = 21 * MB
+    memory.observed(await info())
+    memory.observed(await info())
+    expect(memory.full).toBe(true)
+    expect(logs.filter((line) => line.includes('Redis out of memory'))).toHaveLength(1)
+    expect(logs[0]).toMatch(/reason="used_memory is over maxmemory"/)
+    // No limit (maxmemory 0): never full.
+    const unlimited = new RedisMemory({ client, probeKey: 'p:memory-probe', log: createLog(() => undefined) })
+    state.max = 0
+    unlimited.observed(await info())
+    expect(unlimited.full).toBe(false)
+    memory.stop()
+  })
 })

@@ -1,6 +1,7 @@
 /**
  * A Redis over its maxmemory is a state, like a full disk (disk-space.ts): a write Redis refuses with
- * `OOM command not allowed` turns it on, and it is said once in the log. While it is on, new events are
+ * `OOM command not allowed` turns it on, and so does a usage over maxmemory in the queue's measure
+ * (INFO memory, once a second: a runtime that writes nothing knows it too); it is said once in the log. While it is on, new events are
  * refused (503) without asking Redis, /health names Redis's memory, and a probe every second turns it
  * off (said once too) once Redis uses less than 90% of maxmemory and takes a small write: room for
  * requests, not one event at the edge, so that intake does not flap. Queued events are still
@@ -18,6 +19,9 @@ const PROBE_EVERY_MS = 1_000
 const ROOM_SHARE = 0.9
 /** The probe's key lives this long: it never adds up. */
 const PROBE_TTL_MS = 10_000
+
+/** What a full Redis means for the runtime meanwhile. */
+export const NEW_EVENTS_REFUSED = 'new events are refused (503); queued events are still delivered'
 
 /** What the client is told when Redis refuses its events for memory. */
 const REFUSAL = 'The shared queue (Redis) is out of memory: it cannot store the events; retry later.'
@@ -49,21 +53,40 @@ export class RedisMemory {
   /** A command failed: true when Redis refused it for memory (the state is then on; said when it changes). */
   failed(error: unknown, consequence: string): boolean {
     if (!isOutOfMemory(error)) return false
-    if (this.fullSince !== undefined) return true
+    if (this.turnOn()) void this.readUsage().then(() => this.say(consequence, describeError(error)))
+    return true
+  }
+
+  /**
+   * Redis's usage as INFO memory gave it (the queue's measure, once a second): over maxmemory, Redis
+   * refuses every write, so the state is on even for a runtime that has written nothing yet.
+   */
+  observed(info: string): void {
+    this.usage = usageOf(info) ?? this.usage
+    const over = this.usage !== undefined && this.usage.max > 0 && this.usage.used > this.usage.max
+    if (over && this.turnOn()) this.say(NEW_EVENTS_REFUSED, 'used_memory is over maxmemory')
+  }
+
+  /** Turns the state on, with its probe; false when it was on already. */
+  private turnOn(): boolean {
+    if (this.fullSince !== undefined) return false
     this.fullSince = Date.now()
     this.timer = setInterval(() => void this.check(), PROBE_EVERY_MS)
     this.timer.unref()
-    void this.readUsage().then(() =>
-      this.options.log.error('Redis out of memory', {
-        used: formatBytes(this.usage?.used),
-        maxmemory: formatBytes(this.usage?.max),
-        meanwhile: consequence,
-        next_step:
-          'raise maxmemory, or let delivery free room (check /health for TikTok); new events are taken again once Redis has room',
-        reason: describeError(error)
-      })
-    )
     return true
+  }
+
+  /** Says the state began, with what is known of Redis's usage (unless it ended meanwhile). */
+  private say(consequence: string, reason: string): void {
+    if (this.fullSince === undefined) return
+    this.options.log.error('Redis out of memory', {
+      used: formatBytes(this.usage?.used),
+      maxmemory: formatBytes(this.usage?.max),
+      meanwhile: consequence,
+      next_step:
+        'raise maxmemory, or let delivery free room (check /health for TikTok); new events are taken again once Redis has room',
+      reason
+    })
   }
 
   /** A write succeeded: Redis has room (said when it changes). */
@@ -122,12 +145,16 @@ export class RedisMemory {
 
   private async readUsage(): Promise<void> {
     try {
-      const info = await this.options.client.info('memory')
-      const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1])
-      const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1])
-      if (used >= 0 && max >= 0) this.usage = { used, max }
+      this.usage = usageOf(await this.options.client.info('memory')) ?? this.usage
     } catch {
       // Unknown for now: the description goes without it.
     }
   }
+}
+
+/** used_memory and maxmemory (0: no limit) of an INFO memory answer. */
+function usageOf(info: string): { used: number; max: number } | undefined {
+  const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1])
+  const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1])
+  return used >= 0 && max >= 0 ? { used, max } : undefined
 }

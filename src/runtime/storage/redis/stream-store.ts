@@ -23,12 +23,10 @@ import { appendDeliveries } from './append'
 import { deliveryOf, retryStateOf, type Entry } from './entries'
 import { ConsumerGroup } from './group'
 import { GROUP, type RedisKeys } from './keys'
-import { RedisMemory } from './memory'
+import { NEW_EVENTS_REFUSED, RedisMemory } from './memory'
 import { Ownership } from './ownership'
 import { pendingEntries } from './pending-entries'
 import { replies } from './replies'
-
-const NEW_EVENTS_REFUSED = 'new events are refused (503); queued events are still delivered'
 
 export interface RedisStoreOptions {
   client: Redis
@@ -285,14 +283,16 @@ export class RedisStore implements DeliveryStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const [depth, first, marker] = replies(
+    const [depth, first, marker, info] = replies(
       await this.client
         .pipeline()
         .xlen(this.keys.queue)
         .xrange(this.keys.queue, '-', '+', 'COUNT', 1)
         .get(this.keys.marker)
+        .info('memory')
         .exec()
-    ) as [number, Entry[], string | null]
+    ) as [number, Entry[], string | null, string]
+    this.memory.observed(info)
     // The depth Redis had before it lost its data is what may have been lost: kept until the beat says so.
     if (marker === this.marker) this.lastDepth = depth
     else void this.ownership.beat()
