@@ -18,6 +18,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { intakeCost } from './intake-cost'
+import { redisDedupeCost, type RedisDedupeCost } from './redis-dedupe-cost'
 import type { RoutingResult } from './routing'
 import type { RuntimeClientResult } from './runtime-client'
 import { PUBLISHED, SCENARIOS, type Scenario, type WorkerResult } from './worker'
@@ -461,6 +462,7 @@ async function main() {
         rows.push(row)
         extras[scenario] = more
       }
+      if (redis) extras.redisDedupe = await redisDedupeCost(redis.url)
     } finally {
       await redis?.stop()
     }
@@ -496,6 +498,15 @@ async function main() {
     `messageId index (${RUNTIME} − ${RUNTIME_NO_DEDUPE}): ${dedupe.cpuMicrosPerEvent.toFixed(0)} µs of CPU per event, ` +
       `events/s × ${dedupe.eventsPerSecondRatio.toFixed(2)}`
   )
+  const redisDedupe = extras.redisDedupe as RedisDedupeCost | undefined
+  if (redisDedupe) {
+    console.log(
+      `messageId index on Redis (${redisDedupe.events} events appended): ${redisDedupe.withMicros.toFixed(1)} µs of ` +
+        `Redis CPU per event (${redisDedupe.withoutMicros.toFixed(1)} with DEDUPE_WINDOW_MS=0, ` +
+        `×${(redisDedupe.withMicros / redisDedupe.withoutMicros).toFixed(2)}), ${redisDedupe.bytesPerMessageId} bytes ` +
+        'of Redis memory per messageId for the window'
+    )
+  }
   const cpuAt0 = (scenario: Scenario) => rows.find((r) => r.scenario === scenario && r.latencyMs === 0 && !r.run)
   const appRatio = cpuAt0('ours app batched')!.cpuMicrosPerEvent / cpuAt0('ours batched')!.cpuMicrosPerEvent
   extras.appEvent = { appOverWebCpuPerEvent: appRatio }

@@ -73,7 +73,9 @@ export class Runtime {
           degraded: health.status !== 'ok',
           consumer: storage.store.consumer?.(),
           diskFull: trouble?.diskFull,
-          damagedFiles: trouble?.damagedFiles
+          damagedFiles: trouble?.damagedFiles,
+          redisMemoryFull: trouble?.redisMemoryFull,
+          redisEmptied: trouble?.redisEmptied
         }
       },
       () => storage.store.stats(),

@@ -18,8 +18,16 @@ class FakeGroup {
   now = 1_000_000
   readonly retry = new Map<string, string>()
   retryStatesFail = false
+  /** Redis lost its data since the last beat (renew says so). */
+  emptied = false
   private readonly entries = new Map<string, { consumer?: string; since: number }>()
   private next = 1
+
+  /** Redis restarted without its data: nothing is pending, nothing is in the stream. */
+  empty(): void {
+    this.entries.clear()
+    this.emptied = true
+  }
 
   add(count: number): string[] {
     return Array.from({ length: count }, () => {
@@ -44,11 +52,13 @@ class FakeGroup {
   port(consumer: string): PendingEntries {
     const pendingFor = (name: string) => [...this.entries].filter(([, entry]) => entry.consumer === name)
     return {
-      renew: async () =>
-        pendingFor(consumer).map(([id, entry]) => {
+      renew: async () => ({
+        ids: pendingFor(consumer).map(([id, entry]) => {
           entry.since = this.now
           return id
         }),
+        emptied: this.emptied
+      }),
       handBack: async (ids) =>
         ids.filter((id) => {
           const entry = this.entries.get(id)
@@ -76,23 +86,31 @@ class FakeGroup {
 function runtime(
   group: FakeGroup,
   consumer: string,
-  { unacknowledged = new Set<string>(), port = (pending: PendingEntries) => pending } = {}
+  { unacknowledged = new Set<string>(), port = (pending: PendingEntries) => pending, flushFails = false } = {}
 ) {
   const logs: string[] = []
   const dropped: string[] = []
+  const emptied: number[] = []
   const ownership = new Ownership({
     pending: port(group.port(consumer)),
-    unacknowledged: Object.assign(unacknowledged, { flush: async () => unacknowledged.clear() }),
+    unacknowledged: Object.assign(unacknowledged, {
+      flush: async () => {
+        if (flushFails) throw new Error("OOM command not allowed when used memory > 'maxmemory'.")
+        unacknowledged.clear()
+      }
+    }),
     consumer,
     claimIdleMs: CLAIM_IDLE_MS,
     log: createLog((line) => logs.push(line)),
     onDropped: (ids) => dropped.push(...ids),
+    onEmptied: (vanished) => emptied.push(vanished),
     now: () => group.now
   })
   return {
     ownership,
     logs,
     dropped,
+    emptied,
     read: (count?: number) => ownership.receive(async () => group.readNew(consumer, count))
   }
 }
@@ -256,5 +274,45 @@ describe('what a runtime holds of the shared Redis queue', () => {
     expect(group.consumerOf(id)).toBe('a')
     expect(a.ownership.lost).toBe(0)
     expect(a.logs).toEqual([])
+  })
+
+  it('removed but not acknowledged (Redis refused it) is never given again, and the hold on the rest is renewed meanwhile', async () => {
+    const group = new FakeGroup()
+    const unacknowledged = new Set<string>()
+    const a = runtime(group, 'a', { unacknowledged, flushFails: true })
+    const b = runtime(group, 'b')
+    const [delivered, queued] = group.add(2)
+    await a.read()
+    // Delivered: removed, its acknowledgement refused (Redis over maxmemory) at each try.
+    a.ownership.drop([delivered])
+    unacknowledged.add(delivered)
+    for (let beat = 0; beat < 6; beat++) {
+      group.now += CLAIM_IDLE_MS / 3
+      await a.ownership.beat()
+      expect(await b.ownership.takeOver(100)).toEqual([])
+    }
+    expect([group.consumerOf(delivered), group.consumerOf(queued)]).toEqual(['a', 'a'])
+    // Even idle past the claim time (no heartbeat), this runtime's own scan does not give it again.
+    group.now += CLAIM_IDLE_MS * 2
+    expect(await a.ownership.takeOver(100)).toEqual([])
+    expect(a.ownership.owns(queued)).toBe(true)
+    expect(unacknowledged.has(delivered)).toBe(true)
+  })
+
+  it('lost with Redis (restarted empty) is let go of without a word of another runtime, and what was read since is kept', async () => {
+    const group = new FakeGroup()
+    const a = runtime(group, 'a')
+    await a.read()
+    group.add(5)
+    await a.read()
+    group.empty()
+    const [fresh] = group.add(1)
+    await a.read()
+    await a.ownership.beat()
+    expect(a.emptied).toEqual([5])
+    expect(a.dropped).toHaveLength(5)
+    expect(a.ownership.lost).toBe(0)
+    expect(a.ownership.owns(fresh)).toBe(true)
+    expect(a.logs.join('\n')).not.toMatch(/taken over/)
   })
 })

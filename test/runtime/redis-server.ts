@@ -45,7 +45,14 @@ function freePort(): Promise<number> {
   })
 }
 
-export async function startRedis(binary: string): Promise<RedisServer> {
+export interface RedisServerOptions {
+  /** AOF on (default): what docs/scaling-out.md asks for. Off: a restart comes back empty. */
+  appendonly?: boolean
+  /** More arguments for redis-server (`--maxmemory 20mb`, `--enable-debug-command local`). */
+  args?: string[]
+}
+
+export async function startRedis(binary: string, options: RedisServerOptions = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tiktok-redis-'))
   const port = await freePort()
   let child: ChildProcess | undefined
@@ -54,7 +61,8 @@ export async function startRedis(binary: string): Promise<RedisServer> {
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no']
-      args.push('--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction')
+      args.push('--appendonly', options.appendonly === false ? 'no' : 'yes', '--appendfsync', 'everysec', '--save', '')
+      args.push('--maxmemory-policy', 'noeviction', ...(options.args ?? []))
       args.push('--logfile', '', '--protected-mode', 'yes')
       const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
       child = proc

@@ -210,7 +210,12 @@ describeWithRedis('runtimes on one Redis', () => {
     // Redis holds the token (the one place it is stored); a runtime started later with other
     // variables uses the saved settings, says so, and logs no token either.
     const client = redis.client()
-    expect(await client.hgetall(`${prefix}settings`)).toEqual({ accessToken: TOKEN, pixelCode: PIXEL, appID: '7301' })
+    expect(await client.hgetall(`${prefix}settings`)).toEqual({
+      accessToken: TOKEN,
+      pixelCode: PIXEL,
+      appID: '7301',
+      since: expect.stringMatching(/^\d{4}-/)
+    })
     const c = await onRedis(prefix, { ...wrong, TIKTOK_PIXEL_CODE: 'OTHERPIXEL' })
     expect(c.runtime.settings).toEqual({ accessToken: TOKEN, pixelCode: PIXEL, appID: '7301' })
     expect(c.logs.join('\n')).toMatch(

@@ -37,8 +37,7 @@ import type { MatchKeyTally } from '../ops/match-key-tally'
 import type { RuntimeMetrics } from '../ops/metrics'
 import type { Subscription } from '../routing/subscriptions'
 import type { DeadLetterSink } from '../storage/dead-letters'
-import { DiskFullError } from '../storage/disk-space'
-import type { DeliveryStore, StoredDelivery } from '../storage/store'
+import { StoreFullError, type DeliveryStore, type StoredDelivery } from '../storage/store'
 import { Admission, requestKey } from './admission'
 import { BatchRun } from './batch-run'
 import { systemClock, type Clock } from './clock'
@@ -194,10 +193,8 @@ export class Pipeline {
     try {
       ;({ duplicates } = await this.options.store.append(request.deliveries, { now, dedupeWindowMs }))
     } catch (error) {
-      // A full disk is said once, when it fills (disk-space.ts), not at every request it refuses.
-      if (error instanceof DiskFullError) {
-        throw new StoreUnavailableError("The runtime's disk is full: it cannot store the events; retry later.")
-      }
+      // A full store (a disk, Redis's memory) is said once, when it fills, not at every request it refuses.
+      if (error instanceof StoreFullError) throw new StoreUnavailableError(error.refusal)
       this.options.log.error('queue write failed: request refused', { reason: describeError(error) })
       throw new StoreUnavailableError('The runtime could not store the events; retry later.')
     }

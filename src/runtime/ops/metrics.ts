@@ -43,6 +43,10 @@ export interface MetricsState {
   diskFull?: boolean
   /** Damaged queue files moved aside and not yet salvaged or removed. */
   damagedFiles?: number
+  /** The shared queue's Redis is over its maxmemory (new events are refused). */
+  redisMemoryFull?: boolean
+  /** Times this runtime found the shared queue's Redis emptied, since it started. */
+  redisEmptied?: number
 }
 
 /**
@@ -155,6 +159,24 @@ export function createMetrics(
     'queue_consumer_lost',
     'Deliveries this runtime held that another runtime took over while this one did not answer, since it started.',
     (c) => c.lost
+  )
+  const shared = (name: string, help: string, value: (state: MetricsState) => number) =>
+    sharedQueue &&
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value(state()))
+      }
+    })
+  shared('redis_memory_full', '1 while Redis is over its maxmemory (new events are refused), else 0.', (s) =>
+    s.redisMemoryFull ? 1 : 0
+  )
+  shared(
+    'redis_emptied',
+    'Times this runtime found Redis emptied (restarted without its data: queued events lost), since it started.',
+    (s) => s.redisEmptied ?? 0
   )
   return {
     registry,

@@ -5,9 +5,14 @@
  */
 import { statfsSync } from 'node:fs'
 import { describeError, type Log } from '../ops/log'
+import { StoreFullError } from './store'
 
 /** A write failed for lack of space: nothing of the request was stored. */
-export class DiskFullError extends Error {}
+export class DiskFullError extends StoreFullError {
+  constructor(message: string) {
+    super(message, "The runtime's disk is full: it cannot store the events; retry later.")
+  }
+}
 
 /** Whether an error says the disk (or the user's quota) has no room: ENOSPC, EDQUOT, SQLITE_FULL. */
 export function isDiskFull(error: unknown): boolean {

@@ -110,12 +110,29 @@ export interface DeliveryStore {
   close(): Promise<void>
 }
 
+/**
+ * The store has no room (a full disk, a Redis over its maxmemory): nothing of the request was stored.
+ * Said once when it fills, not at every request it refuses; `refusal` is what the client is told.
+ */
+export class StoreFullError extends Error {
+  constructor(
+    message: string,
+    readonly refusal: string
+  ) {
+    super(message)
+  }
+}
+
 /** What is wrong with where events are kept, for an operator to act on: /health (degraded) and /metrics. */
 export interface StorageTrouble {
   /** One sentence each: what is wrong, what the runtime does meanwhile, and what to do. */
   reasons: string[]
   /** A disk the queue or the dead-letter file is on is full. */
   diskFull: boolean
+  /** The shared queue's Redis is over its maxmemory: it refuses new events. */
+  redisMemoryFull?: boolean
+  /** Times this runtime found the shared queue's Redis emptied (restarted without its data), since start. */
+  redisEmptied?: number
   /** Damaged queue files moved aside and not yet salvaged or removed. */
   damagedFiles: number
 }
@@ -126,6 +143,9 @@ export interface Storage {
   deadLetter: DeadLetterSink
   /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
   settings?: SharedSettings
-  /** What is wrong now, if anything (the embedded storage: a full disk, a damaged queue file moved aside). */
+  /**
+   * What is wrong now, if anything (the embedded storage: a full disk, a damaged queue file moved aside;
+   * Redis: out of memory, or found empty).
+   */
   trouble?(): StorageTrouble
 }

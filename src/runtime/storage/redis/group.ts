@@ -5,6 +5,7 @@
 import type Redis from 'ioredis'
 import { describeError, type Log } from '../../ops/log'
 import { GROUP } from './keys'
+import { isOutOfMemory } from './memory'
 
 export class ConsumerGroup {
   constructor(
@@ -13,13 +14,23 @@ export class ConsumerGroup {
     private readonly log: Log
   ) {}
 
-  /** Creates the stream and its group unless they exist. */
+  /**
+   * Creates the stream and its group unless they exist. Redis over its maxmemory refuses XGROUP CREATE
+   * even when the group exists: then a runtime starting meanwhile looks for it instead.
+   */
   async ensure(): Promise<void> {
     try {
       await this.client.xgroup('CREATE', this.stream, GROUP, '0', 'MKSTREAM')
     } catch (error) {
-      if (!describeError(error).startsWith('BUSYGROUP')) throw error
+      if (describeError(error).startsWith('BUSYGROUP')) return
+      if (isOutOfMemory(error) && (await this.exists())) return
+      throw error
     }
+  }
+
+  private async exists(): Promise<boolean> {
+    const groups = (await this.client.xinfo('GROUPS', this.stream)) as unknown[][]
+    return groups.some((group) => group[1] === GROUP)
   }
 
   /** Runs a command on the group; once more, after creating the group again, when it was gone. */

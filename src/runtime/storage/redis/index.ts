@@ -33,9 +33,27 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     client.disconnect()
     throw new ConfigError(`REDIS_URL ${shown}: cannot create the queue's stream and group (${describeError(error)})`)
   }
+  const settings = new RedisSettings(client, keys.settings, log)
+  // Redis came back empty: the settings go back with the queue's group and marker.
+  store.onEmptied = async () => void (await settings.restore())
   return {
     store,
     deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
-    settings: new RedisSettings(client, keys.settings, log)
+    settings,
+    trouble: () => {
+      const full = store.memory.describe()
+      const reasons = [
+        full &&
+          `${full}: new events are refused (503) until delivery frees room; queued events are still delivered. Raise maxmemory, or see why delivery waits`,
+        store.emptiedReason()
+      ].filter((reason): reason is string => Boolean(reason))
+      return {
+        reasons,
+        diskFull: false,
+        damagedFiles: 0,
+        redisMemoryFull: store.memory.full,
+        redisEmptied: store.emptied.times
+      }
+    }
   }
 }

@@ -43,6 +43,8 @@ export interface OwnershipOptions {
   log: Log
   /** Told which ids this runtime no longer holds without having removed them (taken over, handed back). */
   onDropped?: (ids: string[]) => void
+  /** Redis lost its data since the last beat: `vanished` of what this runtime held went with it. */
+  onEmptied?: (vanished: number) => void
   now?: () => number
 }
 
@@ -57,6 +59,7 @@ export class Ownership {
   private readonly claimIdleMs: number
   private readonly log: Log
   private readonly onDropped: (ids: string[]) => void
+  private readonly onEmptied: (vanished: number) => void
   private readonly now: () => number
   /** Read and not yet removed: this runtime's (the heartbeat keeps them so). */
   private readonly owned = new Set<string>()
@@ -78,6 +81,7 @@ export class Ownership {
     this.claimIdleMs = options.claimIdleMs
     this.log = options.log
     this.onDropped = options.onDropped ?? (() => undefined)
+    this.onEmptied = options.onEmptied ?? (() => undefined)
     this.now = options.now ?? Date.now
     this.takeOverEveryMs = Math.min(1_000, options.claimIdleMs / 4)
     this.lastCleanup = this.now()
@@ -138,8 +142,9 @@ export class Ownership {
       this.cursor = next
       // Scan on at the next read while the pending list is not wholly seen, else in a while.
       this.nextTakeOverAt = next === '0-0' ? this.now() + this.takeOverEveryMs : 0
-      // An entry already held here (its heartbeat was late) is not given twice.
-      const taken = entries.filter(([id]) => !this.owned.has(id))
+      // An entry already held here (its heartbeat was late) is not given twice, nor one it removed
+      // and Redis has not yet acknowledged: it was delivered.
+      const taken = entries.filter(([id]) => !this.owned.has(id) && !this.unacknowledged.has(id))
       for (const [id] of taken) this.owned.add(id)
       return taken
     })
@@ -170,10 +175,12 @@ export class Ownership {
 
   private async renew(): Promise<void> {
     try {
-      if (this.unacknowledged.size) await this.unacknowledged.flush()
+      // What could not be acknowledged waits for the next beat: the hold on the rest is renewed anyway.
+      if (this.unacknowledged.size) await this.unacknowledged.flush().catch(() => undefined)
       const before = [...this.owned]
       const sent = this.readsSent
-      const mine = new Set(await this.pending.renew())
+      const renewed = await this.pending.renew()
+      const mine = new Set(renewed.ids)
       await this.readsRecorded(sent)
       // Pending for this runtime but held by none of its parts (a read that failed halfway, a command
       // Redis ran after the client gave up on it): handed back, so that a read takes it again.
@@ -183,9 +190,14 @@ export class Ownership {
       if (handedBack) {
         this.log.warn('handed back deliveries this runtime had read but lost track of', { deliveries: handedBack })
       }
-      // Still held here but no longer pending for this runtime: another one took it over.
+      // Still held here but no longer pending for this runtime: another one took it over, or Redis
+      // lost it with its data (then nobody has it: not counted as taken over).
       const lost = before.filter((id) => this.owned.has(id) && !mine.has(id))
-      if (lost.length) {
+      if (renewed.emptied) {
+        this.drop(lost)
+        this.onDropped(lost)
+        this.onEmptied(lost.length)
+      } else if (lost.length) {
         this.drop(lost)
         this.onDropped(lost)
         this.lost += lost.length

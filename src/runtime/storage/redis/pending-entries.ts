@@ -12,8 +12,11 @@ import { HAND_BACK_ENTRIES, RENEW_OWN_ENTRIES, REMOVE_IDLE_CONSUMERS } from './s
 const HANDED_BACK_IDLE_MS = 100_000_000_000
 
 export interface PendingEntries {
-  /** Renews this runtime's hold on every entry pending for it (idle time 0); their ids. */
-  renew(): Promise<string[]>
+  /**
+   * Renews this runtime's hold on every entry pending for it (idle time 0); their ids, and whether
+   * Redis lost its data since this runtime last knew it (the marker is gone or new).
+   */
+  renew(): Promise<{ ids: string[]; emptied: boolean }>
   /** Hands back those of `ids` still pending for this runtime, for anyone to take over at once; their ids. */
   handBack(ids: string[]): Promise<string[]>
   /** Up to `count` entries idle longer than the claim time (XAUTOCLAIM from `cursor`), now this runtime's. */
@@ -33,11 +36,31 @@ export interface PendingEntriesOptions {
   /** This runtime's consumer name. */
   consumer: string
   claimIdleMs: number
+  /** The marker's value this runtime knows (keys.ts). */
+  marker: () => string
 }
 
-export function pendingEntries({ client, keys, group, consumer, claimIdleMs }: PendingEntriesOptions): PendingEntries {
+export function pendingEntries({
+  client,
+  keys,
+  group,
+  consumer,
+  claimIdleMs,
+  marker
+}: PendingEntriesOptions): PendingEntries {
   return {
-    renew: async () => (await client.eval(RENEW_OWN_ENTRIES, 1, keys.queue, GROUP, consumer)) as string[],
+    renew: async () => {
+      const [emptied, ids] = (await client.eval(
+        RENEW_OWN_ENTRIES,
+        2,
+        keys.queue,
+        keys.marker,
+        GROUP,
+        consumer,
+        marker()
+      )) as [number, string[]]
+      return { ids, emptied: emptied === 1 }
+    },
     handBack: async (ids) =>
       (await client.eval(
         HAND_BACK_ENTRIES,

@@ -1,7 +1,28 @@
 /**
  * The Lua scripts the runtime runs in Redis, each named for its effect. KEYS[1] is the queue stream and
- * ARGV[1] its consumer group in each.
+ * ARGV[1] its consumer group in each; runScript sends a script by its SHA1 once Redis knows it.
  */
+import { createHash } from 'node:crypto'
+import type Redis from 'ioredis'
+
+const shas = new Map<string, string>()
+
+/** Runs `script` with EVALSHA, and with EVAL when Redis does not know it yet (after a restart too). */
+export async function runScript(
+  client: Redis,
+  script: string,
+  keys: string[],
+  args: (string | number)[]
+): Promise<unknown> {
+  let sha = shas.get(script)
+  if (!sha) shas.set(script, (sha = createHash('sha1').update(script).digest('hex')))
+  try {
+    return await client.evalsha(sha, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+    return client.eval(script, keys.length, ...keys, ...args)
+  }
+}
 
 /** Gives `ids` to consumer `to` with idle time `idle` ms (XCLAIM … JUSTID, 500 ids per call). */
 const GIVE_TO = `
@@ -19,15 +40,20 @@ end
 
 /**
  * The heartbeat: sets the idle time of every entry pending for consumer ARGV[2] to 0, so that no
- * other runtime takes them over, and returns their ids. It never touches an entry another runtime has
- * taken over.
+ * other runtime takes them over, and returns {emptied, their ids}. It never touches an entry another
+ * runtime has taken over. `emptied` is 1 when the marker KEYS[2] no longer holds ARGV[3], the value this
+ * runtime knows: Redis lost its data (restarted without persistence, keys deleted) since. Without the
+ * group (gone with the data), no ids.
  */
 export const RENEW_OWN_ENTRIES = `${GIVE_TO}
 local key, group, consumer = KEYS[1], ARGV[1], ARGV[2]
+local emptied = redis.call('GET', KEYS[2]) ~= ARGV[3] and 1 or 0
+local pending = redis.pcall('XPENDING', key, group, '-', '+', 1000000000, consumer)
 local ids = {}
-for _, entry in ipairs(redis.call('XPENDING', key, group, '-', '+', 1000000000, consumer)) do ids[#ids + 1] = entry[1] end
+if pending.err then return { emptied, ids } end
+for _, entry in ipairs(pending) do ids[#ids + 1] = entry[1] end
 give_to(key, group, consumer, 0, ids)
-return ids
+return { emptied, ids }
 `
 
 /**

@@ -13,6 +13,11 @@ import { replies } from './replies'
 
 /** The settings the hash holds, each a field of its name. */
 const FIELDS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+/**
+ * A field every load and save writes (when the settings were first stored): the hash is never empty, so
+ * an empty one means Redis lost it (restarted without its data), not settings saved empty.
+ */
+const SINCE = 'since'
 
 const pick = (hash: Record<string, string>): Partial<Settings> => ({
   accessToken: hash.accessToken || undefined,
@@ -26,6 +31,8 @@ export class RedisSettings implements SharedSettings {
   readonly where: string
   private subscriber?: Redis
   private closed = false
+  /** The settings this runtime runs with, as last loaded, saved or read: what it writes back if Redis lost them. */
+  private known: Partial<Settings> = {}
 
   constructor(
     private readonly client: Redis,
@@ -36,15 +43,20 @@ export class RedisSettings implements SharedSettings {
   }
 
   async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
-    const multi = this.client.multi()
-    // First writer wins: a runtime started with other variables does not replace saved settings.
-    for (const field of FIELDS) {
-      const value = seed[field]
-      if (value) multi.hsetnx(this.key, field, value)
+    const held = await this.client.hgetall(this.key)
+    // First writer wins: a runtime started with other variables does not replace saved settings. Only
+    // what is missing is written (a Redis over its maxmemory refuses writes, not reads).
+    const missing = FIELDS.filter((field) => seed[field] && !held[field])
+    let hash = held
+    if (missing.length || !held[SINCE]) {
+      const multi = this.client.multi()
+      for (const field of missing) multi.hsetnx(this.key, field, seed[field]!)
+      multi.hsetnx(this.key, SINCE, new Date().toISOString())
+      multi.hgetall(this.key)
+      const answers = replies(await multi.exec())
+      hash = answers[answers.length - 1] as Record<string, string>
     }
-    multi.hgetall(this.key)
-    const answers = replies(await multi.exec())
-    const saved = pick(answers[answers.length - 1] as Record<string, string>)
+    const saved = pick(hash)
     if (saved.accessToken && saved.accessToken.length < MIN_ACCESS_TOKEN_LENGTH) {
       throw new ConfigError(
         `the access token held in Redis (${this.where}) has ${saved.accessToken.length} characters, fewer than ${MIN_ACCESS_TOKEN_LENGTH}: save the whole token on the page, or delete the key`
@@ -62,6 +74,7 @@ export class RedisSettings implements SharedSettings {
         { settings: this.where, pixel_code: saved.pixelCode }
       )
     }
+    this.known = saved
     return saved
   }
 
@@ -72,9 +85,37 @@ export class RedisSettings implements SharedSettings {
       if (value) multi.hset(this.key, field, value)
       else multi.hdel(this.key, field)
     }
+    multi.hsetnx(this.key, SINCE, new Date().toISOString())
     // The message says nothing but that they changed: every runtime reads them from the hash.
     multi.publish(this.key, 'saved')
     replies(await multi.exec())
+    this.known = pick(settings as Record<string, string>)
+  }
+
+  /**
+   * Redis lost the hash (restarted without its data): this runtime's settings are stored again (the
+   * first runtime to do so wins, as at start) and every runtime is told. Never an empty set of
+   * settings read as "saved empty": no runtime switches to dry-run because Redis forgot them.
+   */
+  async restore(): Promise<Partial<Settings>> {
+    const multi = this.client.multi()
+    for (const field of FIELDS) {
+      const value = this.known[field]
+      if (value) multi.hsetnx(this.key, field, value)
+    }
+    multi.hsetnx(this.key, SINCE, new Date().toISOString())
+    multi.hgetall(this.key)
+    multi.publish(this.key, 'saved')
+    const answers = replies(await multi.exec())
+    const restored = pick(answers[answers.length - 2] as Record<string, string>)
+    this.known = restored
+    // Said by the runtime that wrote them back; the others find them there.
+    if (!answers.slice(0, -3).includes(1)) return restored
+    this.log.warn('the settings were gone from Redis (it came back empty): stored again from this runtime', {
+      settings: this.where,
+      pixel_code: restored.pixelCode
+    })
+    return restored
   }
 
   watch(onChange: (settings: Partial<Settings>) => void): void {
@@ -82,10 +123,18 @@ export class RedisSettings implements SharedSettings {
     this.subscriber = subscriber
     const reload = () => {
       if (this.closed) return
-      this.client.hgetall(this.key).then(
-        (hash) => !this.closed && onChange(pick(hash)),
-        (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
-      )
+      this.client
+        // An empty hash was lost with Redis's data, not saved empty: written back, not applied.
+        .hgetall(this.key)
+        .then((hash) => (Object.keys(hash).length === 0 ? this.restore() : pick(hash)))
+        .then(
+          (settings) => {
+            if (this.closed) return
+            this.known = settings
+            onChange(settings)
+          },
+          (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
+        )
     }
     let first = true
     subscriber.on('error', () => undefined) // the main connection logs Redis being away

@@ -19,9 +19,11 @@ import type {
   StoredDelivery
 } from '../store'
 import { Acknowledgements } from './acknowledgements'
-import { deliveryOf, entryFields, retryStateOf, type Entry } from './entries'
+import { appendDeliveries } from './append'
+import { deliveryOf, retryStateOf, type Entry } from './entries'
 import { ConsumerGroup } from './group'
 import { GROUP, type RedisKeys } from './keys'
+import { NEW_EVENTS_REFUSED, RedisMemory } from './memory'
 import { Ownership } from './ownership'
 import { pendingEntries } from './pending-entries'
 import { replies } from './replies'
@@ -51,6 +53,19 @@ export class RedisStore implements DeliveryStore {
   private readonly ownership: Ownership
   /** Deliveries this runtime owns that wait for their next attempt: id → that time (ms). */
   private readonly waiting = new Map<string, number>()
+  /** Retry states Redis refused for memory: written once it has room (lost if this runtime stops first). */
+  private readonly unwrittenStates = new Map<string, string>()
+  /** Over maxmemory or not: new events are refused while it is. */
+  readonly memory: RedisMemory
+  /** Times Redis was found emptied (restarted without its data), and what was lost, since start. */
+  readonly emptied = { times: 0, lostUpTo: 0, lastAt: 0 }
+  /** Told when Redis was found emptied, once the queue is ready again: the settings are written again. */
+  onEmptied?: () => Promise<void>
+  /** The marker's value (keys.ts) as this runtime knows it. */
+  private marker = ''
+  /** The shared queue's depth last measured while the marker was the known one. */
+  private lastDepth = 0
+  private recovering = false
   private closed = false
 
   constructor({ client, keys, claimIdleMs, log, shownUrl, persistence, consumer }: RedisStoreOptions) {
@@ -60,13 +75,22 @@ export class RedisStore implements DeliveryStore {
     this.name = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
     this.group = new ConsumerGroup(client, keys.queue, log)
     this.acknowledgements = new Acknowledgements(client, keys)
+    this.memory = new RedisMemory({ client, probeKey: keys.memoryProbe, log, onRoom: () => this.writeStates() })
     this.ownership = new Ownership({
-      pending: pendingEntries({ client, keys, group: this.group, consumer: this.name, claimIdleMs }),
+      pending: pendingEntries({
+        client,
+        keys,
+        group: this.group,
+        consumer: this.name,
+        claimIdleMs,
+        marker: () => this.marker
+      }),
       unacknowledged: this.acknowledgements,
       consumer: this.name,
       claimIdleMs,
       log,
-      onDropped: (ids) => this.forget(ids)
+      onDropped: (ids) => this.forget(ids),
+      onEmptied: (vanished) => void this.foundEmpty(vanished)
     })
     this.description = `redis ${shownUrl} stream ${keys.queue} group ${GROUP} consumer ${this.name}${persistence ? ` (${persistence})` : ''}`
   }
@@ -74,16 +98,81 @@ export class RedisStore implements DeliveryStore {
   /** Creates the stream and its group when missing, and starts the heartbeat. */
   async init(): Promise<void> {
     await this.group.ensure()
+    await this.writeMarker()
     this.ownership.start()
+    // Back after a disconnection: whether Redis kept its data is known at once, not at the next beat.
+    this.client.on('ready', () => void this.ownership.beat())
   }
 
-  async append(deliveries: NewDelivery[], _options: AppendOptions): Promise<AppendResult> {
+  /** The marker as Redis holds it: written when missing (a new Redis, or one that lost its data). */
+  private async writeMarker(): Promise<void> {
+    // Read first: a Redis over its maxmemory refuses the SET even when the marker is there.
+    const marker = await this.client.get(this.keys.marker)
+    if (marker === null) await this.client.set(this.keys.marker, randomBytes(8).toString('hex'), 'NX')
+    this.marker = marker ?? (await this.client.get(this.keys.marker)) ?? ''
+  }
+
+  /**
+   * Redis lost its data (the heartbeat found the marker gone or new): what was queued is gone. Said
+   * once per time, on /health until this runtime restarts; the group, the marker and the settings are
+   * written again, and the runtime goes on with new events.
+   */
+  private async foundEmpty(vanished: number): Promise<void> {
+    // Said once: beats while the marker is being written again find it gone too.
+    if (this.recovering) return
+    this.recovering = true
+    const lostUpTo = Math.max(this.lastDepth, vanished)
+    Object.assign(this.emptied, {
+      times: this.emptied.times + 1,
+      lostUpTo: this.emptied.lostUpTo + lostUpTo,
+      lastAt: Date.now()
+    })
+    this.lastDepth = 0
+    this.log.error('Redis came back empty: queued events were lost', {
+      lost_up_to: lostUpTo,
+      held_here: vanished,
+      why: 'Redis restarted without persistence (appendonly no), or its keys were deleted',
+      meanwhile:
+        'the runtime goes on: the queue, its group and the settings are written again; new events are delivered',
+      next_step: 'set appendonly yes on Redis; ask the sources to send again what they sent before this time'
+    })
+    try {
+      await this.group.ensure()
+      await this.writeMarker()
+      await this.onEmptied?.()
+    } catch (error) {
+      this.log.warn('could not write the queue again after Redis came back empty: tried again at the next beat', {
+        reason: describeError(error)
+      })
+    } finally {
+      this.recovering = false
+    }
+  }
+
+  /** "Redis came back empty …: up to N queued events were lost", once it was. */
+  emptiedReason(): string | undefined {
+    const { times, lostUpTo, lastAt } = this.emptied
+    if (times === 0) return undefined
+    return `Redis came back empty at ${new Date(lastAt).toISOString()}${times > 1 ? ` (${times} times since this runtime started)` : ''}: up to ${lostUpTo} queued events were lost (Redis restarted without persistence, or its keys were deleted). The runtime goes on and delivers new events; set appendonly yes on Redis. This reason stays until the runtime restarts`
+  }
+
+  /** One script: the messageIds claimed and the deliveries added at once (append.ts), shared by every runtime. */
+  async append(deliveries: NewDelivery[], options: AppendOptions): Promise<AppendResult> {
     if (this.closed) throw new Error('the queue is closed')
     if (deliveries.length === 0) return { duplicates: [] }
-    const multi = this.client.multi()
-    for (const d of deliveries) multi.xadd(this.keys.queue, '*', ...entryFields(d))
-    replies(await multi.exec())
-    return { duplicates: [] }
+    // Out of memory: refused until the probe finds room (memory.ts), not at each request's edge.
+    if (this.memory.full) throw this.memory.refusal()
+    try {
+      const result = await appendDeliveries(this.client, this.keys, deliveries, options)
+      this.memory.wrote()
+      // Known queued until the next measure (what "up to N lost" counts if Redis loses its data meanwhile).
+      const duplicates = new Set(result.duplicates)
+      this.lastDepth += deliveries.filter((d) => !duplicates.has(d.messageId)).length
+      return result
+    } catch (error) {
+      if (this.memory.failed(error, NEW_EVENTS_REFUSED)) throw this.memory.refusal()
+      throw error
+    }
   }
 
   async read(max: number): Promise<StoredDelivery[]> {
@@ -128,7 +217,7 @@ export class RedisStore implements DeliveryStore {
     due.forEach((id, i) => {
       this.waiting.delete(id)
       const [entry] = results[i] as Entry[]
-      if (entry) out.push({ ...deliveryOf(entry, states[i]), nextAt: 0 })
+      if (entry) out.push({ ...deliveryOf(entry, this.unwrittenStates.get(id) ?? states[i]), nextAt: 0 })
       else this.ownership.drop([id]) // gone from the stream (removed by a runtime that had taken it over)
     })
     return out
@@ -146,7 +235,10 @@ export class RedisStore implements DeliveryStore {
 
   /** No longer this runtime's: nothing to read again. */
   private forget(ids: string[]) {
-    for (const id of ids) this.waiting.delete(id)
+    for (const id of ids) {
+      this.waiting.delete(id)
+      this.unwrittenStates.delete(id)
+    }
   }
 
   async remove(deliveries: StoredDelivery[]): Promise<void> {
@@ -160,10 +252,30 @@ export class RedisStore implements DeliveryStore {
 
   async reschedule(deliveries: StoredDelivery[]): Promise<void> {
     if (deliveries.length === 0) return
-    await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
+    try {
+      await this.client.hset(this.keys.retry, ...deliveries.flatMap((d) => [d.id, retryStateOf(d)]))
+      for (const { id } of deliveries) this.unwrittenStates.delete(id)
+    } catch (error) {
+      // Out of memory: the retry states wait here (the deliveries stay this runtime's) until Redis has room.
+      if (!this.memory.failed(error, NEW_EVENTS_REFUSED)) throw error
+      for (const d of deliveries) this.unwrittenStates.set(d.id, retryStateOf(d))
+    }
     // Still this runtime's (the heartbeat keeps them): read() gives them again once due. Not before
     // Redis took the retry state: when it did not, the pipeline keeps them itself.
     for (const { id, nextAt } of deliveries) if (this.ownership.owns(id)) this.waiting.set(id, nextAt)
+  }
+
+  /** Redis has room again: the retry states it refused are written. */
+  private async writeStates(): Promise<void> {
+    const states = [...this.unwrittenStates].filter(([id]) => this.ownership.owns(id))
+    this.unwrittenStates.clear()
+    if (states.length === 0) return
+    try {
+      await this.client.hset(this.keys.retry, ...states.flat())
+    } catch (error) {
+      for (const [id, state] of states) if (!this.unwrittenStates.has(id)) this.unwrittenStates.set(id, state)
+      throw error
+    }
   }
 
   async expedite(): Promise<void> {
@@ -171,9 +283,19 @@ export class RedisStore implements DeliveryStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const [depth, first] = replies(
-      await this.client.pipeline().xlen(this.keys.queue).xrange(this.keys.queue, '-', '+', 'COUNT', 1).exec()
-    ) as [number, Entry[]]
+    const [depth, first, marker, info] = replies(
+      await this.client
+        .pipeline()
+        .xlen(this.keys.queue)
+        .xrange(this.keys.queue, '-', '+', 'COUNT', 1)
+        .get(this.keys.marker)
+        .info('memory')
+        .exec()
+    ) as [number, Entry[], string | null, string]
+    this.memory.observed(info)
+    // The depth Redis had before it lost its data is what may have been lost: kept until the beat says so.
+    if (marker === this.marker) this.lastDepth = depth
+    else void this.ownership.beat()
     return { depth, oldestReceivedAt: first[0] ? deliveryOf(first[0]).receivedAt : undefined }
   }
 
@@ -191,6 +313,7 @@ export class RedisStore implements DeliveryStore {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.memory.stop()
     await this.ownership.stop()
     await this.acknowledgements.flush().catch((error) =>
       this.log.warn('could not acknowledge what was delivered: it may be sent again', {
