@@ -156,6 +156,20 @@
       block.append(element('p', mapping.advice, 'advice'))
       box.append(block)
     }
+    const identity = answer.identity
+    if (identity) {
+      box.append(element('h3', `Identity memory: ${identity.memory} (forgets after ${identity.ttlDays} days)`))
+      for (const gain of identity.mappings) box.append(element('p', gain.sentence, 'help'))
+    }
+    if (answer.consentCategories && answer.consentCategories.length) {
+      box.append(
+        element(
+          'p',
+          `Consent: ${plural(answer.consentRefused, 'event')} neither delivered nor remembered (not granted: ${answer.consentCategories.join(', ')}).`,
+          'help'
+        )
+      )
+    }
   }
 
   // The latest answer wins: refreshes that cross on the way back do not overwrite a newer one.

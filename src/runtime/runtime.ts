@@ -9,6 +9,7 @@ import type { Settings } from '../destination/generated-types'
 import { inThreadExecutor, workerExecutor, type Executor } from './delivery/executor'
 import { Pipeline } from './delivery/pipeline'
 import { ConfigError, type RuntimeConfig } from './ops/config'
+import { IdentityMemory } from './identity/memory'
 import type { Log } from './ops/log'
 import { memoryPlan, type MemoryPlan } from './ops/memory'
 import { MatchKeyTally } from './ops/match-key-tally'
@@ -57,7 +58,9 @@ export class Runtime {
     private readonly openStandIn: (accessToken: string) => Promise<StandIn>,
     readonly storage: Storage,
     /** What events are routed to: the mappings file's subscriptions, or the presets. */
-    routing: { subscriptions: Subscription[]; source: string }
+    routing: { subscriptions: Subscription[]; source: string },
+    /** Identity memory (on or off: off, it only counts what it would have added). */
+    readonly identity: IdentityMemory = new IdentityMemory(undefined, config.identityTtlDays, log)
   ) {
     this.subscriptions = routing.subscriptions
     this.subscriptionSource = routing.source
@@ -100,6 +103,9 @@ export class Runtime {
       appEvents: () => this.appEvents(),
       log,
       matchKeys: this.matchKeys,
+      consentCategories: () => this.config.consentCategories,
+      limitedDataUse: () => this.config.limitedDataUse,
+      identity,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
   }
@@ -276,12 +282,14 @@ export class Runtime {
     const { counts, pending } = this.pipeline
     await this.storage.settings?.close()
     await this.storage.store.close()
+    await this.identity.close()
     this.log.info('stopped', {
       received: counts.received,
       delivered: counts.delivered,
       dead_lettered: counts.deadLettered,
       skipped: counts.skipped,
       unmatched: counts.unmatched,
+      refused: counts.refused,
       still_queued: pending
     })
   }

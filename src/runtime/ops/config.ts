@@ -92,6 +92,17 @@ export interface RuntimeConfig {
    * (ops/memory.ts); 0 leaves V8's own limits.
    */
   memoryLimitMb: number
+  /**
+   * CONSENT_CATEGORIES (or CONSENT_CATEGORY): the consent categories this destination needs. An event whose
+   * `context.consent.categoryPreferences` lacks one or has it not true is acknowledged and dropped.
+   */
+  consentCategories: string[]
+  /** LIMITED_DATA_USE=on: every event is sent with limited_data_use true unless it says otherwise. */
+  limitedDataUse: boolean
+  /** IDENTITY_MEMORY=on: what a person gave (hashed) is added to their later events (identity/). */
+  identityMemory: boolean
+  /** IDENTITY_TTL_DAYS: what identity memory learned is forgotten this long after it was last seen. */
+  identityTtlDays: number
 }
 
 /** SQLITE_SYNCHRONOUS: FULL survives a machine crash, NORMAL a process crash. */
@@ -298,9 +309,39 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     workers: Math.floor(number(env, 'WORKERS', availableParallelism())),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
     keepDeliveries: number(env, 'KEEP_DELIVERIES', 100),
-    memoryLimitMb: memoryLimit(env, read.machineMemoryMb)
+    memoryLimitMb: memoryLimit(env, read.machineMemoryMb),
+    consentCategories: consentCategoriesOf(env.CONSENT_CATEGORIES ?? env.CONSENT_CATEGORY),
+    limitedDataUse: onOff(env, 'LIMITED_DATA_USE'),
+    identityMemory: onOff(env, 'IDENTITY_MEMORY'),
+    identityTtlDays: number(env, 'IDENTITY_TTL_DAYS', DEFAULT_IDENTITY_TTL_DAYS, 1)
   }
 }
+
+/** Comma-separated names, trimmed, without empties or repeats. */
+export function consentCategoriesOf(raw: string | undefined): string[] {
+  return [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean)
+    )
+  ]
+}
+
+/** A switch: on/true/1 or off/false/0 (unset or empty: off). */
+function onOff(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (raw === '' || raw === 'off' || raw === 'false' || raw === '0') return false
+  if (raw === 'on' || raw === 'true' || raw === '1') return true
+  throw new ConfigError(`${name} must be on or off; got "${env[name]}"`)
+}
+
+/**
+ * TikTok's longest click-through attribution window is 28 days (Attribution Manager: 1, 7, 14 or 28
+ * days of click, at most 7 of view): a purchase within it still carries the keys of the click.
+ */
+export const DEFAULT_IDENTITY_TTL_DAYS = 28
 
 function memoryLimit(env: NodeJS.ProcessEnv, machineMb: number): number {
   const limit = memoryLimitMb(env.MEMORY_LIMIT_MB, machineMb)

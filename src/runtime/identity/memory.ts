@@ -1,0 +1,95 @@
+/**
+ * Identity memory (IDENTITY_MEMORY=on): before an event is routed, it gets the keys it lacks that its
+ * person gave before (enrich.ts), and what it carries is learned (learn.ts) for their later events,
+ * linked across their anonymousId and userId. Only events that may go to TikTok (consent given, the
+ * destination not turned off) are read. With memory off, `KeysSeen` still counts what it would have
+ * added. A store that fails leaves events as they came (logged once per minute at most): memory
+ * helps matching, it never refuses an event.
+ */
+import type { SegmentEvent } from '@segment/actions-core'
+import { describeError, type Log } from '../ops/log'
+import { eitherKey, hasFacts, type RememberedKey } from './facts'
+import { lackedKeys, withRemembered } from './enrich'
+import { carriedKeys, factsOf, personKeysOf } from './learn'
+import { forgetPerson, recall, type IdentityStore } from './store'
+import { IdentityGain, KeysSeen } from './gain'
+
+const DAY_MS = 86_400_000
+const WARN_EVERY_MS = 60_000
+
+export interface Prepared {
+  events: SegmentEvent[]
+  /** Per event that gained, the keys added (memory on) or that would have been (off). */
+  gains: Map<SegmentEvent, RememberedKey[]>
+}
+
+export class IdentityMemory {
+  readonly gain = new IdentityGain()
+  private readonly seen = new KeysSeen()
+  private lastWarning = -Infinity
+
+  constructor(
+    /** The store; undefined with memory off. */
+    readonly store: IdentityStore | undefined,
+    private readonly ttlDays: number,
+    private readonly log: Log,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  get on(): boolean {
+    return this.store !== undefined
+  }
+
+  /** The events, each eligible one with what memory adds (in order: an identify helps a later track). */
+  async prepare(events: SegmentEvent[], eligible: (event: SegmentEvent) => boolean): Promise<Prepared> {
+    const gains = new Map<SegmentEvent, RememberedKey[]>()
+    const out: SegmentEvent[] = []
+    for (const event of events) {
+      if (!eligible(event)) {
+        out.push(event)
+        continue
+      }
+      const prepared = this.store ? await this.remember(event, this.store) : this.shadow(event)
+      if (prepared.added.length) gains.set(prepared.event, prepared.added)
+      out.push(prepared.event)
+    }
+    return { events: out, gains }
+  }
+
+  /** Forgets the person of a userId or anonymousId and every id linked to it: how many records went. */
+  async forget(id: string): Promise<number> {
+    if (!this.store) return 0
+    return forgetPerson(this.store, eitherKey(id))
+  }
+
+  async close(): Promise<void> {
+    await this.store?.close()
+  }
+
+  private async remember(event: SegmentEvent, store: IdentityStore) {
+    const keys = personKeysOf(event)
+    if (keys.length === 0) return { event, added: [] }
+    const now = this.now()
+    const ttlMs = this.ttlDays * DAY_MS
+    try {
+      const facts = factsOf(event, now)
+      const enriched = withRemembered(event, await recall(store, keys, now - ttlMs))
+      if (hasFacts(facts) || keys.length > 1) await store.learn(keys, facts, now + ttlMs)
+      return enriched
+    } catch (error) {
+      if (now - this.lastWarning >= WARN_EVERY_MS) {
+        this.lastWarning = now
+        this.log.warn('identity memory unavailable: events go as they came', {
+          store: store.where,
+          reason: describeError(error)
+        })
+      }
+      return { event, added: [] }
+    }
+  }
+
+  /** Memory off: nothing added, but the keys it would have added are counted. */
+  private shadow(event: SegmentEvent) {
+    return { event, added: this.seen.observe(event, carriedKeys(event), lackedKeys(event)) }
+  }
+}
