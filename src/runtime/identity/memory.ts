@@ -11,11 +11,13 @@ import { describeError, type Log } from '../ops/log'
 import { eitherKey, hasFacts, type RememberedKey } from './facts'
 import { lackedKeys, withRemembered } from './enrich'
 import { carriedKeys, factsOf, personKeysOf } from './learn'
-import { forgetPerson, recall, type IdentityStore } from './store'
+import { alreadyKnown, forgetPerson, lookup, merged, type IdentityStore } from './store'
 import { IdentityGain, KeysSeen } from './gain'
 
 const DAY_MS = 86_400_000
 const WARN_EVERY_MS = 60_000
+/** What was written less than this ago is not written again (a person's expiry moves at most this late). */
+const REFRESH_MS = 3_600_000
 
 export interface Prepared {
   events: SegmentEvent[]
@@ -73,8 +75,12 @@ export class IdentityMemory {
     const ttlMs = this.ttlDays * DAY_MS
     try {
       const facts = factsOf(event, now)
-      const enriched = withRemembered(event, await recall(store, keys, now - ttlMs))
-      if (hasFacts(facts) || keys.length > 1) await store.learn(keys, facts, now + ttlMs)
+      const records = await lookup(store, keys)
+      const enriched = withRemembered(event, merged(records, now - ttlMs))
+      const worthWriting = hasFacts(facts) || keys.length > 1
+      if (worthWriting && !alreadyKnown(records, keys, facts, now - REFRESH_MS)) {
+        await store.learn(keys, facts, now + ttlMs)
+      }
       return enriched
     } catch (error) {
       if (now - this.lastWarning >= WARN_EVERY_MS) {

@@ -15,6 +15,9 @@ export class SqliteIdentityStore implements IdentityStore {
   readonly where: string
   private readonly db: Database.Database
   private lastSweep = 0
+  private readonly select: Database.Statement
+  private readonly upsert: Database.Statement
+  private readonly remove1: Database.Statement
 
   constructor(
     dataDir: string,
@@ -26,6 +29,8 @@ export class SqliteIdentityStore implements IdentityStore {
     this.db = new Database(this.where)
     this.db.pragma('busy_timeout = 5000')
     this.db.pragma('journal_mode = WAL')
+    // A machine crash may lose the last facts learned, never the queue's events: memory only helps matching.
+    this.db.pragma('synchronous = NORMAL')
     this.db.exec(
       `CREATE TABLE IF NOT EXISTS persons (
         key TEXT PRIMARY KEY,
@@ -35,26 +40,26 @@ export class SqliteIdentityStore implements IdentityStore {
       );
       CREATE INDEX IF NOT EXISTS persons_expiry ON persons (expires_at);`
     )
+    this.select = this.db.prepare('SELECT facts, links FROM persons WHERE key = ? AND expires_at > ?')
+    this.upsert = this.db.prepare(
+      'INSERT INTO persons (key, facts, links, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET facts = excluded.facts, links = excluded.links, expires_at = excluded.expires_at'
+    )
+    this.remove1 = this.db.prepare('DELETE FROM persons WHERE key = ?')
   }
 
   async load(keys: string[]): Promise<Map<string, PersonRecord>> {
     const found = new Map<string, PersonRecord>()
-    if (keys.length === 0) return found
-    const rows = this.db
-      .prepare(
-        `SELECT key, facts, links FROM persons WHERE expires_at > ? AND key IN (${keys.map(() => '?').join(',')})`
-      )
-      .all(this.now(), ...keys) as { key: string; facts: string; links: string }[]
-    for (const row of rows) found.set(row.key, { facts: JSON.parse(row.facts), links: JSON.parse(row.links) })
+    const now = this.now()
+    for (const key of keys) {
+      const row = this.select.get(key, now) as { facts: string; links: string } | undefined
+      if (row) found.set(key, { facts: JSON.parse(row.facts), links: JSON.parse(row.links) })
+    }
     return found
   }
 
   async learn(keys: string[], facts: Facts, expiresAt: number): Promise<void> {
     const now = this.now()
-    const select = this.db.prepare('SELECT facts, links FROM persons WHERE key = ? AND expires_at > ?')
-    const upsert = this.db.prepare(
-      'INSERT INTO persons (key, facts, links, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET facts = excluded.facts, links = excluded.links, expires_at = excluded.expires_at'
-    )
+    const { select, upsert } = this
     this.db.exec('BEGIN IMMEDIATE')
     try {
       for (const key of keys) {
@@ -74,10 +79,9 @@ export class SqliteIdentityStore implements IdentityStore {
   }
 
   async remove(keys: string[]): Promise<void> {
-    const remove = this.db.prepare('DELETE FROM persons WHERE key = ?')
     this.db.exec('BEGIN IMMEDIATE')
     try {
-      for (const key of keys) remove.run(key)
+      for (const key of keys) this.remove1.run(key)
       this.db.exec('COMMIT')
     } catch (error) {
       this.db.exec('ROLLBACK')

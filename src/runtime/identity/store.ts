@@ -4,7 +4,7 @@
  * IDENTITY_TTL_DAYS after they were last written. SQLite in DATA_DIR (sqlite-store.ts) or Redis,
  * shared by every runtime (redis-store.ts).
  */
-import { newest, type Facts } from './facts'
+import { newest, REMEMBERED_KEYS, type Facts } from './facts'
 
 export interface PersonRecord {
   facts: Facts
@@ -58,13 +58,37 @@ export async function linked(
   return found
 }
 
+/** The records of these keys and those linked to them (a lookup: bounded). */
+export const lookup = (store: IdentityStore, keys: string[]) => linked(store, keys, MAX_HOPS, MAX_RECORDS)
+
+/** What the records know, seen since `since` (ms). */
+export function merged(records: Map<string, PersonRecord>, since: number): Facts {
+  let facts: Facts = {}
+  for (const record of records.values()) facts = newest(facts, record.facts, since)
+  return facts
+}
+
 /** What is known of the person of these keys and those linked to them, seen since `since` (ms). */
 export async function recall(store: IdentityStore, keys: string[], since: number): Promise<Facts> {
-  let facts: Facts = {}
-  for (const record of (await linked(store, keys, MAX_HOPS, MAX_RECORDS)).values()) {
-    facts = newest(facts, record.facts, since)
-  }
-  return facts
+  return merged(await lookup(store, keys), since)
+}
+
+/**
+ * Whether learning `facts` for `keys` would change nothing worth a write: every key has a record
+ * linked to the others, holding each fact's value seen since `fresh` (ms). Most events of a known
+ * person are so; a write then would only move their expiry by less than the time since `fresh`.
+ */
+export function alreadyKnown(records: Map<string, PersonRecord>, keys: string[], facts: Facts, fresh: number): boolean {
+  return keys.every((key) => {
+    const record = records.get(key)
+    if (!record) return false
+    if (keys.some((other) => other !== key && !record.links.includes(other))) return false
+    return REMEMBERED_KEYS.every((name) => {
+      const fact = facts[name]
+      const known = record.facts[name]
+      return !fact || (known !== undefined && known.value === fact.value && known.at >= fresh)
+    })
+  })
 }
 
 /** Forgets the person of these keys and every key linked to them, however far; returns how many records went. */
