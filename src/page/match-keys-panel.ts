@@ -146,7 +146,7 @@ export function matchKeysAnswer(runtime: Runtime): MatchKeysAnswer {
     mappings,
     identity: identityAnswer(runtime),
     consentRefused: runtime.pipeline.counts.refused,
-    consentCategories: [...runtime.config.consentCategories],
+    consentCategories: runtime.consentCategories(),
     message: mappings.length
       ? undefined
       : 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).'

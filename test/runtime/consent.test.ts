@@ -36,19 +36,20 @@ describe('consentGiven', () => {
 
 describe('CONSENT_CATEGORIES and LIMITED_DATA_USE', () => {
   it('reads a comma-separated list, CONSENT_CATEGORY as its alias', () => {
-    expect(
-      configFromEnv({ CONSENT_CATEGORIES: ' Advertising, Analytics,,Advertising ' }, READ).consentCategories
-    ).toEqual(['Advertising', 'Analytics'])
-    expect(configFromEnv({ CONSENT_CATEGORY: 'Advertising' }, READ).consentCategories).toEqual(['Advertising'])
-    expect(configFromEnv({}, READ).consentCategories).toEqual([])
+    const categories = (env: NodeJS.ProcessEnv) => configFromEnv(env, READ).settings.consentCategories
+    expect(categories({ CONSENT_CATEGORIES: ' Advertising, Analytics,,Advertising ' })).toBe('Advertising,Analytics')
+    expect(categories({ CONSENT_CATEGORY: 'Advertising' })).toBe('Advertising')
+    expect(categories({})).toBeUndefined()
     expect(consentCategoriesOf(undefined)).toEqual([])
+    expect(consentCategoriesOf('Advertising,Analytics')).toEqual(['Advertising', 'Analytics'])
   })
 
   it('refuses a switch that is neither on nor off, by name', () => {
     expect(() => configFromEnv({ LIMITED_DATA_USE: 'maybe' }, READ)).toThrow(
       'LIMITED_DATA_USE must be on or off; got "maybe"'
     )
-    expect(configFromEnv({ LIMITED_DATA_USE: 'on' }, READ).limitedDataUse).toBe(true)
+    expect(configFromEnv({ LIMITED_DATA_USE: 'on' }, READ).settings.limitedDataUse).toBe('on')
+    expect(configFromEnv({ IDENTITY_MEMORY: 'false' }, READ).settings.identityMemory).toBe('off')
   })
 
   it('sets limited_data_use on a copy, and keeps what an event says', () => {

@@ -32,14 +32,25 @@ export class IdentityMemory {
 
   constructor(
     /** The store; undefined with memory off. */
-    readonly store: IdentityStore | undefined,
+    private current: IdentityStore | undefined,
     private readonly ttlDays: number,
     private readonly log: Log,
     private readonly now: () => number = Date.now
   ) {}
 
   get on(): boolean {
-    return this.store !== undefined
+    return this.current !== undefined
+  }
+
+  get store(): IdentityStore | undefined {
+    return this.current
+  }
+
+  /** Turns memory on with a store, or off (undefined); returns the store it used, for the caller to close. */
+  use(store: IdentityStore | undefined): IdentityStore | undefined {
+    const previous = this.current
+    this.current = store
+    return previous
   }
 
   /** The events, each eligible one with what memory adds (in order: an identify helps a later track). */

@@ -8,7 +8,12 @@ import { IdentityMemory } from './memory'
 import type { IdentityStore } from './store'
 
 export async function openIdentityMemory(config: RuntimeConfig, log: Log): Promise<IdentityMemory> {
-  if (!config.identityMemory) return new IdentityMemory(undefined, config.identityTtlDays, log)
+  const on = config.settings.identityMemory === 'on'
+  return new IdentityMemory(on ? await openIdentityStore(config, log) : undefined, config.identityTtlDays, log)
+}
+
+/** The store of identity memory: Redis with REDIS_URL, else DATA_DIR's identities.db. */
+export async function openIdentityStore(config: RuntimeConfig, log: Log): Promise<IdentityStore> {
   let store: IdentityStore
   try {
     if (config.redisUrl) {
@@ -19,8 +24,8 @@ export async function openIdentityMemory(config: RuntimeConfig, log: Log): Promi
       store = new SqliteIdentityStore(config.dataDir)
     }
   } catch (error) {
-    throw new ConfigError(`IDENTITY_MEMORY=on: cannot open its store (${(error as Error).message})`)
+    throw new ConfigError(`identity memory: cannot open its store (${(error as Error).message})`)
   }
   log.info('identity memory on', { store: store.where, ttl_days: config.identityTtlDays })
-  return new IdentityMemory(store, config.identityTtlDays, log)
+  return store
 }

@@ -1,25 +1,38 @@
 /**
  * The settings of every runtime on one Redis (SharedSettings): the hash `settings` (accessToken,
- * pixelCode, appID, offlineEventSetID), and the channel of that name on which a save says that they changed. The access token is
+ * pixelCode, appID, offlineEventSetID, and the runtime's consentCategories, limitedDataUse, identityMemory), and the channel of that name on which a save says that they changed. The access token is
  * stored here and nowhere else; it is never logged.
  */
 import type Redis from 'ioredis'
-import type { Settings } from '../../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../../destination/tiktok/api'
-import { ConfigError } from '../../ops/config'
+import { ConfigError, type RuntimeSettings } from '../../ops/config'
 import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
 import { replies } from './replies'
 
 /** The settings the hash holds, each a field of its name. */
-const FIELDS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+const FIELDS = [
+  'accessToken',
+  'pixelCode',
+  'appID',
+  'offlineEventSetID',
+  'consentCategories',
+  'limitedDataUse',
+  'identityMemory'
+] as const
 
-const pick = (hash: Record<string, string>): Partial<Settings> => ({
+const pick = (hash: Record<string, string>): RuntimeSettings => ({
   accessToken: hash.accessToken || undefined,
   pixelCode: hash.pixelCode || undefined,
   appID: hash.appID || undefined,
-  offlineEventSetID: hash.offlineEventSetID || undefined
+  offlineEventSetID: hash.offlineEventSetID || undefined,
+  // '' is saved too: no consent category needed.
+  consentCategories: hash.consentCategories,
+  limitedDataUse: onOff(hash.limitedDataUse),
+  identityMemory: onOff(hash.identityMemory)
 })
+
+const onOff = (value: string | undefined) => (value === 'on' || value === 'off' ? value : undefined)
 
 /** The settings of every runtime on this Redis: a hash, and a channel that says when it was saved. */
 export class RedisSettings implements SharedSettings {
@@ -35,7 +48,7 @@ export class RedisSettings implements SharedSettings {
     this.where = `redis hash ${key}`
   }
 
-  async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
+  async load(seed: RuntimeSettings): Promise<RuntimeSettings> {
     const multi = this.client.multi()
     // First writer wins: a runtime started with other variables does not replace saved settings.
     for (const field of FIELDS) {
@@ -65,11 +78,12 @@ export class RedisSettings implements SharedSettings {
     return saved
   }
 
-  async save(settings: Partial<Settings>): Promise<void> {
+  async save(settings: RuntimeSettings): Promise<void> {
     const multi = this.client.multi()
     for (const field of FIELDS) {
       const value = settings[field]
-      if (value) multi.hset(this.key, field, value)
+      // An empty consentCategories is kept: no category needed, whatever a runtime's variables say.
+      if (value || (field === 'consentCategories' && value === '')) multi.hset(this.key, field, value)
       else multi.hdel(this.key, field)
     }
     // The message says nothing but that they changed: every runtime reads them from the hash.
@@ -77,7 +91,7 @@ export class RedisSettings implements SharedSettings {
     replies(await multi.exec())
   }
 
-  watch(onChange: (settings: Partial<Settings>) => void): void {
+  watch(onChange: (settings: RuntimeSettings) => void): void {
     const subscriber = this.client.duplicate()
     this.subscriber = subscriber
     const reload = () => {
