@@ -19,15 +19,17 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-const onRedis = (prefix: string) =>
+const onRedis = (
+  prefix: string,
+  env: Record<string, string> = { IDENTITY_MEMORY: 'on', CONSENT_CATEGORIES: 'Advertising' }
+) =>
   startTestRuntime({
     REDIS_URL: redis.url,
     REDIS_PREFIX: prefix,
-    IDENTITY_MEMORY: 'on',
     IDENTITY_TTL_DAYS: '7',
-    CONSENT_CATEGORIES: 'Advertising',
     FLUSH_INTERVAL_MS: '50',
-    WORKERS: '0'
+    WORKERS: '0',
+    ...env
   })
 
 /** The order as whichever runtime delivered it (they share one queue). */
@@ -41,7 +43,10 @@ describeWithRedis('identity memory in Redis, shared by two runtimes', () => {
   it('adds on one runtime what the other learned, forgets for both, expires, and keeps no raw input', async () => {
     const prefix = `test-${randomBytes(4).toString('hex')}:`
     const a = await onRedis(prefix)
-    const b = await onRedis(prefix)
+    // Started without the variables: it takes the settings the first runtime saved in Redis.
+    const b = await onRedis(prefix, {})
+    expect(b.runtime.identity.on).toBe(true)
+    expect(b.runtime.consentCategories()).toEqual(['Advertising'])
     await send(a.runtime.url, page('anon-1'), identify('anon-1', 'u-77'))
     await send(b.runtime.url, purchase('anon-2', 'u-77', 'order-1'))
     expect((await delivered([a, b], 'order-1')).user).toMatchObject({
@@ -85,5 +90,24 @@ describeWithRedis('identity memory in Redis, shared by two runtimes', () => {
     expect(await client.keys(`${prefix}identity:*`)).toEqual([])
     await send(b.runtime.url, purchase('anon-1', 'u-77', 'order-2'))
     expect((await delivered([a, b], 'order-2')).user.email).toBeUndefined()
+  })
+})
+
+describeWithRedis('consent and identity saved on the page of one runtime', () => {
+  it('apply to every runtime on the Redis, identity memory turned on without a restart', async () => {
+    const prefix = `test-${randomBytes(4).toString('hex')}:`
+    const a = await onRedis(prefix, {})
+    const b = await onRedis(prefix, {})
+    expect(b.runtime.identity.on).toBe(false)
+    const saved = await fetch(`${a.runtime.url}/api/privacy`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...withKey(a.runtime) },
+      body: JSON.stringify({ consentCategories: 'Advertising', limitedDataUse: false, identityMemory: true })
+    })
+    expect(saved.status).toBe(200)
+    await waitFor(() => b.runtime.identity.on && b.runtime.consentCategories().length === 1)
+    await send(b.runtime.url, page('anon-5'), identify('anon-5', 'u-5'))
+    await send(a.runtime.url, purchase('anon-6', 'u-5', 'order-5'))
+    expect((await delivered([a, b], 'order-5')).user).toMatchObject({ email: [HASHED_EMAIL], ttclid: TTCLID })
   })
 })
