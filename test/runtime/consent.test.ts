@@ -52,6 +52,14 @@ describe('CONSENT_CATEGORIES and LIMITED_DATA_USE', () => {
     expect(configFromEnv({ IDENTITY_MEMORY: 'false' }, READ).settings.identityMemory).toBe('off')
   })
 
+  it("reads IDENTITY_TTL_DAYS (28 by default, TikTok's longest click-through window), at least 1", () => {
+    expect(configFromEnv({}, READ).identityTtlDays).toBe(28)
+    expect(configFromEnv({ IDENTITY_TTL_DAYS: '7' }, READ).identityTtlDays).toBe(7)
+    expect(() => configFromEnv({ IDENTITY_TTL_DAYS: '0' }, READ)).toThrow(
+      'IDENTITY_TTL_DAYS must be a number ≥ 1; got "0"'
+    )
+  })
+
   it('sets limited_data_use on a copy, and keeps what an event says', () => {
     const event = { type: 'track', event: 'x', properties: { a: 1 } } as SegmentEvent
     expect(withLimitedDataUse(event).properties).toEqual({ a: 1, limited_data_use: true })

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { newest, personKey, type Facts } from '../../../src/runtime/identity/facts'
-import { KeysSeen } from '../../../src/runtime/identity/gain'
+import { IdentityGain, KeysSeen } from '../../../src/runtime/identity/gain'
 import { lackedKeys, withRemembered } from '../../../src/runtime/identity/enrich'
 import { factsOf, personKeysOf } from '../../../src/runtime/identity/learn'
 import { IdentityMemory } from '../../../src/runtime/identity/memory'
@@ -179,5 +179,18 @@ describe('KeysSeen (memory off)', () => {
     expect(seen.size).toBe(100)
     expect(seen.observe(event({ userId: 'u-0' }), [], ['email'])).toEqual([])
     expect(seen.observe(event({ userId: 'u-9999' }), [], ['email'])).toEqual(['email'])
+  })
+})
+
+describe('IdentityGain', () => {
+  it('counts, per mapping, the events and those that gained each key', () => {
+    const gain = new IdentityGain()
+    gain.add(['Complete Payment'], ['email', 'ttclid'])
+    gain.add(['Complete Payment'], [])
+    gain.add(['Complete Payment', 'Page View'], ['email'])
+    expect(gain.report()).toEqual([
+      { mapping: 'Complete Payment', events: 3, gained: 2, keys: { email: 2, phone: 0, ttclid: 1, ttp: 0 } },
+      { mapping: 'Page View', events: 1, gained: 1, keys: { email: 1, phone: 0, ttclid: 0, ttp: 0 } }
+    ])
   })
 })
