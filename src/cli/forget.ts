@@ -4,25 +4,19 @@
  * REDIS_PREFIX) or DATA_DIR's identities.db (read while the runtime runs, too). The log says how many
  * records went, never the id. Exit 0 once forgotten (also when nothing was kept), 1 when the store cannot be read.
  */
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { eitherKey } from '../runtime/identity/facts'
+import { openKeptStore } from '../runtime/identity/open'
 import { forgetPerson, type IdentityStore } from '../runtime/identity/store'
 import { redisPrefixFromEnv } from '../runtime/ops/config'
 import { createLog } from '../runtime/ops/log'
 import type { Command, CommandArgs } from './parse'
 
-async function openStore(env: NodeJS.ProcessEnv): Promise<IdentityStore | undefined> {
-  const redisUrl = env.REDIS_URL?.trim()
-  if (redisUrl) {
-    const { RedisIdentityStore } = await import('../runtime/identity/redis-store')
-    return RedisIdentityStore.open(redisUrl, redisPrefixFromEnv(env))
-  }
-  const dataDir = env.DATA_DIR || '.runtime'
-  if (!existsSync(join(dataDir, 'identities.db'))) return undefined
-  const { SqliteIdentityStore } = await import('../runtime/identity/sqlite-store')
-  return new SqliteIdentityStore(dataDir)
-}
+const openStore = (env: NodeJS.ProcessEnv) =>
+  openKeptStore({
+    redisUrl: env.REDIS_URL?.trim() || undefined,
+    redisPrefix: redisPrefixFromEnv(env),
+    dataDir: env.DATA_DIR || '.runtime'
+  })
 
 async function forget({ positionals, env }: CommandArgs) {
   const log = createLog()

@@ -228,7 +228,8 @@ export class Runtime {
   /** Identity memory turned on (its store opened) or off (closed; what it holds expires in its time). */
   private async identityFor(on: boolean) {
     if (on === this.identity.on) return
-    const previous = this.identity.use(on ? await openIdentityStore(this.config, this.log) : undefined)
+    const { config, log } = this
+    const previous = this.identity.use(on ? await openIdentityStore(config, log, config.identityTtlDays) : undefined)
     await previous?.close()
   }
 

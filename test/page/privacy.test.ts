@@ -54,6 +54,12 @@ it('saves consent categories, Limited Data Use and identity memory, applies them
   expect(off.json).toMatchObject({ consentCategories: '', identityMemory: false })
   expect(second.runtime.identity.on).toBe(false)
   expect(second.runtime.consentCategories()).toEqual([])
+
+  // Off, a person can still be forgotten from what was kept: u-77 and anon-1.
+  const forget = () =>
+    fetch(`${second.runtime.url}/api/identities/u-77`, { method: 'DELETE', headers: withKey(second.runtime) })
+  expect(await (await forget()).json()).toEqual({ memory: 'off', forgotten: 2 })
+  expect(await (await forget()).json()).toEqual({ memory: 'off', forgotten: 0 })
 })
 
 it('refuses a field of the wrong type, by name, and changes nothing', async () => {

@@ -35,7 +35,9 @@ export class IdentityMemory {
     private current: IdentityStore | undefined,
     private readonly ttlDays: number,
     private readonly log: Log,
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    /** With memory off, the store an earlier run kept (undefined: none), to forget someone in it. */
+    private readonly kept: () => Promise<IdentityStore | undefined> = async () => undefined
   ) {}
 
   get on(): boolean {
@@ -71,8 +73,15 @@ export class IdentityMemory {
 
   /** Forgets the person of a userId or anonymousId and every id linked to it: how many records went. */
   async forget(id: string): Promise<number> {
-    if (!this.store) return 0
-    return forgetPerson(this.store, eitherKey(id))
+    if (this.current) return forgetPerson(this.current, eitherKey(id))
+    // Off now, but an earlier run (or a runtime sharing Redis) may have kept them.
+    const kept = await this.kept()
+    if (!kept) return 0
+    try {
+      return await forgetPerson(kept, eitherKey(id))
+    } finally {
+      await kept.close()
+    }
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import Database from 'libsql'
 import { privateDir, privateFile } from '../storage/private-files'
 import { newest, type Facts } from './facts'
-import type { IdentityStore, PersonRecord } from './store'
+import { SQLITE_FILE, type IdentityStore, type PersonRecord } from './store'
 
 const SWEEP_EVERY_MS = 60_000
 
@@ -24,7 +24,7 @@ export class SqliteIdentityStore implements IdentityStore {
     private readonly now: () => number = Date.now
   ) {
     privateDir(dataDir)
-    this.where = join(dataDir, 'identities.db')
+    this.where = join(dataDir, SQLITE_FILE)
     privateFile(this.where)
     this.db = new Database(this.where)
     this.db.pragma('busy_timeout = 5000')

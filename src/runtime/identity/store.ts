@@ -6,6 +6,9 @@
  */
 import { newest, REMEMBERED_KEYS, type Facts } from './facts'
 
+/** The SQLite store's file in DATA_DIR. */
+export const SQLITE_FILE = 'identities.db'
+
 export interface PersonRecord {
   facts: Facts
   /** The person keys this one was seen with (an anonymousId with its userId). */
