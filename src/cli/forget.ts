@@ -1,6 +1,6 @@
 /**
  * `tiktok-conversions forget ID`: identity memory forgets the person of a userId or anonymousId, with
- * every id linked to them, in the store the runtime of these variables uses: Redis (REDIS_URL,
+ * every device seen with them, in the store the runtime of these variables uses: Redis (REDIS_URL,
  * REDIS_PREFIX) or DATA_DIR's identities.db (read while the runtime runs, too). The log says how many
  * records went, never the id. Exit 0 once forgotten (also when nothing was kept), 1 when the store cannot be read.
  */

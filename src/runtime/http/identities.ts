@@ -1,6 +1,6 @@
 /**
  * `DELETE /api/identities/<userId or anonymousId>` (admin key): identity memory forgets the person at
- * once, with every id linked to them (their other devices' anonymousIds, their userId). The answer
+ * once: their userId and every device (anonymousId) seen with it. The answer
  * says how many records went; it never echoes the id. 401 without the key, 405 for another method.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'

@@ -21,8 +21,8 @@ export type Facts = Partial<Record<RememberedKey, Fact>>
 /** An id of a person as an event gives it. */
 export type IdKind = 'user' | 'anonymous'
 
-/** The key a person's id is kept under: SHA-256 of its kind and value. */
-export const personKey = (kind: IdKind, id: string) => sha256(`${kind}:${id}`)
+/** The key a person's id is kept under: its kind (`u:` a userId, `a:` an anonymousId), then SHA-256 of kind and value. */
+export const personKey = (kind: IdKind, id: string) => `${kind === 'user' ? 'u' : 'a'}:${sha256(`${kind}:${id}`)}`
 
 /** The keys an id can be kept under, whichever kind it is (what a request to forget it names). */
 export const eitherKey = (id: string) => [personKey('user', id), personKey('anonymous', id)]

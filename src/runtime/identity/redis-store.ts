@@ -1,6 +1,6 @@
 /**
  * Identity memory in Redis (REDIS_URL), shared by every runtime on it: one hash per person key,
- * `<REDIS_PREFIX>identity:<key>`, a field per fact (`email`, `phone`, `ttclid`, `ttp`: the value, as
+ * `<REDIS_PREFIX>identity:<key>` (`u:` or `a:` and a SHA-256), a field per fact (`email`, `phone`, `ttclid`, `ttp`: the value, as
  * sent, and when it was seen, as JSON) and one per link (`link:<key>`), expiring IDENTITY_TTL_DAYS
  * after it was last written (PEXPIREAT). Its own connection, so a slow lookup never holds the queue's.
  */

@@ -30,39 +30,39 @@ export interface IdentityStore {
   close(): Promise<void>
 }
 
-/** How far a lookup follows links (anonymousId → userId → another device's anonymousId), and how many records. */
-const MAX_HOPS = 2
-const MAX_RECORDS = 32
+/** How many device records a lookup reads at most for one user. */
+const MAX_DEVICES = 32
 
-/** The keys linked to `keys`, them included, following links up to `hops` (bounded by `max`). */
-export async function linked(
-  store: IdentityStore,
-  keys: string[],
-  hops: number,
-  max: number
-): Promise<Map<string, PersonRecord>> {
-  const found = new Map<string, PersonRecord>()
-  let frontier = [...new Set(keys)]
-  const asked = new Set(frontier)
-  for (let hop = 0; frontier.length && hop <= hops && found.size < max; hop++) {
-    const records = await store.load(frontier.slice(0, max - found.size))
-    const next: string[] = []
-    for (const [key, record] of records) {
-      found.set(key, record)
-      for (const link of record.links) {
-        if (!asked.has(link)) {
-          asked.add(link)
-          next.push(link)
-        }
-      }
+const isUser = (key: string) => key.startsWith('u:')
+
+/** The users a record was seen with. */
+const usersOf = (record: PersonRecord | undefined) => record?.links.filter(isUser) ?? []
+
+/**
+ * The records of the person of these keys: their user's record and those of their devices (the
+ * anonymousIds seen with it); with an anonymousId alone, the user it was seen with, if only one. With
+ * `strict` (a lookup), a device seen with another user too (a shared computer) is left out, so that
+ * nobody's keys go on someone else's event; without (forgetting), it goes with each of them.
+ */
+async function personOf(store: IdentityStore, keys: string[], strict: boolean): Promise<Map<string, PersonRecord>> {
+  const found = await store.load([...new Set(keys)])
+  const seenWith = new Set(keys.filter((key) => !isUser(key)).flatMap((key) => usersOf(found.get(key))))
+  const user = keys.find(isUser) ?? (seenWith.size === 1 ? [...seenWith][0] : undefined)
+  if (user !== undefined && !found.has(user))
+    for (const [key, record] of await store.load([user])) found.set(key, record)
+  const devices = (found.get(user ?? '')?.links ?? []).filter((key) => !isUser(key) && !found.has(key))
+  for (const [key, record] of await store.load(devices.slice(0, MAX_DEVICES))) found.set(key, record)
+  if (strict) {
+    for (const [key, record] of found) {
+      const others = usersOf(record).filter((other) => other !== user)
+      if (!isUser(key) && (others.length > 0 || (user === undefined && usersOf(record).length > 1))) found.delete(key)
     }
-    frontier = next
   }
   return found
 }
 
-/** The records of these keys and those linked to them (a lookup: bounded). */
-export const lookup = (store: IdentityStore, keys: string[]) => linked(store, keys, MAX_HOPS, MAX_RECORDS)
+/** The records of the person of these keys, for a lookup (bounded; no shared device). */
+export const lookup = (store: IdentityStore, keys: string[]) => personOf(store, keys, true)
 
 /** What the records know, seen since `since` (ms). */
 export function merged(records: Map<string, PersonRecord>, since: number): Facts {
@@ -71,7 +71,7 @@ export function merged(records: Map<string, PersonRecord>, since: number): Facts
   return facts
 }
 
-/** What is known of the person of these keys and those linked to them, seen since `since` (ms). */
+/** What is known of the person of these keys (see personOf), seen since `since` (ms). */
 export async function recall(store: IdentityStore, keys: string[], since: number): Promise<Facts> {
   return merged(await lookup(store, keys), since)
 }
@@ -94,9 +94,14 @@ export function alreadyKnown(records: Map<string, PersonRecord>, keys: string[],
   })
 }
 
-/** Forgets the person of these keys and every key linked to them, however far; returns how many records went. */
+/**
+ * Forgets the person of these keys: their user's record and every device seen with it (a device
+ * shared with another user goes too: it may hold this person's keys); returns how many records went.
+ */
 export async function forgetPerson(store: IdentityStore, keys: string[]): Promise<number> {
-  const records = await linked(store, keys, Infinity, 10_000)
+  // An id is asked for as both kinds: only the kind kept names the person.
+  const kept = [...(await store.load(keys)).keys()]
+  const records = await personOf(store, kept, false)
   await store.remove([...records.keys()])
   return records.size
 }

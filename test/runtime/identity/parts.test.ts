@@ -53,7 +53,8 @@ describe('factsOf', () => {
       personKey('user', 'u'),
       personKey('anonymous', 'a')
     ])
-    expect(personKey('user', 'u')).toBe(sha('user:u'))
+    expect(personKey('user', 'u')).toBe(`u:${sha('user:u')}`)
+    expect(personKey('anonymous', 'u')).toBe(`a:${sha('anonymous:u')}`)
     expect(personKeysOf(event({ userId: ' ' }))).toEqual([])
   })
 })
@@ -127,6 +128,21 @@ describe('the SQLite store', () => {
     expect(await forgetPerson(store, [anon2])).toBe(3)
     expect(await recall(store, [anon1], 0)).toEqual({})
     expect(await recall(store, [other], 0)).toEqual({ email: { value: 'OTHER', at: now() } })
+    await store.close()
+  })
+
+  it('never gives one user the keys of another who used the same device', async () => {
+    const { store, now } = open()
+    const [userA, userB, shared] = [personKey('user', 'A'), personKey('user', 'B'), personKey('anonymous', 'kiosk')]
+    await store.learn([userA, shared], { email: { value: 'A', at: now() } }, now() + DAY)
+    // B logs in on the same device later, without giving an email.
+    await store.learn([userB, shared], {}, now() + DAY)
+    expect(await recall(store, [userB, shared], 0)).toEqual({})
+    expect(await recall(store, [shared], 0)).toEqual({})
+    expect(await recall(store, [userA], 0)).toEqual({ email: { value: 'A', at: now() } })
+    // Forgetting A takes the shared device too (it held A's email), and leaves B.
+    expect(await forgetPerson(store, [userA])).toBe(2)
+    expect((await store.load([userB])).size).toBe(1)
     await store.close()
   })
 

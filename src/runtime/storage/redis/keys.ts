@@ -9,7 +9,7 @@
  * - `dead-letter`: a stream, one entry per dead-lettered event (never trimmed; `tiktok-conversions replay --redis`).
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
- * - `identity:<sha256>`: identity memory's hashes, one per person id (identity/redis-store.ts).
+ * - `identity:u:<sha256>`, `identity:a:<sha256>`: identity memory's hashes, one per person id (identity/redis-store.ts).
  */
 
 export interface RedisKeys {
