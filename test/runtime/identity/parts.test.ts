@@ -181,6 +181,35 @@ describe('IdentityMemory', () => {
   })
 })
 
+describe('IdentityMemory writes', () => {
+  it('writes what is new, not what it was told within the hour', async () => {
+    let now = 1_000 * DAY
+    const store = new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-')), () => now)
+    const writes: number[] = []
+    const learn = store.learn.bind(store)
+    store.learn = (keys, facts, expiresAt) => {
+      writes.push(now)
+      return learn(keys, facts, expiresAt)
+    }
+    const memory = new IdentityMemory(
+      store,
+      28,
+      createLog(() => undefined),
+      () => now
+    )
+    const identify = event({ type: 'identify', userId: 'u', anonymousId: 'a', traits: { email: 'e@example.com' } })
+    await memory.prepare([identify, identify], () => true)
+    now += 3_599_999
+    await memory.prepare([identify], () => true)
+    expect(writes).toHaveLength(1)
+    // More than an hour after: written again (its expiry moves), and so is what is new.
+    now += 2
+    await memory.prepare([identify, event({ userId: 'u', properties: { ttclid: 'NEW' } })], () => true)
+    expect(writes).toHaveLength(3)
+    await memory.close()
+  })
+})
+
 describe('KeysSeen (memory off)', () => {
   it('counts the keys a person gave before, across their linked ids', () => {
     const seen = new KeysSeen()
