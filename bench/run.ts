@@ -17,6 +17,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
+import { identityCost } from './identity-cost'
 import { intakeCost } from './intake-cost'
 import { redisDedupeCost, type RedisDedupeCost } from './redis-dedupe-cost'
 import type { RoutingResult } from './routing'
@@ -523,6 +524,13 @@ async function main() {
     `Intake (a /v1/batch of ${intake.events} events parsed): ${intake.withChecksMicros.toFixed(1)} µs/event with ` +
       `the UTF-8 check and the 32 KB measure of each event, ${intake.withoutChecksMicros.toFixed(1)} without ` +
       `(×${(intake.withChecksMicros / intake.withoutChecksMicros).toFixed(2)})\n`
+  )
+  // Identity memory's lookup before routing, on the session corpus: on (SQLite) against off.
+  const identity = await identityCost(cpuRepeats)
+  extras.identity = { ...identity, onOverOff: identity.onMicros / identity.offMicros }
+  console.log(
+    `Identity memory (${identity.events} events of sessions.ts, before routing): ${identity.onMicros.toFixed(1)} µs/event ` +
+      `on (SQLite), ${identity.offMicros.toFixed(1)} off (×${(identity.onMicros / identity.offMicros).toFixed(1)})\n`
   )
   const results = targets(rows, latencyMs)
   const width = Math.max(...results.map((t) => t.name.length))

@@ -81,11 +81,12 @@ describe('the layout', () => {
 /**
  * Inside the runtime, the same rule: each folder imports only the folders below it. The files directly
  * in src/runtime compose the parts and sit on top; tools (replays, the stand-in) use the HTTP surface
- * and the storage; the HTTP surface hands events to delivery; delivery routes with routing and keeps
- * its state in storage; everything logs and reads its configuration through ops.
+ * and the storage; the HTTP surface hands events to delivery; delivery asks identity memory what to add
+ * to an event, routes with routing and keeps its state in storage; everything logs and reads its
+ * configuration through ops.
  */
 const RUNTIME = join(SRC, 'runtime')
-const RUNTIME_FOLDERS = ['(root)', 'tools', 'http', 'delivery', 'routing', 'storage', 'ops'] as const
+const RUNTIME_FOLDERS = ['(root)', 'tools', 'http', 'delivery', 'identity', 'routing', 'storage', 'ops'] as const
 const runtimeFolderOf = (file: string) => {
   const parts = relative(RUNTIME, file).split('/')
   return parts.length > 1 ? parts[0] : '(root)'

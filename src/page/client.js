@@ -127,6 +127,23 @@
       box.append(element('p', `${result.mapping}: ${result.message}`, result.ok ? 'ok' : 'bad'))
   })
 
+  // Consent and identity: saved like the settings, applied to every event.
+  $('privacy-form').addEventListener('submit', async (submitted) => {
+    submitted.preventDefault()
+    const status = $('privacy-status')
+    say(status, 'Saving…')
+    const { ok, answer } = await call('/api/privacy', {
+      consentCategories: $('privacy-consentCategories').value,
+      limitedDataUse: $('privacy-limitedDataUse').checked,
+      identityMemory: $('privacy-identityMemory').checked
+    })
+    if (!ok) return say(status, answer.message || 'Could not save.', false)
+    $('privacy-consentCategories').value = answer.consentCategories
+    $('privacy-identityMemory').checked = answer.identityMemory
+    say(status, answer.message, true)
+    refreshMatchKeys()
+  })
+
   // Match keys: per mapping, the share of its last delivered events that carried each key (counts only).
   const plural = (count, noun) => `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`
 
@@ -155,6 +172,20 @@
       block.append(table)
       block.append(element('p', mapping.advice, 'advice'))
       box.append(block)
+    }
+    const identity = answer.identity
+    if (identity) {
+      box.append(element('p', `Identity memory: ${identity.memory} (forgets after ${identity.ttlDays} days).`))
+      for (const gain of identity.mappings) box.append(element('p', gain.sentence, 'help'))
+    }
+    if (answer.consentCategories && answer.consentCategories.length) {
+      box.append(
+        element(
+          'p',
+          `Consent: ${plural(answer.consentRefused, 'event')} neither delivered nor remembered (not granted: ${answer.consentCategories.join(', ')}).`,
+          'help'
+        )
+      )
     }
   }
 

@@ -11,6 +11,8 @@ import { MATCH_KEYS, type MatchKey, type MatchKeyFields } from '../destination/s
 import type { Runtime } from '../runtime'
 import type { MappingMatchKeys } from '../runtime/ops/match-key-tally'
 import { DEFAULT_ACTION, fieldsOf, type ActionName } from '../runtime/routing/actions'
+import { identityAnswer, type IdentityAnswer } from './identity-panel'
+import { percent } from './percent'
 
 const LABELS: Record<MatchKey, string> = {
   email: 'Email',
@@ -91,13 +93,15 @@ export interface MatchKeysAnswer {
   mappings: MappingShares[]
   /** Said when no event has been delivered yet. */
   message?: string
+  /** Identity memory's gain per mapping (or, off, what it would add). */
+  identity: IdentityAnswer
+  /** Events acknowledged and not delivered: their consent lacks a category CONSENT_CATEGORIES names. */
+  consentRefused: number
+  /** CONSENT_CATEGORIES. */
+  consentCategories: string[]
 }
 
-export function percent(count: number, total: number): number {
-  if (total <= 0 || count <= 0) return 0
-  if (count >= total) return 100
-  return Math.min(99, Math.max(1, Math.round((count / total) * 100)))
-}
+export { percent }
 
 function advice(mapping: string, shares: KeyShare[], weakest: KeyShare & { field: string }): string {
   if (weakest.percent === 100) {
@@ -140,6 +144,9 @@ export function matchKeysAnswer(runtime: Runtime): MatchKeysAnswer {
     window: runtime.matchKeys.size,
     keys: MATCH_KEYS.map((key) => ({ key, label: LABELS[key] })),
     mappings,
+    identity: identityAnswer(runtime),
+    consentRefused: runtime.pipeline.counts.refused,
+    consentCategories: runtime.consentCategories(),
     message: mappings.length
       ? undefined
       : 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).'

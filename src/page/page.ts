@@ -6,6 +6,7 @@
 import destination from '../destination'
 import type { Runtime } from '../runtime'
 import { ACTIONS, type ActionName } from '../runtime/routing/actions'
+import { privacyForm } from './privacy'
 import { testerSamples } from './samples'
 import { describe, escapeHtml as e, scriptJson } from './html'
 
@@ -181,6 +182,7 @@ export function renderPage(runtime: Runtime): string {
     <p id="app-events">Events from mobile apps: ${e(runtime.appEventsRoute())}.</p>`,
     [
       settingsForm(runtime),
+      privacyForm(runtime),
       presetsTable(runtime),
       eventTester(),
       matchKeysPanel(runtime),

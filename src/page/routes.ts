@@ -14,6 +14,7 @@ import { ownHost, readBody, sendJson } from '../runtime/http/io'
 import { matchKeysAnswer } from './match-keys-panel'
 import { renderKeyPage, renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
+import { privacyState, savePrivacy } from './privacy'
 
 const asset = (name: string) => readFileSync(join(__dirname, name), 'utf8')
 const ASSETS: Record<string, { type: string; body: string }> = {
@@ -51,7 +52,8 @@ function state(runtime: Runtime) {
     appID: runtime.settings.appID ?? '',
     offlineEventSetID: runtime.settings.offlineEventSetID ?? '',
     accessTokenSet: Boolean(runtime.settings.accessToken),
-    appEvents: runtime.appEventsRoute()
+    appEvents: runtime.appEventsRoute(),
+    ...privacyState(runtime)
   }
 }
 
@@ -91,6 +93,7 @@ const API: Record<string, Handler> = {
       { ...state(runtime), message: `Saved. ${runtime.mode() === 'live' ? 'Events now go to TikTok.' : ''}`.trim() }
     ]
   },
+  '/api/privacy': savePrivacy,
   '/api/test-connection': async (runtime) => [200, await testConnection(runtime)],
   '/api/preview': async (runtime, body) => [200, await preview(runtime, String(body.event ?? ''))],
   '/api/send-test': async (runtime, body) => {

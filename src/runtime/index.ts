@@ -14,6 +14,7 @@ import { answerClientError } from './http/io'
 import { handle } from './http/server'
 import { startingSubscriptions } from './routing/subscriptions'
 import { Runtime } from './runtime'
+import { openIdentityMemory } from './identity/open'
 import { openStorage } from './storage/open'
 import { readSettingsFile } from './storage/settings-file'
 import { startTikTokStandIn } from './tools/standin'
@@ -60,6 +61,14 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
       throw error
     }
   }
+  let identity
+  try {
+    identity = await openIdentityMemory(config, log)
+  } catch (error) {
+    await storage.settings?.close()
+    await storage.store.close()
+    throw error
+  }
   const runtime = new Runtime(
     config,
     log,
@@ -74,7 +83,8 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
         }
       }),
     storage,
-    routing
+    routing,
+    identity
   )
   for (const route of options.routes ?? []) runtime.routes.push(route(runtime))
   storage.settings?.watch((settings) => {

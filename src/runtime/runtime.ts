@@ -8,7 +8,9 @@ import { isIPv6, type AddressInfo } from 'node:net'
 import type { Settings } from '../destination/generated-types'
 import { inThreadExecutor, workerExecutor, type Executor } from './delivery/executor'
 import { Pipeline } from './delivery/pipeline'
-import { ConfigError, type RuntimeConfig } from './ops/config'
+import { openIdentityStore } from './identity/open'
+import { ConfigError, consentCategoriesOf, PRIVACY_KEYS, type RuntimeConfig, type RuntimeSettings } from './ops/config'
+import { IdentityMemory } from './identity/memory'
 import type { Log } from './ops/log'
 import { memoryPlan, type MemoryPlan } from './ops/memory'
 import { MatchKeyTally } from './ops/match-key-tally'
@@ -24,7 +26,8 @@ const DRY_RUN_PIXEL = 'DRY_RUN_PIXEL'
 const DRY_RUN_APP = 'DRY_RUN_APP'
 const DRY_RUN_OFFLINE_EVENT_SET = 'DRY_RUN_OFFLINE_EVENT_SET'
 /** The settings another runtime may change (Redis): when none of them differ, nothing is applied. */
-const SETTING_KEYS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+const DESTINATION_KEYS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+const SETTING_KEYS = [...DESTINATION_KEYS, ...PRIVACY_KEYS] as const
 
 export class Runtime {
   readonly pipeline: Pipeline
@@ -39,7 +42,7 @@ export class Runtime {
   readonly subscriptionSource: string
   /** How MEMORY_LIMIT_MB is shared out among the threads' heaps (undefined: no limit). */
   readonly memory?: MemoryPlan
-  private current: Partial<Settings>
+  private current: RuntimeSettings
   private readonly executor: Executor
   private inFlight = 0
   private server?: Server
@@ -57,7 +60,9 @@ export class Runtime {
     private readonly openStandIn: (accessToken: string) => Promise<StandIn>,
     readonly storage: Storage,
     /** What events are routed to: the mappings file's subscriptions, or the presets. */
-    routing: { subscriptions: Subscription[]; source: string }
+    routing: { subscriptions: Subscription[]; source: string },
+    /** Identity memory (on or off: off, it only counts what it would have added). */
+    readonly identity: IdentityMemory = new IdentityMemory(undefined, config.identityTtlDays, log)
   ) {
     this.subscriptions = routing.subscriptions
     this.subscriptionSource = routing.source
@@ -102,6 +107,9 @@ export class Runtime {
       appEvents: () => this.appEvents(),
       log,
       matchKeys: this.matchKeys,
+      consentCategories: () => this.consentCategories(),
+      limitedDataUse: () => this.current.limitedDataUse === 'on',
+      identity,
       onBatch: (batch) => this.mode() === 'live' && this.remember({ at: batch.at, batch })
     })
   }
@@ -132,13 +140,20 @@ export class Runtime {
   }
 
   /** The settings as saved: the page may show that a token is set, never the token. */
-  get settings(): Readonly<Partial<Settings>> {
+  get settings(): Readonly<RuntimeSettings> {
     return this.current
   }
 
-  /** What batches are sent with: the saved settings live, placeholders in dry-run. */
+  /** The consent categories this destination needs (CONSENT_CATEGORIES, or saved on the page). */
+  consentCategories(): string[] {
+    return consentCategoriesOf(this.current.consentCategories)
+  }
+
+  /** What batches are sent with: the saved settings live (the destination's only), placeholders in dry-run. */
   effectiveSettings(): Settings {
-    if (this.mode() === 'live') return this.current as Settings
+    if (this.mode() === 'live') {
+      return Object.fromEntries(DESTINATION_KEYS.map((key) => [key, this.current[key]])) as unknown as Settings
+    }
     return {
       accessToken: this.dryRunToken,
       pixelCode: this.current.pixelCode || DRY_RUN_PIXEL,
@@ -168,7 +183,7 @@ export class Runtime {
    * storing fails, nothing changes. Going to dry-run starts the stand-in before the switch; going live
    * closes it after.
    */
-  updateSettings(settings: Partial<Settings>): Promise<void> {
+  updateSettings(settings: RuntimeSettings): Promise<void> {
     return this.changeSettings(async () => {
       const next = { ...this.current, ...settings }
       const shared = this.storage.settings
@@ -180,7 +195,7 @@ export class Runtime {
   }
 
   /** Settings saved by another runtime sharing them: applied here too (nothing when they are the same). */
-  applySharedSettings(settings: Partial<Settings>): Promise<void> {
+  applySharedSettings(settings: RuntimeSettings): Promise<void> {
     return this.changeSettings(async () => {
       if (SETTING_KEYS.every((key) => settings[key] === this.current[key])) return
       await this.apply({ ...settings }, 'settings changed by another runtime')
@@ -193,7 +208,8 @@ export class Runtime {
     return done
   }
 
-  private async apply(next: Partial<Settings>, message: string) {
+  private async apply(next: RuntimeSettings, message: string) {
+    await this.identityFor(next.identityMemory === 'on')
     const live = Boolean(next.accessToken && next.pixelCode)
     if (!live) await this.standInFor('dry-run')
     this.current = next
@@ -201,11 +217,22 @@ export class Runtime {
       mode: this.mode(),
       pixel_code: this.current.pixelCode,
       app_id: this.current.appID,
-      offline_event_set_id: this.current.offlineEventSetID
+      offline_event_set_id: this.current.offlineEventSetID,
+      consent_categories: this.current.consentCategories || undefined,
+      limited_data_use: this.current.limitedDataUse,
+      identity_memory: this.current.identityMemory
     })
     if (live) await this.standInFor('live')
     // A hold on TikTok's refusal of the old settings ends: the queued events go with the new ones.
     this.pipeline.resume()
+  }
+
+  /** Identity memory turned on (its store opened) or off (closed; what it holds expires in its time). */
+  private async identityFor(on: boolean) {
+    if (on === this.identity.on) return
+    const { config, log } = this
+    const previous = this.identity.use(on ? await openIdentityStore(config, log, config.identityTtlDays) : undefined)
+    await previous?.close()
   }
 
   /**
@@ -278,6 +305,7 @@ export class Runtime {
     const { counts, pending } = this.pipeline
     await this.storage.settings?.close()
     await this.storage.store.close()
+    await this.identity.close()
     this.log.info('stopped', {
       received: counts.received,
       delivered: counts.delivered - counts.printed,
@@ -285,6 +313,7 @@ export class Runtime {
       dead_lettered: counts.deadLettered,
       skipped: counts.skipped,
       unmatched: counts.unmatched,
+      refused: counts.refused,
       still_queued: pending
     })
   }

@@ -132,6 +132,10 @@ describe('the page API', () => {
       offlineEventSetID: '',
       accessTokenSet: true,
       appEvents: 'no TikTok App ID is set: events from mobile apps go to the Pixel as web events',
+      consentCategories: '',
+      limitedDataUse: false,
+      identityMemory: false,
+      identityTtlDays: 28,
       message: 'Saved. Events now go to TikTok.'
     })
     expect(statSync(settingsFile).mode & 0o777).toBe(0o600)

@@ -73,7 +73,10 @@ describe('GET /api/match-keys', () => {
         { key: 'idfv', label: 'IDFV' }
       ],
       mappings: [],
-      message: 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).'
+      message: 'No events yet: the shares appear once events sent to the Tracking API are delivered (in dry-run too).',
+      identity: { memory: 'off', ttlDays: 28, mappings: [] },
+      consentRefused: 0,
+      consentCategories: []
     })
 
     // Four orders, one with an email; two Add to Cart events without a user agent.

@@ -62,7 +62,7 @@ describeInBrowser('the settings and event tester page', () => {
       'Events from mobile apps: no TikTok App ID is set: events from mobile apps go to the Pixel as web events.'
     )
     await page.getByLabel('TikTok App ID', { exact: true }).fill(' 7301234567890123456 ')
-    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
     await page.getByText('Saved. Events now go to TikTok.').waitFor()
     expect(await page.locator('#app-events').innerText()).toBe(
       'Events from mobile apps: sent as app events to TikTok App ID 7301234567890123456.'
@@ -83,8 +83,20 @@ describeInBrowser('the settings and event tester page', () => {
       appID: '7301234567890123456',
       offlineEventSetID: '',
       accessTokenSet: true,
-      appEvents: 'sent as app events to TikTok App ID 7301234567890123456'
+      appEvents: 'sent as app events to TikTok App ID 7301234567890123456',
+      consentCategories: '',
+      limitedDataUse: false,
+      identityMemory: false,
+      identityTtlDays: 28
     })
+
+    // Consent and identity: their own form, saved the same way.
+    await page.getByLabel('Consent categories', { exact: true }).fill('Advertising')
+    await page.getByLabel('Identity memory', { exact: true }).check()
+    await page.getByRole('button', { name: 'Save consent and identity' }).click()
+    await expectVisible(page.locator('#privacy-status', { hasText: 'Saved.' }))
+    const privacy = JSON.parse(await page.evaluate(() => fetch('/api/state').then((response) => response.text())))
+    expect(privacy).toMatchObject({ consentCategories: 'Advertising', identityMemory: true, limitedDataUse: false })
   })
 
   it('tests the connection and shows TikTok’s verdict in words', async () => {
@@ -219,7 +231,7 @@ describeInBrowser('the settings and event tester page', () => {
     await page.context().clearCookies()
     await page.getByLabel('Access Token', { exact: true }).fill('after-restart-token-1234')
     await page.getByLabel('Pixel Code', { exact: true }).fill('CPIX')
-    await page.getByRole('button', { name: 'Save' }).click()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
     await expectVisible(
       page.getByText('This page lost its admin key (did the runtime restart?): open the URL it printed at start.')
     )

@@ -4,6 +4,8 @@ export interface DeliveryCounts {
   received: number
   skipped: number
   unmatched: number
+  /** Messages whose consent lacks a category CONSENT_CATEGORIES names: acknowledged, neither delivered nor remembered. */
+  refused: number
   /** Messages not queued again: their messageId was accepted before (a client's retry), or earlier in the request. */
   deduplicated: number
   /** Deliveries (an event matched by a subscription): queued = delivered + deadLettered + pending. */
@@ -20,6 +22,7 @@ export const noCounts = (): DeliveryCounts => ({
   received: 0,
   skipped: 0,
   unmatched: 0,
+  refused: 0,
   deduplicated: 0,
   queued: 0,
   delivered: 0,

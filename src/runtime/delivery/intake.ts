@@ -15,6 +15,7 @@ import { describeError, type Log } from '../ops/log'
 import type { RuntimeMetrics } from '../ops/metrics'
 import { fieldsOf } from '../routing/actions'
 import { routeOf } from '../routing/route'
+import { consentGiven } from '../routing/consent'
 import { integrationEnabled, type Subscription } from '../routing/subscriptions'
 import type { DeadLetterRecord } from '../storage/dead-letters'
 import { safeJson } from '../storage/safe-json'
@@ -30,8 +31,12 @@ export interface RoutedRequest {
   poison: DeadLetterRecord[]
   skipped: number
   unmatched: number
+  /** Events whose consent lacks a category CONSENT_CATEGORIES names: acknowledged, never delivered. */
+  refused: number
   /** Events whose messageId came earlier in the request. */
   deduplicated: number
+  /** Each routed event and the subscriptions it went to (identity memory's gain is counted per mapping). */
+  routed: { event: SegmentEvent; mappings: string[] }[]
 }
 
 export interface IntakeOptions {
@@ -41,6 +46,8 @@ export interface IntakeOptions {
    * request; without, every event is routed as a web event (see routing/route.ts).
    */
   appEvents?: () => boolean
+  /** The consent categories this destination needs (CONSENT_CATEGORIES), read for each request. */
+  consentCategories?: () => readonly string[]
   counts: DeliveryCounts
   metrics: RuntimeMetrics
   log: Log
@@ -50,7 +57,7 @@ export class Intake {
   /** Per subscription, the part of its mapping that makes the batch key. */
   private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
   /** The counts the last "not routed" line reported. */
-  private reported = { skipped: 0, unmatched: 0, deduplicated: 0 }
+  private reported = { skipped: 0, unmatched: 0, deduplicated: 0, refused: 0 }
 
   constructor(private readonly options: IntakeOptions) {}
 
@@ -65,9 +72,12 @@ export class Intake {
       poison: [],
       skipped: 0,
       unmatched: 0,
-      deduplicated: 0
+      refused: 0,
+      deduplicated: 0,
+      routed: []
     }
     const appEvents = this.options.appEvents?.() ?? false
+    const categories = this.options.consentCategories?.() ?? []
     const messageIds = new Set<string>()
     for (const event of events) {
       const messageId = typeof event.messageId === 'string' ? event.messageId : ''
@@ -78,6 +88,10 @@ export class Intake {
         }
         messageIds.add(messageId)
       }
+      if (!consentGiven(event, categories)) {
+        request.refused++
+        continue
+      }
       if (!integrationEnabled(event)) {
         request.skipped++
         continue
@@ -87,6 +101,7 @@ export class Intake {
         request.unmatched++
         continue
       }
+      request.routed.push({ event, mappings: route.map((subscription) => subscription.name) })
       let text: string | undefined
       let why = ''
       try {
@@ -134,12 +149,14 @@ export class Intake {
     counts.received += request.events
     counts.skipped += request.skipped
     counts.unmatched += request.unmatched
+    counts.refused += request.refused
     counts.deduplicated += deduplicated
     counts.queued += queued
     counts.deadLettered += request.poison.length
     metrics.received.inc(request.events)
     metrics.skipped.inc(request.skipped)
     metrics.unmatched.inc(request.unmatched)
+    metrics.refused.inc(request.refused)
     metrics.deduplicated.inc(deduplicated)
     metrics.queued.inc(queued)
     for (const record of request.poison) {
@@ -155,9 +172,19 @@ export class Intake {
     const skipped = counts.skipped - this.reported.skipped
     const unmatched = counts.unmatched - this.reported.unmatched
     const deduplicated = counts.deduplicated - this.reported.deduplicated
-    if (!skipped && !unmatched && !deduplicated) return
-    this.reported = { skipped: counts.skipped, unmatched: counts.unmatched, deduplicated: counts.deduplicated }
+    const refused = counts.refused - this.reported.refused
+    if (!skipped && !unmatched && !deduplicated && !refused) return
+    this.reported = {
+      skipped: counts.skipped,
+      unmatched: counts.unmatched,
+      deduplicated: counts.deduplicated,
+      refused: counts.refused
+    }
     this.options.log.info('not routed', {
+      refused: refused || undefined,
+      refused_why: refused
+        ? `their context.consent.categoryPreferences does not grant ${(this.options.consentCategories?.() ?? []).join(', ')} (CONSENT_CATEGORIES)`
+        : undefined,
       skipped: skipped || undefined,
       skipped_why: skipped ? 'their integrations object turns Tiktok Conversions off' : undefined,
       unmatched: unmatched || undefined,

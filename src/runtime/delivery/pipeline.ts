@@ -31,11 +31,13 @@
  */
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Settings } from '../../destination/generated-types'
+import type { IdentityMemory } from '../identity/memory'
 import type { RuntimeConfig } from '../ops/config'
 import { describeError, type Log } from '../ops/log'
 import type { MatchKeyTally } from '../ops/match-key-tally'
 import type { RuntimeMetrics } from '../ops/metrics'
-import type { Subscription } from '../routing/subscriptions'
+import { consentGiven, withLimitedDataUse } from '../routing/consent'
+import { integrationEnabled, type Subscription } from '../routing/subscriptions'
 import type { DeadLetterSink } from '../storage/dead-letters'
 import { StoreFullError, type DeliveryStore, type StoredDelivery } from '../storage/store'
 import { Admission, requestKey } from './admission'
@@ -87,6 +89,12 @@ export interface PipelineOptions extends PipelineTuning {
   onBatch?: (summary: BatchSummary) => void
   /** Counts, per mapping, which match keys the delivered events carried (the page's Match keys panel). */
   matchKeys?: MatchKeyTally
+  /** The consent categories this destination needs (CONSENT_CATEGORIES), read at each request. */
+  consentCategories?: () => readonly string[]
+  /** Whether every event goes with limited_data_use true (unless it says otherwise), read at each request. */
+  limitedDataUse?: () => boolean
+  /** Identity memory: adds what a person gave before to their later events (or counts what it would). */
+  identity?: IdentityMemory
   /** Time and timers (the system's by default; a fake one in unit tests). */
   clock?: Clock
   /** The backoff jitter's source, a number in [0, 1) (Math.random by default). */
@@ -110,6 +118,7 @@ export class Pipeline {
     this.intake = new Intake({
       subscriptions: options.subscriptions,
       appEvents: options.appEvents,
+      consentCategories: options.consentCategories,
       counts,
       metrics,
       log
@@ -174,13 +183,16 @@ export class Pipeline {
     if (this.scheduler.stopping) throw new StoppingError('The runtime is shutting down; retry later.')
     const now = this.clock.now()
     const dedupeWindowMs = dedupe ? this.options.dedupeWindowMs : 0
-    const request = this.intake.route(events, now, this.options.dryRun(), dedupeWindowMs > 0)
+    const { events: prepared, gains } = await this.prepare(events)
+    const request = this.intake.route(prepared, now, this.options.dryRun(), dedupeWindowMs > 0)
     const release = this.admission.admit(request.deliveries.length, requestKey(events))
     try {
       await this.write(request, now, dedupeWindowMs)
     } finally {
       release()
     }
+    const gain = this.options.identity?.gain
+    if (gain) for (const { event, mappings } of request.routed) gain.add(mappings, gains.get(event) ?? [])
     this.scheduler.storeChanged()
   }
 
@@ -199,6 +211,18 @@ export class Pipeline {
       throw new StoreUnavailableError('The runtime could not store the events; retry later.')
     }
     this.admission.added(this.intake.accepted(request, duplicates))
+  }
+
+  /**
+   * Before routing: limited_data_use set on every event when asked, then identity memory's keys added
+   * to the events that may go to TikTok (consent given, the destination not turned off), and learned.
+   */
+  private async prepare(events: SegmentEvent[]) {
+    const { identity, limitedDataUse } = this.options
+    const limited = limitedDataUse?.() ? events.map(withLimitedDataUse) : events
+    if (!identity) return { events: limited, gains: new Map() }
+    const categories = this.options.consentCategories?.() ?? []
+    return identity.prepare(limited, (event) => consentGiven(event, categories) && integrationEnabled(event))
   }
 
   /** Settings were saved: the auth hold on TikTok's refusal of the token ends, and delivery goes on at once. */

@@ -27,6 +27,8 @@ export interface HttpHost {
   /** What GET /deliveries shows. */
   readonly deliveries: readonly unknown[]
   readonly routes: readonly Route[]
+  /** Identity memory: whether it is on, and forgetting a person (DELETE /api/identities/<id>). */
+  readonly identity: { readonly on: boolean; forget(id: string): Promise<number> }
   mode(): 'live' | 'dry-run'
   /** Where events from mobile apps go now, in a sentence (an App ID set, or the Pixel). */
   appEventsRoute(): string

@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { HttpHost } from './host'
 import { ADMIN_KEY_NEEDED, hasAdminKey } from './admin-key'
+import { identitiesRoute, IDENTITIES_PATH } from './identities'
 import { ownHost, sendJson } from './io'
 import { trackingApi } from './tracking-routes'
 
@@ -58,6 +59,7 @@ export async function handle(runtime: HttpHost, req: IncomingMessage, res: Serve
         return sendJson(res, 401, { message: ADMIN_KEY_NEEDED }, { 'www-authenticate': 'Bearer' })
       return sendJson(res, 200, { mode: runtime.mode(), deliveries: runtime.deliveries })
     }
+    if (pathname.startsWith(IDENTITIES_PATH)) return await identitiesRoute(runtime, req, res, pathname)
     for (const route of runtime.routes) {
       if (await route(req, res, pathname)) return
     }

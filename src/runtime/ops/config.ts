@@ -11,6 +11,24 @@ import type { Settings } from '../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../destination/tiktok/api'
 import { memoryLimitMb, MIN_THREAD_HEAP_MB, THREADS_HEAP_SHARE, threadsThatFit } from './memory'
 
+/**
+ * What the runtime applies to every event, saved like the destination's settings (the page, SETTINGS_FILE,
+ * Redis) and seeded from CONSENT_CATEGORIES, LIMITED_DATA_USE and IDENTITY_MEMORY.
+ */
+export interface PrivacySettings {
+  /** The consent categories this destination needs, comma-separated ('' or unset: consent is not read). */
+  consentCategories?: string
+  /** on: every event goes with limited_data_use true unless it says otherwise. */
+  limitedDataUse?: 'on' | 'off'
+  /** on: what a person gave (hashed) is added to their later events (identity/). */
+  identityMemory?: 'on' | 'off'
+}
+
+export const PRIVACY_KEYS = ['consentCategories', 'limitedDataUse', 'identityMemory'] as const
+
+/** The destination's settings and the runtime's own. */
+export type RuntimeSettings = Partial<Settings> & PrivacySettings
+
 export interface RuntimeConfig {
   host: string
   port: number
@@ -18,7 +36,7 @@ export interface RuntimeConfig {
    * Settings from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / TIKTOK_APP_ID / TIKTOK_OFFLINE_EVENT_SET_ID,
    * each else SETTINGS_FILE's; missing ones are undefined.
    */
-  settings: Partial<Settings>
+  settings: RuntimeSettings
   /** Where saved settings go (written with mode 0600); undefined keeps them in memory only. */
   settingsFile?: string
   /** TIKTOK_API_URL: replaces https://business-api.tiktok.com (the path stays). */
@@ -92,6 +110,8 @@ export interface RuntimeConfig {
    * (ops/memory.ts); 0 leaves V8's own limits.
    */
   memoryLimitMb: number
+  /** IDENTITY_TTL_DAYS: what identity memory learned is forgotten this long after it was last seen. */
+  identityTtlDays: number
 }
 
 /** SQLITE_SYNCHRONOUS: FULL survives a machine crash, NORMAL a process crash. */
@@ -123,7 +143,7 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
 }
 
 /** The settings file's text as settings. Errors never quote the text (it holds the access token). */
-function settingsFromText(path: string, text: string | undefined): Partial<Settings> {
+function settingsFromText(path: string, text: string | undefined): RuntimeSettings {
   if (text === undefined) return {}
   let parsed: unknown
   try {
@@ -136,11 +156,16 @@ function settingsFromText(path: string, text: string | undefined): Partial<Setti
     const value = saved[key]
     return typeof value === 'string' && value ? value : undefined
   }
+  const onOffSaved = (key: 'limitedDataUse' | 'identityMemory') =>
+    saved[key] === 'on' || saved[key] === 'off' ? saved[key] : undefined
   return {
     accessToken: given('accessToken'),
     pixelCode: given('pixelCode'),
     appID: given('appID'),
-    offlineEventSetID: given('offlineEventSetID')
+    offlineEventSetID: given('offlineEventSetID'),
+    consentCategories: typeof saved.consentCategories === 'string' ? saved.consentCategories : undefined,
+    limitedDataUse: onOffSaved('limitedDataUse'),
+    identityMemory: onOffSaved('identityMemory')
   }
 }
 
@@ -271,7 +296,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
         : checkToken(fromFile.accessToken, `SETTINGS_FILE ${settingsFile}: accessToken`),
       pixelCode: env.TIKTOK_PIXEL_CODE || fromFile.pixelCode,
       appID: env.TIKTOK_APP_ID?.trim() || fromFile.appID,
-      offlineEventSetID: env.TIKTOK_OFFLINE_EVENT_SET_ID?.trim() || fromFile.offlineEventSetID
+      offlineEventSetID: env.TIKTOK_OFFLINE_EVENT_SET_ID?.trim() || fromFile.offlineEventSetID,
+      consentCategories:
+        consentCategoriesText(env.CONSENT_CATEGORIES ?? env.CONSENT_CATEGORY) ?? fromFile.consentCategories,
+      limitedDataUse: onOff(env, 'LIMITED_DATA_USE') ?? fromFile.limitedDataUse,
+      identityMemory: onOff(env, 'IDENTITY_MEMORY') ?? fromFile.identityMemory
     },
     settingsFile,
     apiUrl: env.TIKTOK_API_URL || undefined,
@@ -301,7 +330,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): Runtim
     workers: workers(env, memoryLimitMb, read.cores ?? availableParallelism()),
     shutdownTimeoutMs: number(env, 'SHUTDOWN_TIMEOUT_MS', 8_000),
     keepDeliveries: number(env, 'KEEP_DELIVERIES', 100),
-    memoryLimitMb
+    memoryLimitMb,
+    identityTtlDays: number(env, 'IDENTITY_TTL_DAYS', DEFAULT_IDENTITY_TTL_DAYS, 1)
   }
 }
 
@@ -321,6 +351,38 @@ function workers(env: NodeJS.ProcessEnv, memoryLimitMb: number, cores: number): 
   }
   return asked
 }
+
+/** Comma-separated names, trimmed, without empties or repeats. */
+export function consentCategoriesOf(raw: string | undefined): string[] {
+  return [
+    ...new Set(
+      (raw ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean)
+    )
+  ]
+}
+
+/** The names as saved: comma-separated, without empties or repeats; undefined for an unset variable. */
+export function consentCategoriesText(raw: string | undefined): string | undefined {
+  return raw === undefined ? undefined : consentCategoriesOf(raw).join(',')
+}
+
+/** A switch: on/true/1 or off/false/0; undefined when unset or empty. */
+function onOff(env: NodeJS.ProcessEnv, name: string): 'on' | 'off' | undefined {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (raw === '') return undefined
+  if (raw === 'off' || raw === 'false' || raw === '0') return 'off'
+  if (raw === 'on' || raw === 'true' || raw === '1') return 'on'
+  throw new ConfigError(`${name} must be on or off; got "${env[name]}"`)
+}
+
+/**
+ * TikTok's longest click-through attribution window is 28 days (Attribution Manager: 1, 7, 14 or 28
+ * days of click, at most 7 of view): a purchase within it still carries the keys of the click.
+ */
+export const DEFAULT_IDENTITY_TTL_DAYS = 28
 
 function memoryLimit(env: NodeJS.ProcessEnv, machineMb: number): number {
   const limit = memoryLimitMb(env.MEMORY_LIMIT_MB, machineMb)

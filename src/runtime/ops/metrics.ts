@@ -9,6 +9,7 @@ export interface RuntimeMetrics {
   received: Counter
   skipped: Counter
   unmatched: Counter
+  refused: Counter
   deduplicated: Counter
   queued: Counter
   delivered: Counter<'mapping'>
@@ -183,6 +184,10 @@ export function createMetrics(
     received: counter('events_received_total', 'Messages the Tracking API accepted.'),
     skipped: counter('events_skipped_total', 'Accepted messages whose integrations object turns the destination off.'),
     unmatched: counter('events_unmatched_total', 'Accepted messages that no subscription trigger matches.'),
+    refused: counter(
+      'events_consent_refused_total',
+      'Accepted messages whose consent (context.consent.categoryPreferences) lacks a category CONSENT_CATEGORIES names: neither delivered nor remembered.'
+    ),
     deduplicated: counter(
       'events_deduplicated_total',
       'Accepted messages not queued again: their messageId was accepted before (DEDUPE_WINDOW_MS) or earlier in the request.'

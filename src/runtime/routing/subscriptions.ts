@@ -15,7 +15,7 @@ import { triggerProblem } from './trigger'
 /** The product page: one destination instance supports at most 50 mappings. */
 const MAX_MAPPINGS = 50
 /** How the Segment `integrations` object names this destination. */
-const INTEGRATION_NAME = 'Tiktok Conversions'
+export const INTEGRATION_NAME = 'Tiktok Conversions'
 
 export interface Subscription {
   name: string

@@ -14,8 +14,7 @@ import {
   rmSync,
   writeFileSync
 } from 'node:fs'
-import type { Settings } from '../../destination/generated-types'
-import { ConfigError } from '../ops/config'
+import { ConfigError, type RuntimeSettings } from '../ops/config'
 
 /**
  * The settings file's text, read at start after making the file private (mode 0600, whatever it was:
@@ -41,7 +40,7 @@ export function readSettingsFile(file: string): string | undefined {
  * in the same directory, created exclusively (O_EXCL fails on anything already there, a symlink
  * included), mode 0600, synced, then renamed over the file.
  */
-export function writeSettingsFile(file: string, settings: Partial<Settings>): void {
+export function writeSettingsFile(file: string, settings: RuntimeSettings): void {
   const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
   const fd = openSync(
     temporary,

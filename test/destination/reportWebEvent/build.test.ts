@@ -411,3 +411,29 @@ describe('buildEnvelope', () => {
     expect(() => buildEnvelope({ event: 'Lead' }, { accessToken: 'x', pixelCode: '' })).toThrow(/Pixel Code/)
   })
 })
+
+describe('identifiers already hashed (as identity memory adds them)', () => {
+  it('passes every hashed key on once: none is hashed twice', () => {
+    const digest = (text: string) => sha(text).toUpperCase()
+    const event = buildEvent(
+      {
+        ...full,
+        email: [digest('alice.doe@example.com')],
+        phone_number: [digest('+14155550100')],
+        external_id: [digest('user-8431')],
+        first_name: digest('alice'),
+        last_name: digest('vandoe'),
+        address: { ...full.address, zip_code: digest('94107') }
+      },
+      NOW
+    )
+    expect(event.user).toMatchObject({
+      email: [sha('alice.doe@example.com')],
+      phone: [sha('+14155550100')],
+      external_id: [sha('user-8431')],
+      first_name: sha('alice'),
+      last_name: sha('vandoe'),
+      zip_code: sha('94107')
+    })
+  })
+})

@@ -2,6 +2,7 @@ import { getCountries } from 'libphonenumber-js'
 import { getAlpha3Codes } from 'i18n-iso-countries'
 import {
   asciiDigits,
+  hashAdvertisingId,
   clean,
   hashName,
   hashZip,
@@ -108,6 +109,8 @@ describe('values already hashed', () => {
     expect(hashExternalId(digest)).toBe(digest)
     expect(hashName(digest)).toBe(digest)
     expect(hashZip(digest)).toBe(digest)
+    expect(hashAdvertisingId(digest, 'ios')).toBe(digest)
+    expect(hashAdvertisingId(digest.toUpperCase(), 'android')).toBe(digest)
   })
 
   it('are lowercased when written in upper case hex', () => {

@@ -14,6 +14,7 @@
  * - `memory-probe`: a key of 10 s written every second while Redis is out of memory, to learn when it has room.
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
+ * - `identity:u:<sha256>`, `identity:a:<sha256>`: identity memory's hashes, one per person id (identity/redis-store.ts).
  */
 
 export interface RedisKeys {

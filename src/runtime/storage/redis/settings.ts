@@ -1,30 +1,48 @@
 /**
  * The settings of every runtime on one Redis (SharedSettings): the hash `settings` (accessToken,
- * pixelCode, appID, offlineEventSetID), and the channel of that name on which a save says that they changed. The access token is
- * stored here and nowhere else; it is never logged.
+ * pixelCode, appID, offlineEventSetID, and the runtime's consentCategories, limitedDataUse, identityMemory),
+ * and the channel of that name on which a save says that they changed. The access token is stored here
+ * and nowhere else; it is never logged.
  */
 import type Redis from 'ioredis'
-import type { Settings } from '../../../destination/generated-types'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../../../destination/tiktok/api'
-import { ConfigError } from '../../ops/config'
+import { ConfigError, type RuntimeSettings } from '../../ops/config'
 import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
 import { replies } from './replies'
 
 /** The settings the hash holds, each a field of its name. */
-const FIELDS = ['accessToken', 'pixelCode', 'appID', 'offlineEventSetID'] as const
+const FIELDS = [
+  'accessToken',
+  'pixelCode',
+  'appID',
+  'offlineEventSetID',
+  'consentCategories',
+  'limitedDataUse',
+  'identityMemory'
+] as const
 /**
  * A field every load and save writes (when the settings were first stored): the hash is never empty, so
  * an empty one means Redis lost it (restarted without its data), not settings saved empty.
  */
 const SINCE = 'since'
 
-const pick = (hash: Record<string, string>): Partial<Settings> => ({
+const pick = (hash: Record<string, string>): RuntimeSettings => ({
   accessToken: hash.accessToken || undefined,
   pixelCode: hash.pixelCode || undefined,
   appID: hash.appID || undefined,
-  offlineEventSetID: hash.offlineEventSetID || undefined
+  offlineEventSetID: hash.offlineEventSetID || undefined,
+  // '' is saved too: no consent category needed.
+  consentCategories: hash.consentCategories,
+  limitedDataUse: onOff(hash.limitedDataUse),
+  identityMemory: onOff(hash.identityMemory)
 })
+
+/** Whether a field's value is stored: an empty consentCategories is (no category needed, whatever a runtime's variables say). */
+const kept = (field: (typeof FIELDS)[number], value: string | undefined) =>
+  Boolean(value) || (field === 'consentCategories' && value === '')
+
+const onOff = (value: string | undefined) => (value === 'on' || value === 'off' ? value : undefined)
 
 /** The settings of every runtime on this Redis: a hash, and a channel that says when it was saved. */
 export class RedisSettings implements SharedSettings {
@@ -32,7 +50,7 @@ export class RedisSettings implements SharedSettings {
   private subscriber?: Redis
   private closed = false
   /** The settings this runtime runs with, as last loaded, saved or read: what it writes back if Redis lost them. */
-  private known: Partial<Settings> = {}
+  private known: RuntimeSettings = {}
 
   constructor(
     private readonly client: Redis,
@@ -42,7 +60,7 @@ export class RedisSettings implements SharedSettings {
     this.where = `redis hash ${key}`
   }
 
-  async load(seed: Partial<Settings>): Promise<Partial<Settings>> {
+  async load(seed: RuntimeSettings): Promise<RuntimeSettings> {
     const held = await this.client.hgetall(this.key)
     // First writer wins: a runtime started with other variables does not replace saved settings. Only
     // what is missing is written (a Redis over its maxmemory refuses writes, not reads).
@@ -78,11 +96,11 @@ export class RedisSettings implements SharedSettings {
     return saved
   }
 
-  async save(settings: Partial<Settings>): Promise<void> {
+  async save(settings: RuntimeSettings): Promise<void> {
     const multi = this.client.multi()
     for (const field of FIELDS) {
       const value = settings[field]
-      if (value) multi.hset(this.key, field, value)
+      if (kept(field, value)) multi.hset(this.key, field, value!)
       else multi.hdel(this.key, field)
     }
     multi.hsetnx(this.key, SINCE, new Date().toISOString())
@@ -97,11 +115,11 @@ export class RedisSettings implements SharedSettings {
    * first runtime to do so wins, as at start) and every runtime is told. Never an empty set of
    * settings read as "saved empty": no runtime switches to dry-run because Redis forgot them.
    */
-  async restore(): Promise<Partial<Settings>> {
+  async restore(): Promise<RuntimeSettings> {
     const multi = this.client.multi()
     for (const field of FIELDS) {
       const value = this.known[field]
-      if (value) multi.hsetnx(this.key, field, value)
+      if (kept(field, value)) multi.hsetnx(this.key, field, value!)
     }
     multi.hsetnx(this.key, SINCE, new Date().toISOString())
     multi.hgetall(this.key)
@@ -118,7 +136,7 @@ export class RedisSettings implements SharedSettings {
     return restored
   }
 
-  watch(onChange: (settings: Partial<Settings>) => void): void {
+  watch(onChange: (settings: RuntimeSettings) => void): void {
     const subscriber = this.client.duplicate()
     this.subscriber = subscriber
     const reload = () => {
