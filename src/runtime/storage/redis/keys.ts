@@ -9,6 +9,8 @@
  * - `dead-letter`: a stream, one entry per dead-lettered event (never trimmed; `tiktok-conversions replay --redis`).
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
+ * - `mappings`: a string, the list of mappings saved on the page (JSON), and the channel of that name
+ *   that tells every runtime it was saved.
  */
 
 export interface RedisKeys {
@@ -16,13 +18,15 @@ export interface RedisKeys {
   retry: string
   deadLetter: string
   settings: string
+  mappings: string
 }
 
 export const redisKeys = (prefix: string): RedisKeys => ({
   queue: `${prefix}queue`,
   retry: `${prefix}retry`,
   deadLetter: `${prefix}dead-letter`,
-  settings: `${prefix}settings`
+  settings: `${prefix}settings`,
+  mappings: `${prefix}mappings`
 })
 
 /** The consumer group of the queue stream: every runtime reads in it. */
