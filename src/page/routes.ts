@@ -20,6 +20,8 @@ import { preview, sendTestEvent, testConnection } from './preview'
 const asset = (name: string) => readFileSync(join(__dirname, name), 'utf8')
 const ASSETS: Record<string, { type: string; body: string }> = {
   '/assets/client.js': { type: 'text/javascript; charset=utf-8', body: asset('client.js') },
+  '/assets/mapping-fields.js': { type: 'text/javascript; charset=utf-8', body: asset('mapping-fields.js') },
+  '/assets/mappings-editor.js': { type: 'text/javascript; charset=utf-8', body: asset('mappings-editor.js') },
   '/assets/page.css': { type: 'text/css; charset=utf-8', body: asset('page.css') }
 }
 

@@ -1,0 +1,130 @@
+/**
+ * The mappings editor in a real browser (headless Debian chromium via playwright-core), as a marketer
+ * uses it: Page View off, Complete Payment triggered by another event with one field changed, saved,
+ * then events sent: the result shows in Preview and in the bodies delivered. A bad trigger is refused
+ * with its message next to its mapping, and nothing changes.
+ */
+import type { Browser, Page } from 'playwright-core'
+import { post, printedEvents, startTestRuntime, waitFor, type TestRuntime } from '../runtime/helpers'
+import { browserSuite, launchChromium } from './browser'
+
+const { describeInBrowser, executablePath } = browserSuite()
+
+/** The mapping of that name in the editor's list. */
+const mappingItem = (page: Page, name: string) => page.getByRole('listitem', { name, exact: true })
+
+async function previewEvent(page: Page, event: object) {
+  await page.getByLabel('Segment event', { exact: true }).fill(JSON.stringify(event))
+  await page.getByRole('button', { name: 'Preview', exact: true }).click()
+}
+
+const purchaseDone = {
+  type: 'track',
+  event: 'Purchase Done',
+  userId: 'u-7',
+  messageId: 'done-1',
+  properties: { order_id: 'o-1', value: 30, currency: 'EUR' }
+}
+
+describeInBrowser('the mappings editor', () => {
+  let browser: Browser
+  let test: TestRuntime
+  let page: Page
+
+  beforeAll(async () => {
+    browser = await launchChromium(executablePath)
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  beforeEach(async () => {
+    test = await startTestRuntime()
+    page = await browser.newPage()
+    await page.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
+  })
+  afterEach(async () => {
+    await page?.close()
+  })
+
+  it('turns Page View off, retriggers Complete Payment and changes a field; Preview and delivery follow', async () => {
+    expect(await page.locator('#mappings > li').count()).toBe(test.runtime.subscriptions.length)
+    await page.getByRole('switch', { name: 'Page View: on' }).uncheck()
+
+    const payment = mappingItem(page, 'Complete Payment')
+    await payment.getByText('Edit Complete Payment').click()
+    const trigger = payment.getByLabel('Trigger', { exact: true })
+    await trigger.fill('')
+    await payment.getByLabel('Condition value').fill('Purchase Done')
+    await payment.getByRole('button', { name: 'Add condition' }).click()
+    expect(await trigger.inputValue()).toBe('event = "Purchase Done"')
+    const description = payment.locator('.mapping-field[data-field="description"]')
+    expect(await description.locator('.default').innerText()).toBe('Default: nothing (not sent)')
+    const orderId = payment.locator('.mapping-field[data-field="order_id"]')
+    expect(await orderId.locator('.default').innerText()).toBe('Default: $.properties.order_id')
+    expect(await orderId.getByLabel('Order ID: set as').inputValue()).toBe('default')
+    await description.getByLabel('Description: set as').selectOption('value')
+    await description.getByLabel('Description', { exact: true }).fill('Paid on the web shop')
+    await page.getByText('Changes not saved yet: Save mappings applies them.').waitFor()
+
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page.getByText(/^Saved: \d+ mappings, \d+ on\. They apply now\.$/).waitFor()
+    expect(await page.locator('#mappings-source').innerText()).toMatch(/^saved on the page \(.*mappings\.json\)$/)
+
+    // Preview: Purchase Done is now Complete Payment with the fixed description; a page call matches nothing.
+    await previewEvent(page, purchaseDone)
+    await page.getByText('Matches Complete Payment (event = "Purchase Done") → TikTok event CompletePayment').waitFor()
+    expect(await page.locator('#tester-result pre').innerText()).toContain('"description": "Paid on the web shop"')
+    await previewEvent(page, { type: 'page', name: 'Home', userId: 'u-7' })
+    await page.getByText('No mapping matches this event (routed as a web event).').waitFor()
+
+    // Delivered: only Purchase Done, as CompletePayment with the description.
+    const batch = [
+      { type: 'page', name: 'Home', userId: 'u-7', messageId: 'page-1' },
+      purchaseDone,
+      { ...purchaseDone, event: 'Order Completed', messageId: 'completed-1' }
+    ]
+    expect((await post(`${test.runtime.url}/v1/batch`, { batch })).status).toBe(200)
+    await waitFor(() => printedEvents(test).length > 0 && test.runtime.pipeline.pending === 0)
+    expect(printedEvents(test)).toEqual([
+      expect.objectContaining({
+        event: 'CompletePayment',
+        event_id: 'done-1',
+        properties: expect.objectContaining({ description: 'Paid on the web shop', order_id: 'o-1', value: 30 })
+      })
+    ])
+
+    // After a reload, the page shows what is in force.
+    await page.reload()
+    expect(await page.getByRole('switch', { name: 'Page View: on' }).isChecked()).toBe(false)
+    expect(await mappingItem(page, 'Complete Payment').locator('.trigger').innerText()).toBe('event = "Purchase Done"')
+  })
+
+  it('refuses a bad trigger with its message next to its mapping, and changes nothing', async () => {
+    const search = mappingItem(page, 'Search')
+    await search.getByText('Edit Search').click()
+    await search.getByLabel('Trigger', { exact: true }).fill('event = "a" AND type = "track"')
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page.getByText('Not saved: one problem; the mappings in force did not change.').waitFor()
+    expect(await search.locator('.mapping-problems').innerText()).toBe(
+      'trigger `event = "a" AND type = "track"`: write "and" in lower case: "AND" is not read as a conditional'
+    )
+    expect(await page.locator('.mapping-problems').count()).toBe(1)
+    expect(test.runtime.subscriptions.find((s) => s.name === 'Search')?.subscribe).toBe('event = "Products Searched"')
+    expect(test.runtime.subscriptionSource).toBe('presets')
+  })
+
+  it('offers a mapping for an event Preview finds none for, and sends it once saved', async () => {
+    await previewEvent(page, { ...purchaseDone, event: 'Trial Started' })
+    await page.getByText('No preset matches this event (routed as a web event).').waitFor()
+    await page.getByRole('button', { name: 'Add a mapping for this event' }).click()
+    const added = mappingItem(page, 'Trial Started')
+    expect(await added.getByLabel('Trigger', { exact: true }).inputValue()).toBe('event = "Trial Started"')
+    const event = added.locator('.mapping-field[data-field="event"]')
+    await event.getByLabel('Event Name: set as').selectOption('value')
+    await event.getByLabel('Event Name', { exact: true }).fill('Subscribe')
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page.getByText(/^Saved: /).waitFor()
+    await page.getByRole('button', { name: 'Preview', exact: true }).click()
+    await page.getByText('Matches Trial Started (event = "Trial Started") → TikTok event Subscribe').waitFor()
+  })
+})
