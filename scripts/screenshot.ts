@@ -74,10 +74,13 @@ async function editorShot(page: Page): Promise<string> {
   await item.getByLabel('Event ID', { exact: true }).fill('$.properties.order_id')
   // Where each is on the page (not in the viewport, which scrolled to Complete Payment).
   const onPage = (selector: string) =>
-    page.locator(selector).first().evaluate((node) => {
-      const box = node.getBoundingClientRect()
-      return { x: box.x + window.scrollX, y: box.y + window.scrollY, width: box.width }
-    })
+    page
+      .locator(selector)
+      .first()
+      .evaluate((node) => {
+        const box = node.getBoundingClientRect()
+        return { x: box.x + window.scrollX, y: box.y + window.scrollY, width: box.width }
+      })
   const section = await onPage('#mappings-section')
   const payment = await onPage('#mappings > li[aria-label="Complete Payment"]')
   // From the section's heading to Complete Payment's first fields: the list, the switch, the trigger.
