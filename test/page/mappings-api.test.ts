@@ -9,7 +9,12 @@ import { presets } from '../../src/destination/presets'
 import type { MappingEntry } from '../../src/runtime/routing/entries'
 import { post, printedEvents, startTestRuntime, waitFor, withKey, type TestRuntime } from '../runtime/helpers'
 
-async function call(test: TestRuntime, method: string, body?: unknown, headers = withKey(test.runtime)) {
+async function call(
+  test: TestRuntime,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = withKey(test.runtime)
+) {
   const response = await fetch(`${test.runtime.url}/api/mappings`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
@@ -84,11 +89,15 @@ describe('the mappings API', () => {
     expect(await list(test)).toEqual(json.mappings)
   })
 
-  it('needs the admin key', async () => {
+  it('needs the admin key, and a PUT from the page itself (same origin)', async () => {
     const test = await startTestRuntime()
     expect((await call(test, 'GET', undefined, { authorization: 'Bearer nope-nope-nope-nope' })).status).toBe(401)
     const put = await call(test, 'PUT', await list(test), { authorization: 'Bearer nope-nope-nope-nope' })
     expect(put.status).toBe(401)
+    const edited = (await list(test)).map((mapping) => ({ ...mapping, enabled: false }))
+    const crossOrigin = await call(test, 'PUT', edited, { ...withKey(test.runtime), origin: 'http://evil.example' })
+    expect(crossOrigin).toEqual({ status: 403, json: { message: 'Cross-origin requests are refused.' } })
+    expect(test.runtime.subscriptions.every((subscription) => subscription.enabled)).toBe(true)
   })
 
   it('refuses a bad trigger with 400 naming its mapping and the mistake, and changes nothing', async () => {

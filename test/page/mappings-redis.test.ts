@@ -1,8 +1,11 @@
 /**
  * The mappings saved on the page with REDIS_URL: kept in Redis and applied at once by every runtime
- * on it (pub/sub), and by a runtime started later.
+ * on it (pub/sub), by a runtime started later, and written out by `mappings export`.
  */
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { MappingEntry } from '../../src/runtime/routing/entries'
 import { post, startTestRuntime, waitFor, withKey, type TestRuntime } from '../runtime/helpers'
 import { redisSuite, startRedis, type RedisServer } from '../runtime/redis-server'
@@ -67,5 +70,16 @@ describeWithRedis('mappings saved on the page, on one Redis', () => {
     expect(await mappings(c)).toEqual(edited)
     expect(c.runtime.subscriptionSource).toBe(`saved on the page (redis key ${prefix}mappings)`)
     expect(await unmatchedOfThree(c, '3')).toBe(2)
+
+    // `mappings export` reads the same list from Redis.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'mappings', 'export'],
+      {
+        cwd: join(__dirname, '..', '..'),
+        env: { ...process.env, REDIS_URL: redis.url, REDIS_PREFIX: prefix, MAPPINGS: '' }
+      }
+    )
+    expect(JSON.parse(stdout)).toEqual(edited)
   })
 })
