@@ -116,7 +116,11 @@
 
   function body(entry, index, li) {
     const box = element('div', undefined, 'mapping-body')
-    const refresh = () => li.replaceChild(header(entry, index), li.firstChild)
+    const refresh = () => {
+      li.replaceChild(header(entry, index), li.firstChild)
+      li.setAttribute('aria-label', entry.name)
+      li.querySelector('summary').textContent = `Edit ${entry.name}`
+    }
     const nameId = `mapping-name-${index}`
     const nameLabel = element('label', 'Name')
     nameLabel.htmlFor = nameId

@@ -7,7 +7,7 @@
 import type { InputField } from '@segment/actions-core'
 import type { Runtime } from '../runtime'
 import { mappingEntries } from '../runtime/routing/entries'
-import { ACTIONS, fieldsOf, titleOf } from '../runtime/routing/actions'
+import { ACTIONS, defaultsFor, fieldsOf, titleOf } from '../runtime/routing/actions'
 import { presetSubscriptions } from '../runtime/routing/subscriptions'
 import { escapeHtml as e, scriptJson } from './html'
 import { mappingsAnswer } from './mappings-api'
@@ -56,7 +56,14 @@ export function editorDefinition() {
         }
       ])
     ),
-    presets: mappingEntries(presetSubscriptions())
+    // Each preset as what it writes over its action's defaults: a new mapping made from it is laid over them again.
+    presets: mappingEntries(presetSubscriptions()).map((preset) => {
+      const defaults = defaultsFor(preset.action, preset.mapping)
+      const own = Object.entries(preset.mapping).filter(
+        ([key, value]) => JSON.stringify(value) !== JSON.stringify(defaults[key])
+      )
+      return { ...preset, mapping: Object.fromEntries(own) }
+    })
   }
 }
 
