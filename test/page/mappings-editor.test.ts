@@ -18,11 +18,13 @@ async function previewEvent(page: Page, event: object) {
   await page.getByRole('button', { name: 'Preview', exact: true }).click()
 }
 
+const LONG_URL = `https://shop.example/checkout/${'a1b2c3d4e5'.repeat(27)}`
 const purchaseDone = {
   type: 'track',
   event: 'Purchase Done',
   userId: 'u-7',
   messageId: 'done-1',
+  context: { page: { url: LONG_URL } },
   properties: { order_id: 'o-1', value: 30, currency: 'EUR' }
 }
 
@@ -73,7 +75,11 @@ describeInBrowser('the mappings editor', () => {
     // Preview: Purchase Done is now Complete Payment with the fixed description; a page call matches nothing.
     await previewEvent(page, purchaseDone)
     await page.getByText('Matches Complete Payment (event = "Purchase Done") → TikTok event CompletePayment').waitFor()
-    expect(await page.locator('#tester-result pre').innerText()).toContain('"description": "Paid on the web shop"')
+    const body = page.locator('#tester-result pre')
+    expect(await body.innerText()).toContain('"description": "Paid on the web shop"')
+    // Its 300-character URL wraps inside the box instead of running past its edge.
+    expect(await body.innerText()).toContain(LONG_URL)
+    expect(await body.evaluate((pre) => pre.scrollWidth <= pre.clientWidth)).toBe(true)
     await previewEvent(page, { type: 'page', name: 'Home', userId: 'u-7' })
     await page.getByText('No mapping matches this event (routed as a web event).').waitFor()
 
