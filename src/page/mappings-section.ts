@@ -79,8 +79,9 @@ export function mappingsEditor(runtime: Runtime): { section: string; data: strin
       reports with, and its fields: each takes its default, a path in the event (<code>$.properties.x</code>) or a
       fixed value. Turn one off to stop it without losing it. <strong>Save mappings</strong> checks the whole list,
       as a mappings file is checked, and applies it at once: no restart.</p>
-    <p class="help">In force: <span id="mappings-source">${e(runtime.subscriptionSource)}</span>.
-      <code>tiktok-conversions mappings export</code> writes them as a mappings file.</p>
+    <p class="help">In force: <span id="mappings-source">${e(runtime.subscriptionSource)}</span>. A list saved here is
+      kept (${e(runtime.storage.mappings?.where ?? 'in memory')}) and wins over a <code>MAPPINGS</code> file at the next
+      start; <code>tiktok-conversions mappings export</code> writes the list in force as a mappings file.</p>
     <div id="mappings-problems" role="alert"></div>
     <ol id="mappings" aria-label="Mappings"></ol>
     <div class="actions add-mapping">
