@@ -19,9 +19,12 @@ async function main() {
   const choice = chooseBrowser()
   if (!('path' in choice)) throw new Error(choice.skip)
   const executablePath = choice.path
+  // In a temporary folder, with DATA_DIR's default (.runtime) as the page then shows it; delivery in this thread
+  // (the delivery threads load TypeScript through tsx, found from the working folder).
   const dataDir = mkdtempSync(join(tmpdir(), 'tiktok-screenshot-'))
+  process.chdir(dataDir)
   const runtime = await startRuntime(
-    loadConfig({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL', DATA_DIR: dataDir }),
+    loadConfig({ PORT: '0', TIKTOK_PIXEL_CODE: 'C4EXAMPLEPIXEL', DATA_DIR: '.runtime', WORKERS: '0' }),
     { log: createLog(() => undefined), printBody: () => undefined, routes: [pageRoutes] }
   )
   // A little traffic for the Match keys panel: ten orders, four with an email, one with a phone.
