@@ -130,9 +130,10 @@
     controls.prepend(mode, input)
     row.append(controls, subFields)
 
-    function show() {
+    /** Shows the value as `chosen` says (just picked: a value equal to the default is still shown as picked). */
+    function show(chosen) {
       const value = mapping[field.key]
-      const current = modeOf(field, value)
+      const current = chosen || modeOf(field, value)
       mode.value = current
       input.hidden = current === 'fields'
       input.disabled = current === 'default'
@@ -180,7 +181,7 @@
       } else if (mode.value === 'default') delete mapping[field.key]
       else mapping[field.key] = startValue(field, mode.value, mapping[field.key])
       changed()
-      show()
+      show(mode.value)
       if (!input.hidden && !input.disabled) input.focus()
     })
     input.addEventListener('input', () => {

@@ -42,6 +42,7 @@ describeInBrowser('the mappings editor', () => {
   beforeEach(async () => {
     test = await startTestRuntime()
     page = await browser.newPage()
+    page.setDefaultTimeout(10_000)
     await page.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
   })
   afterEach(async () => {
@@ -152,5 +153,56 @@ describeInBrowser('the mappings editor', () => {
     const site = test.runtime.subscriptions.find((subscription) => subscription.name === 'Site search')
     const search = test.runtime.subscriptions.find((subscription) => subscription.name === 'Search')
     expect(site).toMatchObject({ subscribe: 'event = "Site Searched"', enabled: true, mapping: search?.mapping })
+  })
+
+  it('maps Contents item by item and Address sub-field by sub-field, and Preview shows them', async () => {
+    const payment = mappingItem(page, 'Complete Payment')
+    await payment.getByText('Edit Complete Payment').click()
+    const contents = payment.locator('.mapping-field[data-field="contents"]')
+    await contents.getByLabel('Contents: set as', { exact: true }).selectOption('fields')
+    await contents.getByLabel('Contents: each item of').fill('$.properties.items')
+    for (const [label, path] of [
+      ['Contents Content ID', '$.sku'],
+      ['Contents Price', '$.cost']
+    ]) {
+      await contents.getByLabel(`${label}: set as`).selectOption('path')
+      await contents.getByLabel(label, { exact: true }).fill(path)
+    }
+    const address = payment.locator('.mapping-field[data-field="address"]')
+    await address.getByLabel('Address: set as', { exact: true }).selectOption('fields')
+    // The sub-fields start from the field's default; one is changed, the others keep theirs.
+    expect(await address.getByLabel('Address City: set as').inputValue()).toBe('default')
+    await address.getByLabel('Address Country: set as').selectOption('value')
+    await address.getByLabel('Address Country', { exact: true }).fill('France')
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page.getByText(/^Saved: /).waitFor()
+
+    const mapping = test.runtime.subscriptions.find((s) => s.name === 'Complete Payment')?.mapping
+    expect(mapping?.contents).toEqual({
+      '@arrayPath': ['$.properties.items', { content_id: { '@path': '$.sku' }, price: { '@path': '$.cost' } }]
+    })
+    const defaults = test.runtime.subscriptions.find((s) => s.name === 'Search')?.mapping.address as object
+    expect(mapping?.address).toEqual({ ...defaults, country: 'France' })
+
+    await previewEvent(page, {
+      type: 'track',
+      event: 'Order Completed',
+      userId: 'u-7',
+      properties: {
+        order_id: 'o-2',
+        items: [
+          { sku: 'A1', cost: 3 },
+          { sku: 'B2', cost: 4.5 }
+        ],
+        address: { city: 'Lyon' }
+      }
+    })
+    const body = JSON.parse(await page.locator('#tester-result pre').innerText())
+    expect(body.data[0].properties.contents).toEqual([
+      { content_id: 'A1', price: 3 },
+      { content_id: 'B2', price: 4.5 }
+    ])
+    // The country typed on the page, as TikTok's code; the city by its default path (properties.address.city).
+    expect(body.data[0].user).toMatchObject({ country: 'fr', city: 'lyon' })
   })
 })
