@@ -9,8 +9,8 @@ module.exports = tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
-    // The page's browser script.
-    files: ['src/page/client.js'],
+    // The page's browser scripts.
+    files: ['src/page/*.js'],
     languageOptions: {
       sourceType: 'script',
       globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', console: 'readonly' }

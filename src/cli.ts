@@ -8,6 +8,7 @@
  *   tiktok-conversions replay --redis [--url URL] [--write-key KEY] [--mapping NAME] [--keep]
  *   tiktok-conversions salvage FILE [--out OUT]  a damaged queue file read back for replay (cli/salvage.ts)
  *   tiktok-conversions forget ID                 identity memory forgets a person (cli/forget.ts)
+ *   tiktok-conversions mappings export [--out FILE]  the mappings in force as a mappings file (cli/mappings.ts)
  *
  * Every command answers --help (its usage on stdout, exit 0) and --version (exit 0); an unknown
  * option or argument exits 2 with the usage on stderr.
@@ -15,6 +16,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { forgetCommand } from './cli/forget'
+import { mappingsExportCommand } from './cli/mappings'
 import { parseCommandLine, type Command } from './cli/parse'
 import { replayCommand } from './cli/replay'
 import { salvageCommand } from './cli/salvage'
@@ -22,7 +24,7 @@ import { serveCommand } from './cli/serve'
 import { createLog } from './runtime/ops/log'
 import { ReplayError } from './runtime/tools/replay-file'
 
-const COMMANDS: readonly Command[] = [serveCommand, replayCommand, salvageCommand, forgetCommand]
+const COMMANDS: readonly Command[] = [serveCommand, replayCommand, salvageCommand, forgetCommand, mappingsExportCommand]
 
 /** The package's version, from its package.json (beside src/ and dist/). */
 const packageVersion = () =>

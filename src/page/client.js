@@ -83,11 +83,34 @@
     return box
   }
 
+  /** The event in the box, when it reads as one: what "add a mapping for this event" starts from. */
+  function typedEvent() {
+    try {
+      const event = JSON.parse($('event').value)
+      return event && typeof event === 'object' && !Array.isArray(event) ? event : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  /** No mapping takes the event: offer one that does, in the mappings editor. */
+  function offerMapping(box) {
+    const event = typedEvent()
+    if (!event || !window.mappingsEditor) return
+    const offer = element('button', 'Add a mapping for this event')
+    offer.type = 'button'
+    offer.addEventListener('click', () => window.mappingsEditor.addFor(event))
+    const line = element('p', 'Nothing would be sent. ')
+    line.append(offer)
+    box.append(line)
+  }
+
   function showPreview(result) {
     const box = $('tester-result')
     box.replaceChildren()
     if (result.message) box.append(element('p', result.message, 'bad'))
-    else if (result.routedAs)
+    if (result.routedAs && (result.matches || []).length === 0) offerMapping(box)
+    else if (!result.message && result.routedAs)
       box.append(element('p', `Routed as ${result.routedAs === 'app' ? 'an app' : 'a web'} event.`))
     for (const match of result.matches || []) {
       const section = element('div', undefined, 'match')

@@ -1,7 +1,7 @@
 /**
  * The settings and event tester page, rendered from the destination definition itself: the settings
- * form from `authentication.fields`, the presets table from `presets`, the field reference from the
- * action's `fields`. No framework, no CDN: one HTML page, one stylesheet, one script.
+ * form from `authentication.fields`, the mappings editor from the actions' fields and `presets`
+ * (mappings-editor.ts), the field reference from the action's `fields`. No framework, no CDN: one HTML page, one stylesheet, one script.
  */
 import destination from '../destination'
 import type { Runtime } from '../runtime'
@@ -9,19 +9,13 @@ import { ACTIONS, type ActionName } from '../runtime/routing/actions'
 import { privacyForm } from './privacy'
 import { testerSamples } from './samples'
 import { describe, escapeHtml as e, scriptJson } from './html'
+import { mappingsEditor } from './mappings-section'
 
-/** What each action reports, in a table cell. */
 /**
  * The product's name as TikTok spells it, for people. The definition keeps Segment's spelling
  * ("Tiktok Conversions"): it is the key of the integrations object that turns the destination on or off.
  */
 const BRAND_NAME = 'TikTok Conversions'
-
-const REPORTS: Record<string, string> = {
-  reportWebEvent: 'web event',
-  reportAppEvent: 'app event',
-  reportOfflineEvent: 'offline event'
-}
 
 function settingsForm(runtime: Runtime): string {
   const fields = Object.entries(destination.authentication?.fields ?? {})
@@ -54,35 +48,6 @@ function settingsForm(runtime: Runtime): string {
       </div>
       <p id="settings-status" role="status" aria-live="polite"></p>
     </form>
-  </section>`
-}
-
-function presetsTable(runtime: Runtime): string {
-  const usingPresets = runtime.subscriptionSource === 'presets'
-  const rows = (destination.presets ?? [])
-    .map((preset) => {
-      const trigger = 'subscribe' in preset ? preset.subscribe : ''
-      const reports = 'partnerAction' in preset ? REPORTS[preset.partnerAction] : ''
-      return `<tr><td>${e(preset.name)}</td><td><code>${e(trigger)}</code></td><td>${e(reports)}</td><td>${e(preset.mapping?.event)}</td><td>${usingPresets ? 'Enabled' : 'Off (a mappings file is in use)'}</td></tr>`
-    })
-    .join('')
-  const mappings = usingPresets
-    ? ''
-    : `<h3>Mappings of ${e(runtime.subscriptionSource)}</h3>
-      <table><thead><tr><th scope="col">Mapping</th><th scope="col">Trigger</th><th scope="col">Reports</th><th scope="col">Takes</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead><tbody>
-      ${runtime.subscriptions.map((s) => `<tr><td>${e(s.name)}</td><td><code>${e(s.subscribe)}</code></td><td>${e(REPORTS[s.action])}</td><td>${e(s.sources.map((kind) => `${kind} events`).join(', '))}</td><td>${e(typeof s.mapping.event === 'string' ? s.mapping.event : JSON.stringify(s.mapping.event))}</td><td>Enabled</td></tr>`).join('')}
-      </tbody></table>`
-  return `
-  <section aria-labelledby="presets-title">
-    <h2 id="presets-title">Presets</h2>
-    <table id="presets">
-      <thead><tr><th scope="col">Preset</th><th scope="col">Trigger</th><th scope="col">Reports</th><th scope="col">TikTok event</th><th scope="col">Enabled</th></tr></thead>
-      <tbody>${rows}</tbody>
-    </table>
-    <p class="help">Web presets take events from websites and servers, app presets events from mobile apps
-      (<code>context.device.type</code> ios or android, or one of Segment's mobile libraries): see docs/runtime.md.
-      Offline events need a mappings file.</p>
-    ${mappings}
   </section>`
 }
 
@@ -152,7 +117,12 @@ function fieldsReference(name: ActionName): string {
   </section>`
 }
 
-/** The page's HTML around its header and main parts; the script only where there is something to drive. */
+/** The page's scripts, run in this order once the page is read (the editor's first: client.js offers it events). */
+const SCRIPTS = ['mapping-fields.js', 'mappings-editor.js', 'client.js']
+  .map((name) => `\n  <script src="/assets/${name}" defer></script>`)
+  .join('')
+
+/** The page's HTML around its header and main parts; the scripts only where there is something to drive. */
 function document(header: string, main: string, { script = false, tail = '' } = {}): string {
   return `<!doctype html>
 <html lang="en">
@@ -160,7 +130,7 @@ function document(header: string, main: string, { script = false, tail = '' } = 
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${e(BRAND_NAME)} · local runtime</title>
-  <link rel="stylesheet" href="/assets/page.css">${script ? '\n  <script src="/assets/client.js" defer></script>' : ''}
+  <link rel="stylesheet" href="/assets/page.css">${script ? SCRIPTS : ''}
 </head>
 <body>
   <header>
@@ -176,6 +146,7 @@ function document(header: string, main: string, { script = false, tail = '' } = 
 
 export function renderPage(runtime: Runtime): string {
   const mode = runtime.mode()
+  const editor = mappingsEditor(runtime)
   return document(
     `<p>Local runtime · <span id="mode" class="mode ${mode}">${mode === 'live' ? 'Live: sending to TikTok' : 'Dry-run: nothing leaves this machine'}</span>
       · Tracking API <code>${e(runtime.url)}/v1/batch</code></p>
@@ -183,12 +154,15 @@ export function renderPage(runtime: Runtime): string {
     [
       settingsForm(runtime),
       privacyForm(runtime),
-      presetsTable(runtime),
+      editor.section,
       eventTester(),
       matchKeysPanel(runtime),
       ...ACTIONS.map(fieldsReference)
     ].join('\n    '),
-    { script: true, tail: `\n  <script type="application/json" id="samples">${scriptJson(testerSamples)}</script>` }
+    {
+      script: true,
+      tail: `\n  <script type="application/json" id="samples">${scriptJson(testerSamples)}</script>${editor.data}`
+    }
   )
 }
 

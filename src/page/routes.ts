@@ -1,8 +1,9 @@
 /**
  * The page's HTTP routes: GET / and its two assets, and the /api/ calls the page makes. Requests must
  * name this runtime as their Host (no DNS rebinding); the page and every /api/ call need the admin key
- * (`GET /?key=…` sets it as a cookie, see runtime/admin.ts), else 401; state-changing calls must come
- * from the page's own origin: no CORS here, and a cross-origin POST is refused with 403.
+ * (`GET /?key=…` sets it as a cookie, see runtime/admin.ts), else 401; state-changing calls (POST, and
+ * PUT /api/mappings) must come from the page's own origin: no CORS here, and a cross-origin one is
+ * refused with 403.
  */
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -11,6 +12,7 @@ import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
 import type { Route, Runtime } from '../runtime'
 import { ADMIN_KEY_NEEDED, adminCookie, hasAdminKey, sameKey } from '../runtime/http/admin-key'
 import { ownHost, readBody, sendJson } from '../runtime/http/io'
+import { mappingsAnswer, replaceMappings } from './mappings-api'
 import { matchKeysAnswer } from './match-keys-panel'
 import { renderKeyPage, renderPage } from './page'
 import { preview, sendTestEvent, testConnection } from './preview'
@@ -19,6 +21,8 @@ import { privacyState, savePrivacy } from './privacy'
 const asset = (name: string) => readFileSync(join(__dirname, name), 'utf8')
 const ASSETS: Record<string, { type: string; body: string }> = {
   '/assets/client.js': { type: 'text/javascript; charset=utf-8', body: asset('client.js') },
+  '/assets/mapping-fields.js': { type: 'text/javascript; charset=utf-8', body: asset('mapping-fields.js') },
+  '/assets/mappings-editor.js': { type: 'text/javascript; charset=utf-8', body: asset('mappings-editor.js') },
   '/assets/page.css': { type: 'text/css; charset=utf-8', body: asset('page.css') }
 }
 
@@ -40,9 +44,9 @@ function sameOrigin(req: IncomingMessage): boolean {
 }
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await readBody(req, 256 * 1024)
+  const text = await readBody(req, 1024 * 1024)
   const body = JSON.parse(text || '{}')
-  return typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}
+  return typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { list: body }
 }
 
 function state(runtime: Runtime) {
@@ -63,10 +67,16 @@ const typed = (value: unknown) => (typeof value === 'string' && value.trim() ? v
 /** What the page reads: the runtime's state, and what TikTok can match per mapping (counts only). */
 const GET_API: Record<string, (runtime: Runtime) => unknown> = {
   '/api/state': state,
-  '/api/match-keys': matchKeysAnswer
+  '/api/match-keys': matchKeysAnswer,
+  '/api/mappings': mappingsAnswer
 }
 
 type Handler = (runtime: Runtime, body: Record<string, unknown>) => Promise<[number, unknown]> | [number, unknown]
+
+/** What the page replaces whole (PUT). */
+const PUT_API: Record<string, Handler> = {
+  '/api/mappings': (runtime, body) => replaceMappings(runtime, 'list' in body ? body.list : body)
+}
 
 const API: Record<string, Handler> = {
   '/api/settings': async (runtime, body) => {
@@ -130,14 +140,14 @@ export function pageRoutes(runtime: Runtime): Route {
       }
     } else if (pathname.startsWith('/api/') && !hasAdminKey(runtime, req)) {
       sendJson(res, 401, { message: ADMIN_KEY_NEEDED }, { 'www-authenticate': 'Bearer', ...SECURITY_HEADERS })
-    } else if (pathname.startsWith('/api/') && !(pathname in GET_API) && !(pathname in API)) {
+    } else if (pathname.startsWith('/api/') && !(pathname in GET_API) && !(pathname in API) && !(pathname in PUT_API)) {
       sendJson(res, 404, { message: `Nothing at ${pathname}.` }, SECURITY_HEADERS)
     } else if (req.method === 'GET' && pathname in ASSETS) {
       res.writeHead(200, { 'content-type': ASSETS[pathname].type, ...SECURITY_HEADERS })
       res.end(ASSETS[pathname].body)
     } else if (req.method === 'GET' && pathname in GET_API) {
       sendJson(res, 200, GET_API[pathname](runtime), SECURITY_HEADERS)
-    } else if (req.method === 'POST' && pathname in API) {
+    } else if ((req.method === 'POST' && pathname in API) || (req.method === 'PUT' && pathname in PUT_API)) {
       if (!sameOrigin(req)) {
         sendJson(res, 403, { message: 'Cross-origin requests are refused.' }, SECURITY_HEADERS)
       } else if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
@@ -150,7 +160,7 @@ export function pageRoutes(runtime: Runtime): Route {
           sendJson(res, 400, { message: 'The request body is not valid JSON.' }, SECURITY_HEADERS)
           return true
         }
-        const [status, answer] = await API[pathname](runtime, body)
+        const [status, answer] = await (req.method === 'PUT' ? PUT_API : API)[pathname](runtime, body)
         sendJson(res, status, answer, SECURITY_HEADERS)
       }
     } else {

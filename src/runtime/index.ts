@@ -12,7 +12,7 @@ import { machineMemoryMb } from './ops/memory'
 import { newAdminKey } from './http/admin-key'
 import { answerClientError } from './http/io'
 import { handle } from './http/server'
-import { startingSubscriptions } from './routing/subscriptions'
+import { startingRouting, type Routing } from './routing/in-force'
 import { Runtime } from './runtime'
 import { openIdentityMemory } from './identity/open'
 import { openStorage } from './storage/open'
@@ -49,17 +49,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
 export async function startRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLog()
   const printBody = options.printBody ?? ((line: string) => process.stdout.write(line + '\n'))
-  const routing = startingSubscriptions(config.mappingsFile)
   const storage = await openStorage(config, log)
-  if (storage.settings) {
+  let routing: Routing
+  try {
     // What the shared place holds wins; the variables and SETTINGS_FILE only fill what it lacks.
-    try {
-      config = { ...config, settings: await storage.settings.load(config.settings) }
-    } catch (error) {
-      await storage.settings.close()
-      await storage.store.close()
-      throw error
-    }
+    if (storage.settings) config = { ...config, settings: await storage.settings.load(config.settings) }
+    routing = await startingRouting(config.mappingsFile, storage.mappings, log)
+  } catch (error) {
+    await storage.settings?.close()
+    await storage.mappings?.close?.()
+    await storage.store.close()
+    throw error
   }
   let identity
   try {
@@ -94,6 +94,7 @@ export async function startRuntime(config: RuntimeConfig, options: RuntimeOption
         log.error('could not apply the settings saved by another runtime', { reason: (error as Error).message })
       )
   })
+  storage.mappings?.watch?.((entries) => runtime.mappings.applyShared(entries))
   try {
     await runtime.standInFor(runtime.mode())
     await runtime.listen((req, res) => void handle(runtime, req, res), answerClientError)

@@ -16,6 +16,7 @@ import { memoryPlan, type MemoryPlan } from './ops/memory'
 import { MatchKeyTally } from './ops/match-key-tally'
 import { createMetrics, type RuntimeMetrics } from './ops/metrics'
 import { writeSettingsFile } from './storage/settings-file'
+import { MappingsInForce, type Routing } from './routing/in-force'
 import type { Subscription } from './routing/subscriptions'
 import type { Storage } from './storage/store'
 import type { StandIn } from './tools/standin'
@@ -37,9 +38,8 @@ export class Runtime {
   /** Per mapping, how many of the last delivered events carried each match key (counts only). */
   readonly matchKeys = new MatchKeyTally()
   closing = false
-  readonly subscriptions: Subscription[]
-  /** "presets" or the mappings file's path. */
-  readonly subscriptionSource: string
+  /** What events are routed to now: the presets, the mappings file's, or the list saved on the page. */
+  readonly mappings: MappingsInForce
   /** How MEMORY_LIMIT_MB is shared out among the threads' heaps (undefined: no limit). */
   readonly memory?: MemoryPlan
   private current: RuntimeSettings
@@ -59,13 +59,12 @@ export class Runtime {
     readonly log: Log,
     private readonly openStandIn: (accessToken: string) => Promise<StandIn>,
     readonly storage: Storage,
-    /** What events are routed to: the mappings file's subscriptions, or the presets. */
-    routing: { subscriptions: Subscription[]; source: string },
+    /** What events are routed to at start (routing/in-force.ts: startingRouting). */
+    routing: Routing,
     /** Identity memory (on or off: off, it only counts what it would have added). */
     readonly identity: IdentityMemory = new IdentityMemory(undefined, config.identityTtlDays, log)
   ) {
-    this.subscriptions = routing.subscriptions
-    this.subscriptionSource = routing.source
+    this.mappings = new MappingsInForce(routing, storage.mappings, log)
     this.current = { ...config.settings }
     this.memory = memoryPlan(config.memoryLimitMb, config.workers)
     this.metrics = createMetrics(
@@ -96,7 +95,7 @@ export class Runtime {
         : inThreadExecutor()
     this.pipeline = new Pipeline({
       ...config,
-      subscriptions: this.subscriptions,
+      subscriptions: () => this.mappings.subscriptions,
       executor: this.countingInFlight(this.executor),
       store: storage.store,
       deadLetter: storage.deadLetter,
@@ -128,6 +127,16 @@ export class Runtime {
       abort: () => executor.abort(),
       close: () => executor.close()
     }
+  }
+
+  /** The subscriptions in force (those turned off included). */
+  get subscriptions(): Subscription[] {
+    return this.mappings.subscriptions
+  }
+
+  /** "presets", the mappings file's path, or where the list saved on the page is kept. */
+  get subscriptionSource(): string {
+    return this.mappings.source
   }
 
   get url(): string {
@@ -304,6 +313,7 @@ export class Runtime {
     await this.standInFor('stopped')
     const { counts, pending } = this.pipeline
     await this.storage.settings?.close()
+    await this.storage.mappings?.close?.()
     await this.storage.store.close()
     await this.identity.close()
     this.log.info('stopped', {

@@ -36,21 +36,19 @@ describeInBrowser('the settings and event tester page', () => {
     await page?.close()
   })
 
-  it('lists every setting and every preset of the definition', async () => {
+  it('lists every setting, and every preset of the definition in the mappings editor, each on', async () => {
     for (const field of Object.values(destination.authentication?.fields ?? {})) {
       await expectVisible(page.getByLabel(field.label, { exact: true }))
     }
     expect(await page.getByLabel('Access Token', { exact: true }).getAttribute('type')).toBe('password')
     expect(await page.getByLabel('Pixel Code', { exact: true }).getAttribute('type')).toBe('text')
-    const rows = await page.locator('#presets tbody tr').allInnerTexts()
     // The fifteen web presets, then the eleven app ones.
-    expect(rows).toHaveLength(26)
+    expect(await page.locator('#mappings > li').count()).toBe(26)
     for (const preset of destination.presets ?? []) {
-      const row = rows.find((text) => text.startsWith(`${preset.name}\t`))
-      expect(row).toBeDefined()
-      expect(row).toContain('subscribe' in preset ? preset.subscribe : '')
-      expect(row).toContain(String(preset.mapping?.event))
-      expect(row).toContain('Enabled')
+      const item = page.getByRole('listitem', { name: preset.name, exact: true })
+      expect(await item.locator('.trigger').innerText()).toBe('subscribe' in preset ? preset.subscribe : '')
+      expect(await item.locator('.reports').innerText()).toContain(`→ ${String(preset.mapping?.event)}`)
+      expect(await item.getByRole('switch', { name: `${preset.name}: on` }).isChecked()).toBe(true)
     }
   })
 

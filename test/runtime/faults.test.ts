@@ -443,7 +443,8 @@ describe('what the queue keeps apart', () => {
     const records = deadLetters(test.deadLetterFile)
     expect(records[0]).toMatchObject({
       mapping: 'A Mapping Since Removed',
-      reason: 'mapping "A Mapping Since Removed" is no longer configured (MAPPINGS changed while the event was queued)'
+      reason:
+        'mapping "A Mapping Since Removed" is no longer configured (the mappings changed while the event was queued: it was deleted or renamed)'
     })
   })
 

@@ -40,7 +40,8 @@ export interface RoutedRequest {
 }
 
 export interface IntakeOptions {
-  subscriptions: Subscription[]
+  /** The subscriptions in force, read for each request (the page can replace them while running). */
+  subscriptions: () => readonly Subscription[]
   /**
    * Whether events from mobile apps are routed as app events (a TikTok App ID is set), read for each
    * request; without, every event is routed as a web event (see routing/route.ts).
@@ -55,7 +56,7 @@ export interface IntakeOptions {
 
 export class Intake {
   /** Per subscription, the part of its mapping that makes the batch key. */
-  private readonly batchKeyMappings = new Map<Subscription, JSONObject>()
+  private readonly batchKeyMappings = new WeakMap<Subscription, JSONObject>()
   /** The counts the last "not routed" line reported. */
   private reported = { skipped: 0, unmatched: 0, deduplicated: 0, refused: 0 }
 
@@ -78,6 +79,7 @@ export class Intake {
     }
     const appEvents = this.options.appEvents?.() ?? false
     const categories = this.options.consentCategories?.() ?? []
+    const subscriptions = this.options.subscriptions()
     const messageIds = new Set<string>()
     for (const event of events) {
       const messageId = typeof event.messageId === 'string' ? event.messageId : ''
@@ -96,7 +98,7 @@ export class Intake {
         request.skipped++
         continue
       }
-      const route = routeOf(this.options.subscriptions, event, appEvents)
+      const route = routeOf(subscriptions, event, appEvents)
       if (route.length === 0) {
         request.unmatched++
         continue

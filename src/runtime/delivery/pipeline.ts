@@ -74,7 +74,8 @@ export interface PipelineOptions extends PipelineTuning {
   executor: Executor
   store: DeliveryStore
   deadLetter: DeadLetterSink
-  subscriptions: Subscription[]
+  /** The subscriptions in force, read at each request and batch (the page can replace them while running). */
+  subscriptions: () => readonly Subscription[]
   /** The settings to send with, read at each batch (they can change while running). */
   settings: () => Settings
   /** Where to send, read at each batch: the dry-run stand-in, TIKTOK_API_URL, or TikTok. */

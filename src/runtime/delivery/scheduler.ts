@@ -24,7 +24,8 @@ export type Gate = Pick<
 
 export interface SchedulerOptions {
   store: Pick<DeliveryStore, 'read' | 'shared'>
-  subscriptions: Subscription[]
+  /** The subscriptions in force (read as deliveries are placed: they can be replaced while running). */
+  subscriptions: () => readonly Subscription[]
   maxInFlight: number
   flushIntervalMs: number
   gate: Gate
@@ -50,7 +51,9 @@ interface Queue {
 export class Scheduler {
   /** Queues with items, in round-robin order (one with none is dropped). */
   private readonly queues = new Map<string, Queue>()
-  private readonly bySubscription: Map<string, Subscription>
+  /** The subscriptions in force by name, and the list it was made from. */
+  private bySubscription = new Map<string, Subscription>()
+  private bySubscriptionOf?: readonly Subscription[]
   /** At most this many deliveries in memory. */
   private readonly window: number
   /** Deliveries read from the store and not yet settled or handed back: queued here or in flight. */
@@ -73,7 +76,6 @@ export class Scheduler {
   private wakeTimerAt = Infinity
 
   constructor(private readonly options: SchedulerOptions) {
-    this.bySubscription = new Map(options.subscriptions.map((subscription) => [subscription.name, subscription]))
     this.window = Math.max(1, options.maxInFlight) * WINDOW_BATCHES * 1000
   }
 
@@ -216,11 +218,21 @@ export class Scheduler {
     const orphans = new Map<string, StoredDelivery[]>()
     for (const item of items) {
       this.inWindow++
-      const subscription = this.bySubscription.get(item.subscription)
+      const subscription = this.subscriptionNamed(item.subscription)
       if (subscription) this.enqueue(subscription, [item])
       else orphans.set(item.subscription, [...(orphans.get(item.subscription) ?? []), item])
     }
     for (const [name, group] of orphans) this.runInFlight(() => this.options.orphaned(name, group))
+  }
+
+  /** The subscription in force of that name (one turned off too: what it accepted still goes). */
+  private subscriptionNamed(name: string): Subscription | undefined {
+    const list = this.options.subscriptions()
+    if (list !== this.bySubscriptionOf) {
+      this.bySubscription = new Map(list.map((subscription) => [subscription.name, subscription]))
+      this.bySubscriptionOf = list
+    }
+    return this.bySubscription.get(name)
   }
 
   private enqueue(subscription: Subscription, items: StoredDelivery[], front = false) {

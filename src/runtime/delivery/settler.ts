@@ -74,9 +74,10 @@ export class Settler {
       action: DEFAULT_ACTION,
       sources: [],
       mapping: {},
+      enabled: false,
       matches: () => false
     }
-    const errormessage = `mapping "${name}" is no longer configured (MAPPINGS changed while the event was queued)`
+    const errormessage = `mapping "${name}" is no longer configured (the mappings changed while the event was queued: it was deleted or renamed)`
     return this.settleAll(subscription, items, 400, errormessage)
   }
 

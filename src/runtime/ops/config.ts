@@ -263,6 +263,9 @@ const DEFAULT_REDIS_PREFIX = 'tiktok-conversions:'
 /** SETTINGS_FILE, when set: the file `loadConfig` reads at start and the runtime saves settings to. */
 export const settingsFileFromEnv = (env: NodeJS.ProcessEnv) => env.SETTINGS_FILE || undefined
 
+/** DATA_DIR, or its default. */
+export const dataDirFromEnv = (env: NodeJS.ProcessEnv) => env.DATA_DIR || '.runtime'
+
 /** SEGMENT_WRITE_KEY, when set. */
 export const writeKeyFromEnv = (env: NodeJS.ProcessEnv) => env.SEGMENT_WRITE_KEY || undefined
 
@@ -275,7 +278,7 @@ export const runtimeUrlFromEnv = (env: NodeJS.ProcessEnv) =>
 
 /** The configuration these variables and inputs give; the same ones give the same configuration. */
 export function configFromEnv(env: NodeJS.ProcessEnv, read: ReadAtStart): RuntimeConfig {
-  const dataDir = env.DATA_DIR || '.runtime'
+  const dataDir = dataDirFromEnv(env)
   const settingsFile = settingsFileFromEnv(env)
   const fromFile = settingsFile ? settingsFromText(settingsFile, read.settingsText) : {}
   const mappings = env.MAPPINGS || undefined

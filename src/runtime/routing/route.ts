@@ -1,4 +1,4 @@
-/** Which subscriptions an event goes to: those that take its kind of source and whose trigger it matches. */
+/** Which subscriptions an event goes to: those on that take its kind of source and whose trigger it matches. */
 import type { SegmentEvent } from '@segment/actions-core'
 import { sourceKindOf, type SourceKind } from './sources'
 import type { Subscription } from './subscriptions'
@@ -11,12 +11,14 @@ import type { Subscription } from './subscriptions'
 export const routedKind = (event: SegmentEvent, appEvents: boolean): SourceKind =>
   appEvents ? sourceKindOf(event) : 'web'
 
-/** The subscriptions that take the event, in their order. */
+/** The subscriptions that take the event, in their order (those turned off take none). */
 export function routeOf(
   subscriptions: readonly Subscription[],
   event: SegmentEvent,
   appEvents: boolean
 ): Subscription[] {
   const kind = routedKind(event, appEvents)
-  return subscriptions.filter((subscription) => subscription.sources.includes(kind) && subscription.matches(event))
+  return subscriptions.filter(
+    (subscription) => subscription.enabled && subscription.sources.includes(kind) && subscription.matches(event)
+  )
 }

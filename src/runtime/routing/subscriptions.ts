@@ -25,6 +25,8 @@ export interface Subscription {
   /** The kinds of source whose events it takes (see sources.ts). */
   sources: readonly SourceKind[]
   mapping: JSONObject
+  /** Off, it is kept (listed, its queued deliveries still go) but takes no new event. */
+  enabled: boolean
   matches(event: SegmentEvent): boolean
 }
 
@@ -46,13 +48,15 @@ const subscription = (
   fql: Trigger,
   action: ActionName,
   mapping: JSONObject,
-  sources: readonly SourceKind[] = defaultSources(action, mapping)
+  sources: readonly SourceKind[] = defaultSources(action, mapping),
+  enabled = true
 ): Subscription => ({
   name,
   subscribe,
   action,
   sources,
   mapping,
+  enabled,
   matches: (event) => validate(fql, event)
 })
 
@@ -67,11 +71,22 @@ export function presetSubscriptions(): Subscription[] {
   })
 }
 
-/** A mappings file the runtime cannot start with; `problems` lists every one, each naming its mapping. */
+/** One problem of a list of mappings: which mapping (1-based; absent for the list as a whole), and what. */
+export interface MappingProblem {
+  mapping?: number
+  name?: string
+  problem: string
+}
+
+/**
+ * A list of mappings refused (a mappings file the runtime cannot start with, a list saved on the page):
+ * `problems` lists every one, each naming its mapping; `details` says the same by mapping.
+ */
 export class MappingsError extends Error {
   constructor(
     readonly source: string,
-    readonly problems: string[]
+    readonly problems: string[],
+    readonly details: MappingProblem[] = problems.map((problem) => ({ problem }))
   ) {
     super(
       problems.length === 1
@@ -106,7 +121,9 @@ export function loadMappingsFile(path: string): Subscription[] {
 }
 
 /**
- * A list of `{ name, subscribe, action?, sources?, mapping }` as subscriptions. `action` is
+ * A list of `{ name, subscribe, action?, sources?, enabled?, mapping }` as subscriptions (the one check
+ * of a mappings file and of a list saved on the page or PUT /api/mappings). `enabled` is true unless
+ * false: a mapping turned off is kept but takes no event. `action` is
  * reportWebEvent (the default), reportAppEvent or reportOfflineEvent; `sources` the kinds of source
  * whose events it takes (`web`, `app`; by default its action's, see defaultSources). Each mapping is
  * laid over its action's defaults, as a new mapping starts in Segment, and checked before anything
@@ -118,20 +135,25 @@ export function parseMappings(entries: unknown, source = 'mappings'): Subscripti
   if (!Array.isArray(entries) || entries.length === 0) {
     throw new MappingsError(source, ['expected a non-empty JSON list of { name, subscribe, mapping }'])
   }
-  const problems: string[] = []
+  const details: MappingProblem[] = []
   if (entries.length > MAX_MAPPINGS) {
-    problems.push(`${entries.length} mappings; one destination supports at most ${MAX_MAPPINGS}`)
+    details.push({ problem: `${entries.length} mappings; one destination supports at most ${MAX_MAPPINGS}` })
   }
   const names = new Set<string>()
   const subscriptions = entries.flatMap((entry, index) => {
     const found: string[] = []
     const made = parseEntry(entry, names, found)
-    const name = (entry as { name?: unknown } | null)?.name
-    const where = `mapping ${index + 1}${typeof name === 'string' && name.trim() ? ` ("${name}")` : ''}`
-    problems.push(...found.map((problem) => `${where}: ${problem}`))
+    const given = (entry as { name?: unknown } | null)?.name
+    const name = typeof given === 'string' && given.trim() ? given : undefined
+    details.push(...found.map((problem) => ({ mapping: index + 1, name, problem })))
     return made ? [made] : []
   })
-  if (problems.length) throw new MappingsError(source, problems)
+  if (details.length) {
+    const problems = details.map(({ mapping, name, problem }) =>
+      mapping === undefined ? problem : `mapping ${mapping}${name ? ` ("${name}")` : ''}: ${problem}`
+    )
+    throw new MappingsError(source, problems, details)
+  }
   return subscriptions
 }
 
@@ -141,7 +163,10 @@ function parseEntry(entry: unknown, names: Set<string>, problems: string[]): Sub
     problems.push('expected an object { name, subscribe, mapping }')
     return undefined
   }
-  const { name, subscribe, mapping, action: named, sources: kinds } = entry as Record<string, unknown>
+  const { name, subscribe, mapping, action: named, sources: kinds, enabled } = entry as Record<string, unknown>
+  if (enabled !== undefined && typeof enabled !== 'boolean') {
+    problems.push(`"enabled" must be true or false; got ${JSON.stringify(enabled)}`)
+  }
   if (typeof name !== 'string' || !name.trim()) problems.push('"name" must be a non-empty string')
   else if (names.has(name)) problems.push(`the name "${name}" is used twice`)
   else names.add(name)
@@ -161,7 +186,7 @@ function parseEntry(entry: unknown, names: Set<string>, problems: string[]): Sub
   const full = { ...defaultsFor(action, mapping as JSONObject), ...(mapping as JSONObject) }
   problems.push(...mappingProblems(action, mapping as JSONObject, full))
   if (problems.length || !trigger || 'problem' in trigger) return undefined
-  return subscription(name as string, subscribe as string, trigger.fql, action, full, sources)
+  return subscription(name as string, subscribe as string, trigger.fql, action, full, sources, enabled !== false)
 }
 
 /** An entry's `sources`: undefined (its action's default), or a non-empty list of kinds, each once. */

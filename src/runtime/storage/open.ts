@@ -4,6 +4,7 @@ import { ConfigError, type RuntimeConfig } from '../ops/config'
 import type { Log } from '../ops/log'
 import { DeadLetterFile } from './dead-letter-file'
 import { DiskSpace } from './disk-space'
+import { MappingsFile } from './mappings-file'
 import { damagedReason, unacknowledged } from './sqlite/damaged'
 import { SqliteStore } from './sqlite/store'
 import type { Storage, StorageTrouble } from './store'
@@ -36,7 +37,12 @@ function embeddedStorage(config: RuntimeConfig, log: Log): Storage {
     ].filter((reason): reason is string => reason !== undefined)
     return { reasons, diskFull: store.disk.full || deadLetterDisk.full, damagedFiles: damaged.length }
   }
-  return { store, deadLetter: new DeadLetterFile(config.deadLetterFile, log, deadLetterDisk), trouble }
+  return {
+    store,
+    deadLetter: new DeadLetterFile(config.deadLetterFile, log, deadLetterDisk),
+    mappings: new MappingsFile(config.dataDir),
+    trouble
+  }
 }
 
 /** Redis when REDIS_URL is set (loaded only then: without it, nothing of Redis runs), else the embedded storage. */

@@ -35,12 +35,17 @@ export function readSettingsFile(file: string): string | undefined {
   }
 }
 
+/** Replaces the settings file atomically, never writing through a link (writePrivateFile). */
+export function writeSettingsFile(file: string, settings: RuntimeSettings): void {
+  writePrivateFile(file, JSON.stringify(settings, null, 2) + '\n')
+}
+
 /**
- * Replaces the settings file atomically, never writing through a link: a new file with a random name
+ * Replaces a private file atomically, never writing through a link: a new file with a random name
  * in the same directory, created exclusively (O_EXCL fails on anything already there, a symlink
  * included), mode 0600, synced, then renamed over the file.
  */
-export function writeSettingsFile(file: string, settings: RuntimeSettings): void {
+export function writePrivateFile(file: string, text: string): void {
   const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`
   const fd = openSync(
     temporary,
@@ -51,7 +56,7 @@ export function writeSettingsFile(file: string, settings: RuntimeSettings): void
   try {
     try {
       fchmodSync(fd, 0o600)
-      writeFileSync(fd, JSON.stringify(settings, null, 2) + '\n')
+      writeFileSync(fd, text)
       fsyncSync(fd)
     } finally {
       closeSync(fd)

@@ -6,6 +6,7 @@
  */
 import type { DeadLetterSink } from './dead-letters'
 import type { SharedSettings } from './shared-settings'
+import type { SavedMappings } from './saved-mappings'
 
 /** One delivery as accepted: a Segment event for one subscription. */
 export interface NewDelivery {
@@ -143,6 +144,8 @@ export interface Storage {
   deadLetter: DeadLetterSink
   /** Settings shared with other runtimes (Redis): saved there instead of SETTINGS_FILE, applied when any runtime saves. */
   settings?: SharedSettings
+  /** Where the mappings saved on the page are kept (DATA_DIR, or Redis shared); absent: in memory only. */
+  mappings?: SavedMappings
   /**
    * What is wrong now, if anything (the embedded storage: a full disk, a damaged queue file moved aside;
    * Redis: out of memory, or found empty).

@@ -235,6 +235,7 @@ export function subscription(name: string, batchSize = 2): Subscription {
     action: 'reportWebEvent',
     sources: ['web', 'app'],
     mapping: { batch_size: batchSize },
+    enabled: true,
     matches: (event) => event.event === name
   }
 }
@@ -261,7 +262,10 @@ export const TUNING = {
 }
 
 /** A Pipeline on fakes (started unless `start` is false), with the jitter at its lowest unless `random` says. */
-export function fakePipeline(options: Partial<PipelineOptions> = {}) {
+export function fakePipeline({
+  subscriptions = [subscription('A'), subscription('B')],
+  ...options
+}: Partial<Omit<PipelineOptions, 'subscriptions'>> & { subscriptions?: Subscription[] } = {}) {
   const clock = new FakeClock()
   const store = new FakeStore(clock)
   const executor = new FakeExecutor()
@@ -276,7 +280,7 @@ export function fakePipeline(options: Partial<PipelineOptions> = {}) {
     executor,
     store,
     deadLetter,
-    subscriptions: [subscription('A'), subscription('B')],
+    subscriptions: () => subscriptions,
     settings: () => ({ accessToken: 'token', pixelCode: 'PIXEL' }),
     apiBaseUrl: () => undefined,
     dryRun: () => false,

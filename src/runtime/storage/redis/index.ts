@@ -1,6 +1,6 @@
 /**
  * The runtime's storage when REDIS_URL is set, for several runtimes behind a load balancer: the queue
- * (stream-store.ts), the dead letters (dead-letter-stream.ts) and the settings (settings.ts), all in
+ * (stream-store.ts), the dead letters (dead-letter-stream.ts), the settings (settings.ts) and the mappings saved on the page (mappings.ts), all in
  * one Redis under REDIS_PREFIX (keys.ts), on one connection (connection.ts).
  */
 import { ConfigError, type RuntimeConfig } from '../../ops/config'
@@ -9,6 +9,7 @@ import type { Storage } from '../store'
 import { checkPersistence, connectRedis, shownRedisUrl, watchConnection } from './connection'
 import { RedisDeadLetter } from './dead-letter-stream'
 import { redisKeys } from './keys'
+import { RedisMappings } from './mappings'
 import { RedisSettings } from './settings'
 import { RedisStore } from './stream-store'
 
@@ -40,6 +41,7 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     store,
     deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
     settings,
+    mappings: new RedisMappings(client, keys.mappings, log),
     trouble: () => {
       const full = store.memory.describe()
       const reasons = [

@@ -15,6 +15,8 @@
  * - `settings`: a hash (accessToken, pixelCode), and the channel of that name that tells every runtime
  *   they were saved.
  * - `identity:u:<sha256>`, `identity:a:<sha256>`: identity memory's hashes, one per person id (identity/redis-store.ts).
+ * - `mappings`: a string, the list of mappings saved on the page (JSON), and the channel of that name
+ *   that tells every runtime it was saved.
  */
 
 export interface RedisKeys {
@@ -28,6 +30,7 @@ export interface RedisKeys {
   marker: string
   /** A short-lived key written while Redis is out of memory, to learn when it has room (memory.ts). */
   memoryProbe: string
+  mappings: string
 }
 
 export const redisKeys = (prefix: string): RedisKeys => ({
@@ -37,7 +40,8 @@ export const redisKeys = (prefix: string): RedisKeys => ({
   settings: `${prefix}settings`,
   seen: `${prefix}seen:`,
   marker: `${prefix}marker`,
-  memoryProbe: `${prefix}memory-probe`
+  memoryProbe: `${prefix}memory-probe`,
+  mappings: `${prefix}mappings`
 })
 
 /** The consumer group of the queue stream: every runtime reads in it. */

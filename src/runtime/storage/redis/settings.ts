@@ -10,6 +10,7 @@ import { ConfigError, type RuntimeSettings } from '../../ops/config'
 import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
 import { replies } from './replies'
+import { closeSubscriber, watchChannel } from './watch-channel'
 
 /** The settings the hash holds, each a field of its name. */
 const FIELDS = [
@@ -137,9 +138,7 @@ export class RedisSettings implements SharedSettings {
   }
 
   watch(onChange: (settings: RuntimeSettings) => void): void {
-    const subscriber = this.client.duplicate()
-    this.subscriber = subscriber
-    const reload = () => {
+    this.subscriber = watchChannel(this.client, this.key, this.log, 'settings', () => {
       if (this.closed) return
       this.client
         // An empty hash was lost with Redis's data, not saved empty: written back, not applied.
@@ -153,25 +152,11 @@ export class RedisSettings implements SharedSettings {
           },
           (error) => this.log.warn('could not read the saved settings from Redis', { reason: describeError(error) })
         )
-    }
-    let first = true
-    subscriber.on('error', () => undefined) // the main connection logs Redis being away
-    subscriber.on('message', reload)
-    subscriber.on('ready', () => {
-      // After a reconnection, settings saved meanwhile were not announced to this runtime.
-      if (!first) reload()
-      first = false
     })
-    subscriber
-      .connect()
-      .then(() => subscriber.subscribe(this.key))
-      // A save between load() and the subscription was announced to nobody here: read them once now.
-      .then(reload)
-      .catch((error) => this.log.warn('cannot watch the saved settings in Redis', { reason: describeError(error) }))
   }
 
   async close(): Promise<void> {
     this.closed = true
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect())
+    await closeSubscriber(this.subscriber)
   }
 }
