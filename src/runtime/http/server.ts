@@ -65,7 +65,9 @@ export async function handle(runtime: HttpHost, req: IncomingMessage, res: Serve
     }
     sendJson(res, 404, { message: `Nothing at ${pathname}.` })
   } catch (error) {
-    runtime.log.error('request failed', { path: pathname, reason: (error as Error).message })
+    // A person's id in the path (DELETE /api/identities/<id>) is theirs: it is never logged.
+    const path = pathname.startsWith(IDENTITIES_PATH) ? `${IDENTITIES_PATH}<id>` : pathname
+    runtime.log.error('request failed', { path, reason: (error as Error).message })
     if (!res.headersSent) sendJson(res, 500, { success: false, message: 'The runtime failed on this request.' })
     else res.destroy()
   }

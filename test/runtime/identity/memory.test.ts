@@ -109,6 +109,21 @@ describe('identity memory (SQLite in DATA_DIR)', () => {
     }
   })
 
+  it('never logs the id it was asked to forget, even when forgetting fails', async () => {
+    const test = await startTestRuntime(ON)
+    test.runtime.identity.forget = async () => {
+      throw new Error('the identity store does not answer')
+    }
+    const answer = await fetch(`${test.runtime.url}/api/identities/jane%40example.com`, {
+      method: 'DELETE',
+      headers: withKey(test.runtime)
+    })
+    expect(answer.status).toBe(500)
+    const logs = test.logs.join('\n')
+    expect(logs).toContain('request failed path="/api/identities/<id>" reason="the identity store does not answer"')
+    expect(logs).not.toMatch(/jane/)
+  })
+
   it('keeps none of the raw inputs in its files: only hashes, the ttclid and times', async () => {
     const test = await startTestRuntime(ON)
     await send(test.runtime.url, page('anon-1'), identify('anon-1', 'u-77'), purchase('anon-1', 'u-77', 'order-1'))
