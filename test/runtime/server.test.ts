@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -329,6 +329,22 @@ describe('GET /metrics', () => {
 })
 
 describe('files that hold events', () => {
+  it('keeps nothing of a delivered event in the queue file once it is delivered', async () => {
+    test = await startTestRuntime({ FLUSH_INTERVAL_MS: '20' })
+    const event = {
+      ...orderCompleted(1),
+      properties: { ...orderCompleted(1).properties, email: 'erased.buyer@example.com' }
+    }
+    expect((await post(`${test.runtime.url}/v1/track`, event)).status).toBe(200)
+    await waitFor(() => test!.runtime.pipeline.counts.delivered === 1)
+    await test.runtime.close()
+    const queueFiles = readdirSync(test.dataDir).filter((name) => name.startsWith('queue.db'))
+    expect(queueFiles).toContain('queue.db')
+    for (const name of queueFiles) {
+      expect([name, readFileSync(join(test.dataDir, name)).includes('erased.buyer@example.com')]).toEqual([name, false])
+    }
+  })
+
   it('DATA_DIR is made 0700 and the queue and dead-letter files 0600, whatever they were', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'tiktok-modes-'))
     chmodSync(dataDir, 0o755)
