@@ -92,6 +92,20 @@ describe('the mappings in force', () => {
     expect(log.lines).toHaveLength(2) // the same list again: nothing to apply
   })
 
+  it('say they are the saved list when another runtime saves a list equal to the one in force', () => {
+    const log = new FakeLog()
+    const presets = new MappingsInForce(
+      { subscriptions: presetSubscriptions(), source: 'presets' },
+      new FakeSaved(),
+      log
+    )
+    const before = presets.subscriptions
+    presets.applyShared(presets.entries())
+    expect(presets.source).toBe('saved on the page (the fake)')
+    expect(presets.subscriptions).toBe(before)
+    expect(log.lines).toEqual([])
+  })
+
   it('start with the saved list over MAPPINGS, else MAPPINGS, else the presets', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'in-force-')), 'm.json')
     writeFileSync(

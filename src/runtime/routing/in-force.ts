@@ -95,13 +95,16 @@ export class MappingsInForce {
     }
     const same = JSON.stringify(mappingEntries(subscriptions)) === JSON.stringify(this.entries())
     if (!same) this.apply(subscriptions, 'mappings changed by another runtime')
+    // The same list, saved now: nothing to apply, but it is the saved list that is in force (not the file or presets).
+    else this.routing = { subscriptions: this.routing.subscriptions, source: this.savedSource() }
+  }
+
+  private savedSource() {
+    return this.saved ? savedSource(this.saved.where) : 'saved on the page (in memory)'
   }
 
   private apply(subscriptions: Subscription[], message: string) {
-    this.routing = {
-      subscriptions,
-      source: this.saved ? savedSource(this.saved.where) : 'saved on the page (in memory)'
-    }
+    this.routing = { subscriptions, source: this.savedSource() }
     this.log.info(message, {
       mappings: subscriptions.length,
       enabled: subscriptions.filter((subscription) => subscription.enabled).length,
