@@ -100,6 +100,21 @@ describe('the mappings API', () => {
     expect(test.runtime.subscriptions.every((subscription) => subscription.enabled)).toBe(true)
   })
 
+  it('refuses a body over 1 MiB with 413 saying the limit, and changes nothing', async () => {
+    const test = await startTestRuntime()
+    const before = await list(test)
+    const big = before.map((mapping) => ({
+      ...mapping,
+      mapping: { ...mapping.mapping, description: 'x'.repeat(80_000) }
+    }))
+    expect(JSON.stringify(big).length).toBeGreaterThan(1024 * 1024)
+    expect(await call(test, 'PUT', big)).toEqual({
+      status: 413,
+      json: { message: "The request body is larger than 1 MiB (1048576 bytes), the most the page's API reads." }
+    })
+    expect(await list(test)).toEqual(before)
+  })
+
   it('refuses a bad trigger with 400 naming its mapping and the mistake, and changes nothing', async () => {
     const test = await startTestRuntime()
     const before = await list(test)
