@@ -13,6 +13,7 @@
 
   /** The list being edited (sent whole on Save), the problems of the last refused Save, which are open. */
   let entries = inForce.mappings
+  let version = inForce.version
   let problems = []
   const open = new Set()
 
@@ -250,12 +251,14 @@
     const response = await fetch('/api/mappings', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(entries)
+      // The version the list was edited from: a save made elsewhere since is not overwritten (409).
+      body: JSON.stringify({ mappings: entries, version })
     })
     if (response.status === 401) return say(LOST_KEY, false)
     const answer = await response.json().catch(() => ({ message: `The runtime answered HTTP ${response.status}.` }))
     if (response.ok) {
       entries = answer.mappings
+      version = answer.version
       problems = []
       $('mappings-source').textContent = answer.source
     } else {

@@ -91,6 +91,31 @@ describeInBrowser('the mappings editor, edge cases', () => {
     expect(await isOpen(page, 'Initiate Checkout')).toBe(false)
   })
 
+  it('does not let a stale page overwrite a save made in another tab', async () => {
+    const other = await browser.newPage()
+    await other.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
+    await other.getByRole('switch', { name: 'Page View: on' }).uncheck()
+    await other.getByRole('button', { name: 'Save mappings' }).click()
+    await other.getByText(/^Saved: /).waitFor()
+    await other.close()
+    // This page still shows the list as it was when it loaded.
+    await page.getByRole('switch', { name: 'Search: on' }).uncheck()
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page
+      .getByText(
+        'Not saved: the mappings changed elsewhere since this list was read: reload to edit the ones in force.'
+      )
+      .waitFor()
+    const enabled = (name: string) => test.runtime.subscriptions.find((s) => s.name === name)?.enabled
+    expect([enabled('Page View'), enabled('Search')]).toEqual([false, true])
+    await page.reload()
+    expect(await page.getByRole('switch', { name: 'Page View: on' }).isChecked()).toBe(false)
+    await page.getByRole('switch', { name: 'Search: on' }).uncheck()
+    await page.getByRole('button', { name: 'Save mappings' }).click()
+    await page.getByText(/^Saved: /).waitFor()
+    expect([enabled('Page View'), enabled('Search')]).toEqual([false, false])
+  })
+
   it('starts Contents item by item from its default, and an item sub-field path inside the item', async () => {
     const payment = mappingItem(page, 'Complete Payment')
     await payment.getByText('Edit Complete Payment').click()
