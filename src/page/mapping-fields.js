@@ -39,6 +39,18 @@
     return text.length > 140 ? `${text.slice(0, 140)}…` : text
   }
 
+  /** The first `{'@arrayPath': [path, item map]}` in a value (a list field's default may wrap it in @if). */
+  function firstEach(value) {
+    if (!isObject(value)) return undefined
+    const each = value['@arrayPath']
+    if (Array.isArray(each) && typeof each[0] === 'string' && isObject(each[1]) && !isDirective(each[1])) return each
+    for (const sub of Object.values(value)) {
+      const found = firstEach(sub)
+      if (found) return found
+    }
+    return undefined
+  }
+
   /** How a field's value is set: default, path, value, fields (sub-field by sub-field) or json. */
   function modeOf(field, value) {
     if (value === undefined || same(value, field.default)) return 'default'
@@ -81,10 +93,15 @@
   /** The value a field starts with in a mode. */
   function startValue(field, mode, value) {
     const current = value === undefined ? clone(field.default) : value
-    if (mode === 'path') return { '@path': `$.properties.${field.key}` }
+    // A list item's sub-field is read inside each item: $.price, not $.properties.price.
+    if (mode === 'path') return { '@path': field.inItem ? `$.${field.key}` : `$.properties.${field.key}` }
     if (mode === 'value') return field.type === 'boolean' ? false : ''
     if (mode === 'json') return current === undefined ? '' : current
-    if (field.multiple) return { '@arrayPath': ['$.properties.products', {}] }
+    if (field.multiple) {
+      // Starts from the default's list and item map (each of $.properties.products, item by item).
+      const each = firstEach(current) || firstEach(field.default)
+      return { '@arrayPath': [each ? each[0] : '$.properties.products', clone(each ? each[1] : {})] }
+    }
     return isObject(current) && !isDirective(current) ? current : {}
   }
 
@@ -166,10 +183,14 @@
         subFields.append(element('p', 'Paths below are read in each item: $.price is the item\u2019s price.', 'help'))
         subFields.append(eachLabel, each)
       }
-      // A sub-field's default is its part of the field's default (an address's city…).
-      const defaults = isObject(field.default) && !isDirective(field.default) ? field.default : {}
+      // A sub-field's default is its part of the field's default (an address's city, an item's price…).
+      const defaults = field.multiple
+        ? (firstEach(field.default) || [])[1] || {}
+        : isObject(field.default) && !isDirective(field.default)
+          ? field.default
+          : {}
       for (const sub of field.properties) {
-        const subField = { ...sub, default: field.multiple ? undefined : defaults[sub.key], inObject: true }
+        const subField = { ...sub, default: defaults[sub.key], inObject: true, inItem: Boolean(field.multiple) }
         subFields.append(fieldRow(subField, holder, changed, label))
       }
     }

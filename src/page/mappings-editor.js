@@ -13,10 +13,15 @@
 
   /** The list being edited (sent whole on Save), the problems of the last refused Save, which are open. */
   let entries = inForce.mappings
+  let version = inForce.version
   let problems = []
   const open = new Set()
 
-  const quote = (text) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+  // FQL reads a string up to the next double quote, backslashes as they are: a value is written
+  // between quotes unchanged, and one holding a double quote cannot be matched with = at all.
+  const quote = (text) => `"${text}"`
+  const QUOTE_HELP = (value) =>
+    `FQL cannot match ${value} with =: it contains a double quote ("). Write the trigger by hand, e.g. contains(event, "…") with a part that has none.`
   const tiktokEvent = (entry) =>
     typeof entry.mapping.event === 'string' ? entry.mapping.event : entry.mapping.event ? '(mapped)' : '(not set)'
 
@@ -77,7 +82,7 @@
 
   /** After a mapping at `index` is removed (-1), the open ones after it move up. */
   function reopen(index, by) {
-    const moved = [...open].map((at) => (at > index ? at + by : at)).filter((at) => at !== index)
+    const moved = [...open].filter((at) => at !== index).map((at) => (at > index ? at + by : at))
     open.clear()
     for (const at of moved) open.add(at)
   }
@@ -102,15 +107,21 @@
     for (const word of ['and', 'or']) join.append(Object.assign(element('option', word), { value: word }))
     const add = element('button', 'Add condition', 'small')
     add.type = 'button'
+    const refused = element('p', '', 'bad builder-problem')
+    refused.setAttribute('role', 'alert')
+    refused.hidden = true
+    value.addEventListener('input', () => (refused.hidden = true))
     add.addEventListener('click', () => {
       if (!value.value.trim()) return value.focus()
+      refused.hidden = !value.value.includes('"')
+      if (!refused.hidden) return void (refused.textContent = QUOTE_HELP(value.value.trim()))
       const condition = `${what.value} = ${quote(value.value.trim())}`
       const current = trigger.value.trim()
       trigger.value = current ? `${current} ${join.value} ${condition}` : condition
       changed()
       value.value = ''
     })
-    box.append(what, value, join, add)
+    box.append(what, value, join, add, refused)
     return box
   }
 
@@ -240,12 +251,14 @@
     const response = await fetch('/api/mappings', {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(entries)
+      // The version the list was edited from: a save made elsewhere since is not overwritten (409).
+      body: JSON.stringify({ mappings: entries, version })
     })
     if (response.status === 401) return say(LOST_KEY, false)
     const answer = await response.json().catch(() => ({ message: `The runtime answered HTTP ${response.status}.` }))
     if (response.ok) {
       entries = answer.mappings
+      version = answer.version
       problems = []
       $('mappings-source').textContent = answer.source
     } else {
@@ -259,7 +272,11 @@
 
   /** Preview found no mapping for an event: a new one (Report Web Event) with its trigger written. */
   function addFor(event) {
-    const track = event.type === 'track' || (event.type === undefined && typeof event.event === 'string')
+    // A track call without a name gets a trigger on its type, as other calls do.
+    const track = (event.type === 'track' || event.type === undefined) && typeof event.event === 'string'
+    if (typeof event.type !== 'string' && !track) event = { ...event, type: 'track' }
+    const value = track ? event.event : event.type
+    if (value.includes('"')) return say(QUOTE_HELP(value), false)
     const subscribe = track ? `event = ${quote(event.event)}` : `type = ${quote(event.type || 'track')}`
     const name = uniqueName(track ? event.event : `${event.type} calls`)
     return add({ name, enabled: true, subscribe, action: 'reportWebEvent', mapping: {} })

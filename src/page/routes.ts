@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { MIN_ACCESS_TOKEN_LENGTH } from '../destination/tiktok/api'
 import type { Route, Runtime } from '../runtime'
 import { ADMIN_KEY_NEEDED, adminCookie, hasAdminKey, sameKey } from '../runtime/http/admin-key'
-import { ownHost, readBody, sendJson } from '../runtime/http/io'
+import { ownHost, readBodyBytes, sendJson } from '../runtime/http/io'
 import { mappingsAnswer, replaceMappings } from './mappings-api'
 import { matchKeysAnswer } from './match-keys-panel'
 import { renderKeyPage, renderPage } from './page'
@@ -43,8 +43,15 @@ function sameOrigin(req: IncomingMessage): boolean {
   return site === undefined || site === 'same-origin' || site === 'none'
 }
 
+/** The largest body the page's API reads (a list of mappings is the largest it takes). */
+const PAGE_BODY_LIMIT = 1024 * 1024
+
+/** A page API body past PAGE_BODY_LIMIT: answered 413, with the limit. */
+class BodyTooLargeError extends Error {}
+
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await readBody(req, 1024 * 1024)
+  const bytes = await readBodyBytes(req, PAGE_BODY_LIMIT, () => new BodyTooLargeError())
+  const text = bytes.toString('utf8')
   const body = JSON.parse(text || '{}')
   return typeof body === 'object' && body !== null && !Array.isArray(body) ? body : { list: body }
 }
@@ -156,8 +163,11 @@ export function pageRoutes(runtime: Runtime): Route {
         let body: Record<string, unknown>
         try {
           body = await jsonBody(req)
-        } catch {
-          sendJson(res, 400, { message: 'The request body is not valid JSON.' }, SECURITY_HEADERS)
+        } catch (error) {
+          if (error instanceof BodyTooLargeError) {
+            const message = `The request body is larger than 1 MiB (${PAGE_BODY_LIMIT} bytes), the most the page's API reads.`
+            sendJson(res, 413, { message }, SECURITY_HEADERS)
+          } else sendJson(res, 400, { message: 'The request body is not valid JSON.' }, SECURITY_HEADERS)
           return true
         }
         const [status, answer] = await (req.method === 'PUT' ? PUT_API : API)[pathname](runtime, body)

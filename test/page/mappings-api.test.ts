@@ -100,6 +100,46 @@ describe('the mappings API', () => {
     expect(test.runtime.subscriptions.every((subscription) => subscription.enabled)).toBe(true)
   })
 
+  it('refuses a body over 1 MiB with 413 saying the limit, and changes nothing', async () => {
+    const test = await startTestRuntime()
+    const before = await list(test)
+    const big = before.map((mapping) => ({
+      ...mapping,
+      mapping: { ...mapping.mapping, description: 'x'.repeat(80_000) }
+    }))
+    expect(JSON.stringify(big).length).toBeGreaterThan(1024 * 1024)
+    expect(await call(test, 'PUT', big)).toEqual({
+      status: 413,
+      json: { message: "The request body is larger than 1 MiB (1048576 bytes), the most the page's API reads." }
+    })
+    expect(await list(test)).toEqual(before)
+  })
+
+  it('refuses a list edited from an older version with 409; one without a version is accepted', async () => {
+    const test = await startTestRuntime()
+    const read = (await call(test, 'GET')).json
+    expect(read.version).toMatch(/^[0-9a-f]{16}$/)
+    // Another page saves first (from the same version): accepted, the version moves on.
+    const first = await call(test, 'PUT', { mappings: edited(read.mappings), version: read.version })
+    expect(first.status).toBe(200)
+    expect(first.json.version).not.toBe(read.version)
+    // The stale page saves its own edit: refused, the other save stays.
+    const stale = read.mappings.map((mapping: MappingEntry) => ({ ...mapping, enabled: false }))
+    expect(await call(test, 'PUT', { mappings: stale, version: read.version })).toEqual({
+      status: 409,
+      json: {
+        message:
+          'Not saved: the mappings changed elsewhere since this list was read: reload to edit the ones in force.',
+        version: first.json.version
+      }
+    })
+    expect(await list(test)).toEqual(first.json.mappings)
+    expect((await call(test, 'GET')).json.version).toBe(first.json.version)
+    // An API user's PUT names no version: it replaces whatever is in force.
+    expect((await call(test, 'PUT', stale)).status).toBe(200)
+    expect(test.runtime.subscriptions.every((subscription) => !subscription.enabled)).toBe(true)
+  })
+
   it('refuses a bad trigger with 400 naming its mapping and the mistake, and changes nothing', async () => {
     const test = await startTestRuntime()
     const before = await list(test)

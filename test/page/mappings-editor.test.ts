@@ -178,8 +178,16 @@ describeInBrowser('the mappings editor', () => {
     await page.getByText(/^Saved: /).waitFor()
 
     const mapping = test.runtime.subscriptions.find((s) => s.name === 'Complete Payment')?.mapping
+    // The item's other sub-fields keep the default's (read in each item).
     expect(mapping?.contents).toEqual({
-      '@arrayPath': ['$.properties.items', { content_id: { '@path': '$.sku' }, price: { '@path': '$.cost' } }]
+      '@arrayPath': [
+        '$.properties.items',
+        expect.objectContaining({
+          content_id: { '@path': '$.sku' },
+          content_name: { '@path': '$.name' },
+          price: { '@path': '$.cost' }
+        })
+      ]
     })
     const defaults = test.runtime.subscriptions.find((s) => s.name === 'Search')?.mapping.address as object
     expect(mapping?.address).toEqual({ ...defaults, country: 'France' })

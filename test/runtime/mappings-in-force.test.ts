@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { routeOf } from '../../src/runtime/routing/route'
-import { MappingsInForce, startingRouting } from '../../src/runtime/routing/in-force'
+import { MappingsChangedError, MappingsInForce, startingRouting } from '../../src/runtime/routing/in-force'
 import { MappingsError, presetSubscriptions } from '../../src/runtime/routing/subscriptions'
 import type { SavedMappings } from '../../src/runtime/storage/saved-mappings'
 import { FakeLog } from './delivery/fakes'
@@ -90,6 +90,38 @@ describe('the mappings in force', () => {
     expect(log.lines[1]).toMatchObject({ level: 'info', message: 'mappings changed by another runtime' })
     inForce.applyShared(LIST)
     expect(log.lines).toHaveLength(2) // the same list again: nothing to apply
+  })
+
+  it('refuse a replace edited from a version no longer in force, even two sent at once', async () => {
+    const saved = new FakeSaved()
+    const inForce = new MappingsInForce(
+      { subscriptions: presetSubscriptions(), source: 'presets' },
+      saved,
+      new FakeLog()
+    )
+    const from = inForce.version()
+    const other = LIST.map((entry) => ({ ...entry, enabled: false }))
+    const [first, second] = await Promise.allSettled([inForce.replace(LIST, from), inForce.replace(other, from)])
+    expect(first.status).toBe('fulfilled')
+    expect(second).toMatchObject({ status: 'rejected', reason: expect.any(MappingsChangedError) })
+    expect(inForce.subscriptions.map((s) => s.enabled)).toEqual([true, false])
+    expect(inForce.version()).not.toBe(from)
+    await inForce.replace(other) // no version: replaces whatever is in force
+    expect(inForce.subscriptions.map((s) => s.enabled)).toEqual([false, false])
+  })
+
+  it('say they are the saved list when another runtime saves a list equal to the one in force', () => {
+    const log = new FakeLog()
+    const presets = new MappingsInForce(
+      { subscriptions: presetSubscriptions(), source: 'presets' },
+      new FakeSaved(),
+      log
+    )
+    const before = presets.subscriptions
+    presets.applyShared(presets.entries())
+    expect(presets.source).toBe('saved on the page (the fake)')
+    expect(presets.subscriptions).toBe(before)
+    expect(log.lines).toEqual([])
   })
 
   it('start with the saved list over MAPPINGS, else MAPPINGS, else the presets', async () => {

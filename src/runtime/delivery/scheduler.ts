@@ -167,6 +167,7 @@ export class Scheduler {
         }
       }
       if (!queue) break
+      if (!this.inForce(queue)) continue
       const items = queue.items.splice(0, queue.batchSize)
       // Round robin: the queue goes to the back; an empty one is forgotten.
       this.queues.delete(queue.key)
@@ -223,6 +224,27 @@ export class Scheduler {
       else orphans.set(item.subscription, [...(orphans.get(item.subscription) ?? []), item])
     }
     for (const [name, group] of orphans) this.runInFlight(() => this.options.orphaned(name, group))
+  }
+
+  /**
+   * Brings a queue to the mappings in force now (they may have been saved since its items were read):
+   * its batch goes with the mapping of its name as it is now. A queue whose mapping was deleted or
+   * renamed is settled at once as orphaned (dead-lettered with the reason) and dropped: false.
+   */
+  private inForce(queue: Queue): boolean {
+    const { name } = queue.subscription
+    const current = this.subscriptionNamed(name)
+    if (!current) {
+      this.queues.delete(queue.key)
+      const items = queue.items.splice(0)
+      this.runInFlight(() => this.options.orphaned(name, items))
+      return false
+    }
+    if (current !== queue.subscription) {
+      queue.subscription = current
+      queue.batchSize = requestSize(current.mapping.batch_size)
+    }
+    return true
   }
 
   /** The subscription in force of that name (one turned off too: what it accepted still goes). */

@@ -5,6 +5,7 @@
  * mappings file is (parseMappings), stored (DATA_DIR, or Redis for every runtime), then applied; a
  * refused one changes nothing.
  */
+import { createHash } from 'node:crypto'
 import type { Log } from '../ops/log'
 import type { SavedMappings } from '../storage/saved-mappings'
 import { mappingEntries, type MappingEntry } from './entries'
@@ -45,6 +46,13 @@ export async function startingRouting(
   return startingSubscriptions(mappingsFile)
 }
 
+/** A replace that named the version it was edited from, and the list in force has changed since. */
+export class MappingsChangedError extends Error {
+  constructor() {
+    super('the mappings changed elsewhere since they were read')
+  }
+}
+
 export class MappingsInForce {
   private changes: Promise<void> = Promise.resolve()
 
@@ -67,12 +75,19 @@ export class MappingsInForce {
     return mappingEntries(this.routing.subscriptions)
   }
 
+  /** The list in force's version: a hash of its entries (equal lists, equal versions, on every runtime). */
+  version(): string {
+    return createHash('sha256').update(JSON.stringify(this.entries())).digest('hex').slice(0, 16)
+  }
+
   /**
-   * Replaces the mappings (one change at a time): throws MappingsError (nothing changed) when the list
-   * is refused; stores it (rejects, nothing changed, when it cannot be stored), then applies it.
+   * Replaces the mappings (one change at a time): throws MappingsChangedError when `from` is given and
+   * is no longer the version in force, MappingsError when the list is refused (nothing changed either
+   * way); stores it (rejects, nothing changed, when it cannot be stored), then applies it.
    */
-  replace(entries: unknown): Promise<void> {
+  replace(entries: unknown, from?: string): Promise<void> {
     const done = this.changes.then(async () => {
+      if (from !== undefined && from !== this.version()) throw new MappingsChangedError()
       const subscriptions = parseMappings(entries, 'mappings')
       const list = mappingEntries(subscriptions)
       await this.saved?.save(list)
@@ -95,13 +110,16 @@ export class MappingsInForce {
     }
     const same = JSON.stringify(mappingEntries(subscriptions)) === JSON.stringify(this.entries())
     if (!same) this.apply(subscriptions, 'mappings changed by another runtime')
+    // The same list, saved now: nothing to apply, but it is the saved list that is in force (not the file or presets).
+    else this.routing = { subscriptions: this.routing.subscriptions, source: this.savedSource() }
+  }
+
+  private savedSource() {
+    return this.saved ? savedSource(this.saved.where) : 'saved on the page (in memory)'
   }
 
   private apply(subscriptions: Subscription[], message: string) {
-    this.routing = {
-      subscriptions,
-      source: this.saved ? savedSource(this.saved.where) : 'saved on the page (in memory)'
-    }
+    this.routing = { subscriptions, source: this.savedSource() }
     this.log.info(message, {
       mappings: subscriptions.length,
       enabled: subscriptions.filter((subscription) => subscription.enabled).length,

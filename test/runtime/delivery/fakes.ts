@@ -3,7 +3,7 @@
  * delivery once and a retry only once due, an executor whose batches the test answers, a dead-letter
  * sink that can refuse, and a Pipeline built on them.
  */
-import type { SegmentEvent } from '@segment/actions-core'
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
 import type { Clock, Timer } from '../../../src/runtime/delivery/clock'
 import type { BatchOutcome, BatchTask, DeliveryStatus, Executor } from '../../../src/runtime/delivery/executor'
 import { Pipeline, type PipelineOptions } from '../../../src/runtime/delivery/pipeline'
@@ -154,6 +154,8 @@ export class FakeStore implements DeliveryStore {
 export interface SentBatch {
   /** The messageIds of its events, in order. */
   ids: string[]
+  /** The mapping it was sent with. */
+  mapping: JSONObject
   answered: boolean
   answer(statuses: DeliveryStatus[] | number): void
 }
@@ -173,6 +175,7 @@ export class FakeExecutor implements Executor {
       const ids = task.events.map((text) => JSON.parse(text).messageId as string)
       const batch: SentBatch = {
         ids,
+        mapping: task.mapping,
         answered: false,
         answer(statuses) {
           if (batch.answered) return
@@ -265,7 +268,10 @@ export const TUNING = {
 export function fakePipeline({
   subscriptions = [subscription('A'), subscription('B')],
   ...options
-}: Partial<Omit<PipelineOptions, 'subscriptions'>> & { subscriptions?: Subscription[] } = {}) {
+}: Partial<Omit<PipelineOptions, 'subscriptions'>> & {
+  /** The subscriptions in force; a function when the test replaces them while it runs. */
+  subscriptions?: Subscription[] | (() => Subscription[])
+} = {}) {
   const clock = new FakeClock()
   const store = new FakeStore(clock)
   const executor = new FakeExecutor()
@@ -280,7 +286,7 @@ export function fakePipeline({
     executor,
     store,
     deadLetter,
-    subscriptions: () => subscriptions,
+    subscriptions: typeof subscriptions === 'function' ? subscriptions : () => subscriptions,
     settings: () => ({ accessToken: 'token', pixelCode: 'PIXEL' }),
     apiBaseUrl: () => undefined,
     dryRun: () => false,

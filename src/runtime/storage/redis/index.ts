@@ -35,13 +35,16 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     throw new ConfigError(`REDIS_URL ${shown}: cannot create the queue's stream and group (${describeError(error)})`)
   }
   const settings = new RedisSettings(client, keys.settings, log)
-  // Redis came back empty: the settings go back with the queue's group and marker.
-  store.onEmptied = async () => void (await settings.restore())
+  const mappings = new RedisMappings(client, keys.mappings, log)
+  // Redis came back empty: the settings and the mappings saved on the page go back with the queue's group and marker.
+  store.onEmptied = async () => {
+    await Promise.all([settings.restore(), mappings.restore()])
+  }
   return {
     store,
     deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
     settings,
-    mappings: new RedisMappings(client, keys.mappings, log),
+    mappings,
     trouble: () => {
       const full = store.memory.describe()
       const reasons = [

@@ -133,7 +133,7 @@ export class RedisStore implements DeliveryStore {
       held_here: vanished,
       why: 'Redis restarted without persistence (appendonly no), or its keys were deleted',
       meanwhile:
-        'the runtime goes on: the queue, its group and the settings are written again; new events are delivered',
+        'the runtime goes on: the queue, its group, the settings and the mappings saved on the page are written again; new events are delivered',
       next_step: 'set appendonly yes on Redis; ask the sources to send again what they sent before this time'
     })
     try {
