@@ -43,12 +43,9 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
     settings,
     mappings: new RedisMappings(client, keys.mappings, log),
     trouble: () => {
-      const full = store.memory.describe()
-      const reasons = [
-        full &&
-          `${full}: new events are refused (503) until delivery frees room; queued events are still delivered. Raise maxmemory, or see why delivery waits`,
-        store.emptiedReason()
-      ].filter((reason): reason is string => Boolean(reason))
+      const reasons = [store.memory.reason(), store.emptiedReason()].filter((reason): reason is string =>
+        Boolean(reason)
+      )
       return {
         reasons,
         diskFull: false,

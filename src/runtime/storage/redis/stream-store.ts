@@ -75,7 +75,13 @@ export class RedisStore implements DeliveryStore {
     this.name = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
     this.group = new ConsumerGroup(client, keys.queue, log)
     this.acknowledgements = new Acknowledgements(client, keys)
-    this.memory = new RedisMemory({ client, probeKey: keys.memoryProbe, log, onRoom: () => this.writeStates() })
+    this.memory = new RedisMemory({
+      client,
+      probeKey: keys.memoryProbe,
+      queueKey: keys.queue,
+      log,
+      onRoom: () => this.writeStates()
+    })
     this.ownership = new Ownership({
       pending: pendingEntries({
         client,
