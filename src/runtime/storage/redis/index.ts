@@ -39,7 +39,7 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
   store.onEmptied = async () => void (await settings.restore())
   return {
     store,
-    deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
+    deadLetter: new RedisDeadLetter(client, keys.deadLetter, log, store.memory),
     settings,
     mappings: new RedisMappings(client, keys.mappings, log),
     trouble: () => {
