@@ -6,12 +6,15 @@
  * written again (never a switch to dry-run), and new events reach TikTok.
  */
 import { randomBytes } from 'node:crypto'
-import { countingStandIn, orderCompleted, post, startTestRuntime, waitFor, type TestRuntime } from './helpers'
+import { countingStandIn, orderCompleted, post, startTestRuntime, waitFor, withKey, type TestRuntime } from './helpers'
 import { redisSuite, startRedis, type RedisServer } from './redis-server'
 
 const { describeWithRedis, redisServer } = redisSuite()
 const TOKEN = 'redis-secret-token-5e5e5e'
 const PIXEL = 'REDISPIXEL'
+/** Saved on the page before Redis loses them: what the runtimes write back, not their variables. */
+const SAVED_TOKEN = 'redis-saved-token-7a7a7a7a'
+const SAVED_PIXEL = 'SAVEDPIXEL'
 
 let redis: RedisServer
 beforeAll(async () => {
@@ -55,6 +58,15 @@ describeWithRedis('Redis restarted empty', () => {
     // Both have measured the shared depth, and TikTok has refused some batches (held by a or b).
     await waitFor(() => a.runtime.pipeline.pending === 2000 && b.runtime.pipeline.pending === 2000)
     await waitFor(() => standIn.requests.length >= 2)
+    // Settings saved on a's page, which b takes: other than the variables both started with.
+    const saved = await post(
+      `${a.runtime.url}/api/settings`,
+      { accessToken: SAVED_TOKEN, pixelCode: SAVED_PIXEL },
+      withKey(a.runtime)
+    )
+    expect(saved.status).toBe(200)
+    await waitFor(() => b.runtime.settings.pixelCode === SAVED_PIXEL)
+    const changedBefore = new Map([a, b].map((test) => [test, linesOf(test, 'settings changed by another runtime')]))
 
     await redis.kill()
     await redis.start()
@@ -68,13 +80,14 @@ describeWithRedis('Redis restarted empty', () => {
       expect(mode).toBe('live')
       expect(linesOf(test, 'Redis came back empty: queued events were lost')).toHaveLength(1)
       expect(linesOf(test, 'taken over by another runtime')).toEqual([])
-      expect(linesOf(test, 'settings changed by another runtime')).toEqual([])
+      expect(linesOf(test, 'settings changed by another runtime')).toEqual(changedBefore.get(test))
       expect(await (await fetch(`${test.runtime.url}/metrics`)).text()).toMatch(/^tiktok_conversions_redis_emptied 1$/m)
     }
-    // The settings are back in Redis, from the runtimes' own.
+    // The settings are back in Redis, from the runtimes' own (those saved on the page, not the variables).
     const client = redis.client()
-    await waitFor(async () => (await client.hget(`${prefix}settings`, 'accessToken')) === TOKEN)
-    expect(await client.hget(`${prefix}settings`, 'pixelCode')).toBe(PIXEL)
+    await waitFor(async () => (await client.hget(`${prefix}settings`, 'accessToken')) === SAVED_TOKEN)
+    expect(await client.hget(`${prefix}settings`, 'pixelCode')).toBe(SAVED_PIXEL)
+    for (const test of [a, b]) expect(test.runtime.settings.pixelCode).toBe(SAVED_PIXEL)
     expect(await client.exists(`${prefix}marker`)).toBe(1)
 
     // New events, to either runtime, reach TikTok once each.
@@ -83,6 +96,10 @@ describeWithRedis('Redis restarted empty', () => {
     expect((await post(`${b.runtime.url}/v1/batch`, { batch: batchOf(5100, 100) })).status).toBe(200)
     await waitFor(() => batchOf(5000, 200).every((event) => delivered.has(event.messageId)), 15_000)
     expect(batchOf(5000, 200).map((event) => delivered.get(event.messageId))).toEqual(batchOf(5000, 200).map(() => 1))
+    // With the settings saved on the page.
+    const last = standIn.requests[standIn.requests.length - 1]
+    expect(last.headers['access-token']).toBe(SAVED_TOKEN)
+    expect(JSON.stringify(last.body)).toContain(`"${SAVED_PIXEL}"`)
     // What the runtimes still held in memory when Redis lost it may go too (hence "up to"), once each.
     expect([...delivered.values()].filter((times) => times > 1)).toEqual([])
     for (const test of [a, b]) {

@@ -3,8 +3,9 @@
  * group, deleted from the stream, their retry state deleted, in one script per chunk of ids. A script,
  * not a MULTI: Redis refuses every command queued in a MULTI while it is over maxmemory, but none of
  * XACK, XDEL and HDEL (they free memory), alone or in a script. What fails stays here, still pending for
- * this runtime (nobody takes it over, this runtime never again), and goes at the next flush: the next
- * removal or heartbeat.
+ * this runtime (the heartbeat holds it: nobody takes it over while this runtime runs, this runtime never
+ * again), and goes at the next flush: the next removal or heartbeat. Left unacknowledged when the runtime
+ * stops (close() tries once more), another takes it over after REDIS_CLAIM_IDLE_MS and sends it again.
  */
 import type Redis from 'ioredis'
 import { GROUP, type RedisKeys } from './keys'

@@ -3,8 +3,8 @@
  * with a clear error, watched (one log line when it goes, one when it is back), and asked what it keeps
  * across a restart.
  *
- * Durability: a request's deliveries are one MULTI/EXEC, one round trip; the Tracking API answers 200
- * once Redis acknowledged it. What survives then is Redis's to keep: with `appendonly yes`, a crash of
+ * Durability: a request's deliveries are stored by one Lua script (append.ts), one round trip, all or
+ * nothing; the Tracking API answers 200 once Redis acknowledged it. What survives then is Redis's to keep: with `appendonly yes`, a crash of
  * redis-server loses nothing acknowledged (the AOF is written before Redis replies); a crash of the
  * machine loses up to the last second with `appendfsync everysec` (Redis's default), nothing with
  * `appendfsync always`. Without AOF, a Redis restart loses the queue: the runtime warns at start.
@@ -93,6 +93,14 @@ export function watchConnection(client: Redis, log: Log, shown: string): void {
 }
 
 /**
+ * Whether a maxmemory-policy never evicts the queue: `noeviction`, or a `volatile-*` policy, which evicts
+ * only keys with a time to live (the seen keys of the dedupe window, identity memory's records, the
+ * memory probe), never the queue, its retry states, the dead letters, the settings nor the marker.
+ */
+export const keepsTheQueue = (policy: string | undefined): boolean =>
+  policy === undefined || policy === 'noeviction' || policy.startsWith('volatile-')
+
+/**
  * What Redis keeps across a restart, for the queue's description; warnings when it would lose
  * accepted events. Undefined when Redis does not say (CONFIG renamed or refused: managed Redis).
  */
@@ -110,9 +118,9 @@ export async function checkPersistence(client: Redis, log: Log, shown: string): 
       { redis: shown }
     )
   }
-  if (config['maxmemory-policy'] && config['maxmemory-policy'] !== 'noeviction') {
+  if (!keepsTheQueue(config['maxmemory-policy'])) {
     log.warn(
-      'Redis may evict keys (maxmemory-policy is not noeviction): queued events can vanish; set maxmemory-policy noeviction',
+      'Redis may evict keys (maxmemory-policy is not noeviction nor volatile-*): queued events can vanish; set maxmemory-policy noeviction or volatile-ttl',
       { redis: shown, maxmemory_policy: config['maxmemory-policy'] }
     )
   }

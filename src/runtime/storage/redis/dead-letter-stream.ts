@@ -2,10 +2,14 @@
  * The shared dead letters: one entry per record (dead-letters.ts) in the stream `dead-letter` (never
  * trimmed), fields `at`, `mapping`, `status`, `reason`, `attempts`, `event`, and `cut` ('1') when the
  * event could not be stored whole. `tiktok-conversions replay --redis` reads them back (deadLetterRecordOf).
+ * While Redis is out of memory (memory.ts) records are refused without asking Redis, and a write Redis
+ * refuses for memory turns that state on: it is said once, not an error line per request or batch (the
+ * caller keeps the events queued, or refuses the request with 503).
  */
 import type Redis from 'ioredis'
 import { describeError, type Log } from '../../ops/log'
 import type { DeadLetterRecord, DeadLetterSink } from '../dead-letters'
+import { NEW_EVENTS_REFUSED, type RedisMemory } from './memory'
 import { fieldsOf, replies } from './replies'
 
 /** Dead-letter records as entries of a stream (never trimmed), one per event: `replay --redis` posts them back. */
@@ -15,7 +19,8 @@ export class RedisDeadLetter implements DeadLetterSink {
   constructor(
     private readonly client: Redis,
     private readonly key: string,
-    private readonly log: Log
+    private readonly log: Log,
+    private readonly memory?: RedisMemory
   ) {
     this.where = `redis stream ${key}`
   }
@@ -26,6 +31,7 @@ export class RedisDeadLetter implements DeadLetterSink {
 
   async append(records: DeadLetterRecord[]): Promise<boolean> {
     if (records.length === 0) return true
+    if (this.memory?.full) return false
     try {
       const multi = this.client.multi()
       for (const { at, mapping, status, reason, attempts, event, cut } of records) {
@@ -37,6 +43,7 @@ export class RedisDeadLetter implements DeadLetterSink {
       replies(await multi.exec())
       return true
     } catch (error) {
+      if (this.memory?.failed(error, NEW_EVENTS_REFUSED)) return false
       this.log.error('dead-letter write failed: the events stay queued', {
         stream: this.key,
         events: records.length,

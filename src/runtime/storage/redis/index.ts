@@ -42,16 +42,13 @@ export async function redisStorage(config: RuntimeConfig, log: Log): Promise<Sto
   }
   return {
     store,
-    deadLetter: new RedisDeadLetter(client, keys.deadLetter, log),
+    deadLetter: new RedisDeadLetter(client, keys.deadLetter, log, store.memory),
     settings,
     mappings,
     trouble: () => {
-      const full = store.memory.describe()
-      const reasons = [
-        full &&
-          `${full}: new events are refused (503) until delivery frees room; queued events are still delivered. Raise maxmemory, or see why delivery waits`,
-        store.emptiedReason()
-      ].filter((reason): reason is string => Boolean(reason))
+      const reasons = [store.memory.reason(), store.emptiedReason()].filter((reason): reason is string =>
+        Boolean(reason)
+      )
       return {
         reasons,
         diskFull: false,

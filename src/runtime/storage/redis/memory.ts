@@ -3,10 +3,15 @@
  * `OOM command not allowed` turns it on, and so does a usage over maxmemory in the queue's measure
  * (INFO memory, once a second: a runtime that writes nothing knows it too); it is said once in the log. While it is on, new events are
  * refused (503) without asking Redis, /health names Redis's memory, and a probe every second turns it
- * off (said once too) once Redis uses less than 90% of maxmemory and takes a small write: room for
- * requests, not one event at the edge, so that intake does not flap. Queued events are still
+ * off (said once too) once Redis takes a small write and either uses less than 90% of maxmemory (room
+ * for requests, not one event at the edge, so that intake does not flap) or holds no queued event:
+ * delivery frees only the queue's entries, while the seen keys (a day), the dead letters and the rest
+ * stay, so a drained queue is all the room that will come without a person. Queued events are still
  * delivered meanwhile: removing a delivered entry (XACK, XDEL, HDEL) is never refused for memory
  * (acknowledgements.ts).
+ *
+ * Usage is Redis's own measure: it refuses writes once used_memory less mem_not_counted_for_evict
+ * (replication and AOF buffers) is over maxmemory.
  */
 import type Redis from 'ioredis'
 import { describeError, type Log } from '../../ops/log'
@@ -20,19 +25,29 @@ const ROOM_SHARE = 0.9
 /** The probe's key lives this long: it never adds up. */
 const PROBE_TTL_MS = 10_000
 
+/** When intake resumes. */
+const TAKEN_AGAIN = 'new events are taken again once the queue has drained or Redis uses less than 90% of maxmemory'
+
 /** What a full Redis means for the runtime meanwhile. */
 export const NEW_EVENTS_REFUSED = 'new events are refused (503); queued events are still delivered'
 
 /** What the client is told when Redis refuses its events for memory. */
 const REFUSAL = 'The shared queue (Redis) is out of memory: it cannot store the events; retry later.'
 
-/** Whether Redis refused a command for memory (maxmemory reached, policy noeviction). */
-export const isOutOfMemory = (error: unknown): boolean => error instanceof Error && error.message.startsWith('OOM ')
+/**
+ * Whether Redis refused a command for memory (maxmemory reached, policy noeviction): `OOM command not
+ * allowed…` (Redis 7), or inside a script's error before 7.0 (`ERR Error running script (call to f_…):
+ * @user_script:…: -OOM command not allowed…`).
+ */
+export const isOutOfMemory = (error: unknown): boolean =>
+  error instanceof Error && /\bOOM command not allowed/.test(error.message)
 
 export interface RedisMemoryOptions {
   client: Redis
   /** The probe's key. */
   probeKey: string
+  /** The queue's stream: empty, Redis has all the room delivery can give, and intake resumes. */
+  queueKey?: string
   log: Log
   /** There is room again: write what waited for it (retry states). */
   onRoom?: () => Promise<void>
@@ -83,8 +98,7 @@ export class RedisMemory {
       used: formatBytes(this.usage?.used),
       maxmemory: formatBytes(this.usage?.max),
       meanwhile: consequence,
-      next_step:
-        'raise maxmemory, or let delivery free room (check /health for TikTok); new events are taken again once Redis has room',
+      next_step: `raise maxmemory, or let delivery drain the queue (check /health for TikTok); ${TAKEN_AGAIN}`,
       reason
     })
   }
@@ -113,6 +127,13 @@ export class RedisMemory {
     return `Redis is out of memory${usage} since ${new Date(this.fullSince).toISOString()}`
   }
 
+  /** /health's reason while Redis is full: what is refused, until when, and what to do. */
+  reason(): string | undefined {
+    const full = this.describe()
+    if (full === undefined) return undefined
+    return `${full}: new events are refused (503) and queued events are still delivered; ${TAKEN_AGAIN}. Raise maxmemory, or see why delivery waits`
+  }
+
   /** The error a refused append rejects with: the pipeline answers 503 without a log line per request. */
   refusal(): StoreFullError {
     return new StoreFullError(`${this.describe() ?? 'Redis is out of memory'}: the events were not stored`, REFUSAL)
@@ -124,8 +145,8 @@ export class RedisMemory {
   }
 
   /**
-   * While full (every second): Redis's usage, and once it is under 90% of maxmemory a small write with a
-   * short life, which Redis takes once it has room: the state ends then.
+   * While full (every second): Redis's usage, and once it is under 90% of maxmemory or the queue is
+   * empty, a small write with a short life, which Redis takes once it has room: the state ends then.
    */
   async check(): Promise<void> {
     if (this.fullSince === undefined) return
@@ -133,7 +154,8 @@ export class RedisMemory {
     this.probing = true
     try {
       await this.readUsage()
-      if (this.usage && this.usage.max > 0 && this.usage.used >= this.usage.max * ROOM_SHARE) return
+      const crowded = this.usage && this.usage.max > 0 && this.usage.used >= this.usage.max * ROOM_SHARE
+      if (crowded && !(await this.drained())) return
       await this.options.client.set(this.options.probeKey, '1', 'PX', PROBE_TTL_MS)
       this.wrote()
     } catch {
@@ -141,6 +163,12 @@ export class RedisMemory {
     } finally {
       this.probing = false
     }
+  }
+
+  /** Whether the queue holds no entry (delivery has freed all it can). */
+  private async drained(): Promise<boolean> {
+    if (this.options.queueKey === undefined) return false
+    return (await this.options.client.xlen(this.options.queueKey)) === 0
   }
 
   private async readUsage(): Promise<void> {
@@ -152,9 +180,14 @@ export class RedisMemory {
   }
 }
 
-/** used_memory and maxmemory (0: no limit) of an INFO memory answer. */
+/**
+ * What counts against maxmemory (used_memory less mem_not_counted_for_evict, as Redis counts it before
+ * refusing a write) and maxmemory (0: no limit), of an INFO memory answer.
+ */
 function usageOf(info: string): { used: number; max: number } | undefined {
   const used = Number(/^used_memory:(\d+)/m.exec(info)?.[1])
   const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1])
-  return used >= 0 && max >= 0 ? { used, max } : undefined
+  const notCounted = Number(/^mem_not_counted_for_evict:(\d+)/m.exec(info)?.[1] ?? 0)
+  if (!(used >= 0 && max >= 0)) return undefined
+  return { used: Math.max(0, used - (notCounted >= 0 ? notCounted : 0)), max }
 }

@@ -9,7 +9,8 @@ import { MIN_ACCESS_TOKEN_LENGTH } from '../../../destination/tiktok/api'
 import { ConfigError, type RuntimeSettings } from '../../ops/config'
 import { describeError, type Log } from '../../ops/log'
 import type { SharedSettings } from '../shared-settings'
-import { replies } from './replies'
+import { fieldsOf, replies } from './replies'
+import { runScript } from './scripts'
 import { closeSubscriber, watchChannel } from './watch-channel'
 
 /** The settings the hash holds, each a field of its name. */
@@ -27,6 +28,21 @@ const FIELDS = [
  * an empty one means Redis lost it (restarted without its data), not settings saved empty.
  */
 const SINCE = 'since'
+
+/**
+ * KEYS[1] the settings hash; ARGV field/value pairs. Writes them all, and tells every runtime, only when
+ * the hash is gone: a hash that exists (written back by another runtime, or saved meanwhile) is adopted
+ * whole, never mixed with these. Returns whether it wrote, and the hash.
+ */
+const RESTORE = `
+local wrote = 0
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV))
+  redis.call('PUBLISH', KEYS[1], 'saved')
+  wrote = 1
+end
+return { wrote, redis.call('HGETALL', KEYS[1]) }
+`
 
 const pick = (hash: Record<string, string>): RuntimeSettings => ({
   accessToken: hash.accessToken || undefined,
@@ -112,24 +128,24 @@ export class RedisSettings implements SharedSettings {
   }
 
   /**
-   * Redis lost the hash (restarted without its data): this runtime's settings are stored again (the
-   * first runtime to do so wins, as at start) and every runtime is told. Never an empty set of
-   * settings read as "saved empty": no runtime switches to dry-run because Redis forgot them.
+   * Redis lost the hash (restarted without its data): this runtime's settings are stored again, whole
+   * and at once, if the hash is still gone (the first runtime to do so wins, as at start) and every
+   * runtime is told; a hash that is there is adopted as it is. Never an empty set of settings read as
+   * "saved empty": no runtime switches to dry-run because Redis forgot them; never a field of one
+   * runtime's settings mixed into another's, nor one a newer save removed brought back.
    */
   async restore(): Promise<RuntimeSettings> {
-    const multi = this.client.multi()
-    for (const field of FIELDS) {
-      const value = this.known[field]
-      if (kept(field, value)) multi.hsetnx(this.key, field, value!)
-    }
-    multi.hsetnx(this.key, SINCE, new Date().toISOString())
-    multi.hgetall(this.key)
-    multi.publish(this.key, 'saved')
-    const answers = replies(await multi.exec())
-    const restored = pick(answers[answers.length - 2] as Record<string, string>)
+    const pairs = FIELDS.flatMap((field) => (kept(field, this.known[field]) ? [field, this.known[field]!] : []))
+    const [wrote, hash] = (await runScript(
+      this.client,
+      RESTORE,
+      [this.key],
+      [...pairs, SINCE, new Date().toISOString()]
+    )) as [number, string[]]
+    const restored = pick(fieldsOf(hash))
     this.known = restored
     // Said by the runtime that wrote them back; the others find them there.
-    if (!answers.slice(0, -3).includes(1)) return restored
+    if (wrote !== 1) return restored
     this.log.warn('the settings were gone from Redis (it came back empty): stored again from this runtime', {
       settings: this.where,
       pixel_code: restored.pixelCode

@@ -63,6 +63,13 @@ export class RedisStore implements DeliveryStore {
   onEmptied?: () => Promise<void>
   /** The marker's value (keys.ts) as this runtime knows it. */
   private marker = ''
+  /**
+   * The marker's value Redis held when this runtime last looked (null: none): an emptying is counted
+   * when Redis holds another, not again while the group, the marker or the settings wait to be written.
+   */
+  private seenMarker: string | null = null
+  /** The group, the marker or the settings could not be written again after an emptying: retried each second. */
+  private unrecovered = false
   /** The shared queue's depth last measured while the marker was the known one. */
   private lastDepth = 0
   private recovering = false
@@ -75,7 +82,13 @@ export class RedisStore implements DeliveryStore {
     this.name = consumer ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
     this.group = new ConsumerGroup(client, keys.queue, log)
     this.acknowledgements = new Acknowledgements(client, keys)
-    this.memory = new RedisMemory({ client, probeKey: keys.memoryProbe, log, onRoom: () => this.writeStates() })
+    this.memory = new RedisMemory({
+      client,
+      probeKey: keys.memoryProbe,
+      queueKey: keys.queue,
+      log,
+      onRoom: () => this.writeStates()
+    })
     this.ownership = new Ownership({
       pending: pendingEntries({
         client,
@@ -110,17 +123,45 @@ export class RedisStore implements DeliveryStore {
     const marker = await this.client.get(this.keys.marker)
     if (marker === null) await this.client.set(this.keys.marker, randomBytes(8).toString('hex'), 'NX')
     this.marker = marker ?? (await this.client.get(this.keys.marker)) ?? ''
+    this.seenMarker = this.marker
   }
 
   /**
    * Redis lost its data (the heartbeat found the marker gone or new): what was queued is gone. Said
    * once per time, on /health until this runtime restarts; the group, the marker and the settings are
-   * written again, and the runtime goes on with new events.
+   * written again (retried silently until they are), and the runtime goes on with new events.
    */
   private async foundEmpty(vanished: number): Promise<void> {
     // Said once: beats while the marker is being written again find it gone too.
     if (this.recovering) return
     this.recovering = true
+    let said = false
+    try {
+      const held = await this.client.get(this.keys.marker)
+      // The same value as last seen (none, or one this runtime could not adopt yet): the same emptying.
+      if (held !== this.seenMarker) {
+        this.seenMarker = held
+        this.sayEmptied(vanished)
+        said = true
+      }
+      await this.group.ensure()
+      await this.writeMarker()
+      await this.onEmptied?.()
+      this.unrecovered = false
+    } catch (error) {
+      this.unrecovered = true
+      if (said) {
+        this.log.warn('could not write the queue again after Redis came back empty: tried again every second', {
+          reason: describeError(error)
+        })
+      }
+    } finally {
+      this.recovering = false
+    }
+  }
+
+  /** Counts and logs one emptying. */
+  private sayEmptied(vanished: number): void {
     const lostUpTo = Math.max(this.lastDepth, vanished)
     Object.assign(this.emptied, {
       times: this.emptied.times + 1,
@@ -136,17 +177,6 @@ export class RedisStore implements DeliveryStore {
         'the runtime goes on: the queue, its group, the settings and the mappings saved on the page are written again; new events are delivered',
       next_step: 'set appendonly yes on Redis; ask the sources to send again what they sent before this time'
     })
-    try {
-      await this.group.ensure()
-      await this.writeMarker()
-      await this.onEmptied?.()
-    } catch (error) {
-      this.log.warn('could not write the queue again after Redis came back empty: tried again at the next beat', {
-        reason: describeError(error)
-      })
-    } finally {
-      this.recovering = false
-    }
   }
 
   /** "Redis came back empty …: up to N queued events were lost", once it was. */
@@ -296,6 +326,7 @@ export class RedisStore implements DeliveryStore {
     // The depth Redis had before it lost its data is what may have been lost: kept until the beat says so.
     if (marker === this.marker) this.lastDepth = depth
     else void this.ownership.beat()
+    if (this.unrecovered) void this.foundEmpty(0)
     return { depth, oldestReceivedAt: first[0] ? deliveryOf(first[0]).receivedAt : undefined }
   }
 
