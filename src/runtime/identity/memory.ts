@@ -8,7 +8,7 @@
  */
 import type { SegmentEvent } from '@segment/actions-core'
 import { describeError, type Log } from '../ops/log'
-import { eitherKey, hasFacts, type RememberedKey } from './facts'
+import { eitherKey, hasFacts, type Facts, type RememberedKey } from './facts'
 import { lackedKeys, withRemembered } from './enrich'
 import { carriedKeys, factsOf, personKeysOf } from './learn'
 import { alreadyKnown, forgetPerson, lookup, merged, type IdentityStore } from './store'
@@ -18,6 +18,15 @@ const DAY_MS = 86_400_000
 const WARN_EVERY_MS = 60_000
 /** What was written less than this ago is not written again (a person's expiry moves at most this late). */
 const REFRESH_MS = 3_600_000
+/** A ttclid is valid 7 days (TikTok): an older one is not added, whatever IDENTITY_TTL_DAYS says. */
+export const TTCLID_VALID_MS = 7 * DAY_MS
+
+/** What may be added at `now`: the facts, less a ttclid older than it is valid. */
+export function usable(facts: Facts, now: number): Facts {
+  if (!facts.ttclid || facts.ttclid.at >= now - TTCLID_VALID_MS) return facts
+  const { ttclid: _expired, ...rest } = facts
+  return rest
+}
 
 export interface Prepared {
   events: SegmentEvent[]
@@ -96,10 +105,10 @@ export class IdentityMemory {
     try {
       const facts = factsOf(event, now)
       const records = await lookup(store, keys)
-      const enriched = withRemembered(event, merged(records, now - ttlMs))
+      const enriched = withRemembered(event, usable(merged(records, now - ttlMs), now))
       const worthWriting = hasFacts(facts) || keys.length > 1
       if (worthWriting && !alreadyKnown(records, keys, facts, now - REFRESH_MS)) {
-        await store.learn(keys, facts, now + ttlMs)
+        await store.learn(keys, facts, now + ttlMs, now - ttlMs)
       }
       return enriched
     } catch (error) {
