@@ -60,6 +60,8 @@ export class IdentityMemory {
   /** Turns memory on with a store, or off (undefined); returns the store it used, for the caller to close. */
   use(store: IdentityStore | undefined): IdentityStore | undefined {
     const previous = this.current
+    // The Match keys panel's shares count events of one mode only: "got keys" or "would have had".
+    if ((previous === undefined) !== (store === undefined)) this.gain.reset()
     this.current = store
     return previous
   }

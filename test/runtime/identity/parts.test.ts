@@ -262,6 +262,26 @@ describe('KeysSeen (memory off)', () => {
   })
 })
 
+describe('IdentityMemory turned on or off', () => {
+  it('counts the Match keys panel’s events again, so that a share never mixes on and off', async () => {
+    const memory = new IdentityMemory(
+      undefined,
+      28,
+      createLog(() => undefined)
+    )
+    memory.gain.add(['Complete Payment'], ['email'])
+    const store = new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-')))
+    memory.use(store)
+    expect(memory.gain.report()).toEqual([])
+    memory.gain.add(['Complete Payment'], [])
+    await memory.use(new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-'))))?.close()
+    // Still on (another store): the counts go on.
+    expect(memory.gain.report()).toMatchObject([{ events: 1, gained: 0 }])
+    await memory.use(undefined)?.close()
+    expect(memory.gain.report()).toEqual([])
+  })
+})
+
 describe('IdentityGain', () => {
   it('counts, per mapping, the events and those that gained each key', () => {
     const gain = new IdentityGain()
