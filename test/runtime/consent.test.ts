@@ -32,6 +32,16 @@ describe('consentGiven', () => {
     expect(consentGiven(event({ Advertising: 'true' }), ['Advertising'])).toBe(false)
     expect(consentGiven(event(undefined), ['Advertising'])).toBe(false)
   })
+
+  it('refuses a consent that is not an object (fail closed), and one without categoryPreferences', () => {
+    const consenting = (consent: unknown) =>
+      ({ type: 'track', event: 'x', context: { consent } }) as unknown as SegmentEvent
+    expect(consentGiven(consenting('Advertising'), ['Advertising'])).toBe(false)
+    expect(consentGiven(consenting(['Advertising']), ['Advertising'])).toBe(false)
+    expect(consentGiven(consenting(true), ['Advertising'])).toBe(false)
+    expect(consentGiven(consenting({}), ['Advertising'])).toBe(false)
+    expect(consentGiven(consenting(null), ['Advertising'])).toBe(true)
+  })
 })
 
 describe('CONSENT_CATEGORIES and LIMITED_DATA_USE', () => {

@@ -1,7 +1,8 @@
 /**
  * What identity memory gains, per mapping, for the Match keys panel: of the events routed to it, how
  * many had a key added from memory (memory on), or lacked a key their person had given before (memory
- * off: "would have had"). Counts since start only, no value. With memory off, which keys a person gave
+ * off: "would have had"). Counts since start, or since memory was last turned on or off (so that a
+ * share is all on or all off), no value. With memory off, which keys a person gave
  * is kept by `KeysSeen`: key names only, for at most MAX_PERSONS ids, in memory, least recently seen
  * first out.
  */
@@ -32,6 +33,11 @@ export class IdentityGain {
       if (keys.length) gain.gained++
       for (const key of keys) gain.keys[key]++
     }
+  }
+
+  /** Starts counting again (memory turned on or off). */
+  reset(): void {
+    this.mappings.clear()
   }
 
   report(): MappingGain[] {

@@ -53,6 +53,19 @@ export function ttpOf(event: SegmentEvent): string | undefined {
   return identifier(objectAt(event.properties)?.ttp) ?? identifier(ownIntegration(event)?.ttp)
 }
 
+/**
+ * The country a phone without a country code is read in, as the plugin's address field reads it:
+ * properties.address.country, else context.traits.address.country (else an identify's traits). The
+ * mapping's Default Phone Country is not known here: such a phone is then kept as its digits.
+ */
+function addressCountry(event: SegmentEvent): string | undefined {
+  for (const place of traitPlaces(event)) {
+    const country = objectAt(place.address)?.country
+    if (country !== undefined && country !== null) return text(country)
+  }
+  return undefined
+}
+
 /** The hashed email and phone the event carries (the first place that has one). */
 function hashedContacts(event: SegmentEvent): { email?: string; phone?: string } {
   let email: string | undefined
@@ -62,8 +75,7 @@ function hashedContacts(event: SegmentEvent): { email?: string; phone?: string }
     email ??= rawEmail === undefined ? undefined : hashEmail(rawEmail)
     const rawPhone = firstText(place.phone)
     if (phone === undefined && rawPhone !== undefined) {
-      const country = phoneCountry(toCountryCode(text(objectAt(place.address)?.country)))
-      phone = hashPhone(rawPhone, country)
+      phone = hashPhone(rawPhone, phoneCountry(toCountryCode(addressCountry(event))))
     }
   }
   return { email, phone }

@@ -8,7 +8,7 @@
  */
 import type { SegmentEvent } from '@segment/actions-core'
 import { describeError, type Log } from '../ops/log'
-import { eitherKey, hasFacts, type RememberedKey } from './facts'
+import { eitherKey, hasFacts, type Facts, type RememberedKey } from './facts'
 import { lackedKeys, withRemembered } from './enrich'
 import { carriedKeys, factsOf, personKeysOf } from './learn'
 import { alreadyKnown, forgetPerson, lookup, merged, type IdentityStore } from './store'
@@ -18,6 +18,15 @@ const DAY_MS = 86_400_000
 const WARN_EVERY_MS = 60_000
 /** What was written less than this ago is not written again (a person's expiry moves at most this late). */
 const REFRESH_MS = 3_600_000
+/** A ttclid is valid 7 days (TikTok): an older one is not added, whatever IDENTITY_TTL_DAYS says. */
+export const TTCLID_VALID_MS = 7 * DAY_MS
+
+/** What may be added at `now`: the facts, less a ttclid older than it is valid. */
+export function usable(facts: Facts, now: number): Facts {
+  if (!facts.ttclid || facts.ttclid.at >= now - TTCLID_VALID_MS) return facts
+  const { ttclid: _expired, ...rest } = facts
+  return rest
+}
 
 export interface Prepared {
   events: SegmentEvent[]
@@ -51,6 +60,8 @@ export class IdentityMemory {
   /** Turns memory on with a store, or off (undefined); returns the store it used, for the caller to close. */
   use(store: IdentityStore | undefined): IdentityStore | undefined {
     const previous = this.current
+    // The Match keys panel's shares count events of one mode only: "got keys" or "would have had".
+    if ((previous === undefined) !== (store === undefined)) this.gain.reset()
     this.current = store
     return previous
   }
@@ -96,10 +107,10 @@ export class IdentityMemory {
     try {
       const facts = factsOf(event, now)
       const records = await lookup(store, keys)
-      const enriched = withRemembered(event, merged(records, now - ttlMs))
+      const enriched = withRemembered(event, usable(merged(records, now - ttlMs), now))
       const worthWriting = hasFacts(facts) || keys.length > 1
       if (worthWriting && !alreadyKnown(records, keys, facts, now - REFRESH_MS)) {
-        await store.learn(keys, facts, now + ttlMs)
+        await store.learn(keys, facts, now + ttlMs, now - ttlMs)
       }
       return enriched
     } catch (error) {

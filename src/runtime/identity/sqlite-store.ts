@@ -18,6 +18,7 @@ export class SqliteIdentityStore implements IdentityStore {
   private readonly select: Database.Statement
   private readonly upsert: Database.Statement
   private readonly remove1: Database.Statement
+  private readonly linking: Database.Statement
 
   constructor(
     dataDir: string,
@@ -45,6 +46,10 @@ export class SqliteIdentityStore implements IdentityStore {
       'INSERT INTO persons (key, facts, links, expires_at) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET facts = excluded.facts, links = excluded.links, expires_at = excluded.expires_at'
     )
     this.remove1 = this.db.prepare('DELETE FROM persons WHERE key = ?')
+    // A scan, but only a request to forget someone asks.
+    this.linking = this.db.prepare(
+      'SELECT key FROM persons WHERE expires_at > ? AND EXISTS (SELECT 1 FROM json_each(persons.links) WHERE json_each.value = ?)'
+    )
   }
 
   async load(keys: string[]): Promise<Map<string, PersonRecord>> {
@@ -57,7 +62,7 @@ export class SqliteIdentityStore implements IdentityStore {
     return found
   }
 
-  async learn(keys: string[], facts: Facts, expiresAt: number): Promise<void> {
+  async learn(keys: string[], facts: Facts, expiresAt: number, since: number): Promise<void> {
     const now = this.now()
     const { select, upsert } = this
     this.db.exec('BEGIN IMMEDIATE')
@@ -68,7 +73,7 @@ export class SqliteIdentityStore implements IdentityStore {
           ? { facts: JSON.parse(row.facts), links: JSON.parse(row.links) }
           : { facts: {}, links: [] }
         const links = [...new Set([...known.links, ...keys.filter((other) => other !== key)])]
-        upsert.run(key, JSON.stringify(newest(known.facts, facts)), JSON.stringify(links), expiresAt)
+        upsert.run(key, JSON.stringify(newest(known.facts, facts, since)), JSON.stringify(links), expiresAt)
       }
       this.db.exec('COMMIT')
     } catch (error) {
@@ -76,6 +81,10 @@ export class SqliteIdentityStore implements IdentityStore {
       throw error
     }
     this.sweep(now)
+  }
+
+  async linkedTo(key: string): Promise<string[]> {
+    return (this.linking.all(this.now(), key) as { key: string }[]).map((row) => row.key)
   }
 
   async remove(keys: string[]): Promise<void> {

@@ -22,9 +22,12 @@ export interface IdentityStore {
   load(keys: string[]): Promise<Map<string, PersonRecord>>
   /**
    * Keeps `facts` on every key (newer than what is there) and links every key to the others; each
-   * record now expires at `expiresAt` (ms).
+   * record now expires at `expiresAt` (ms). Facts a record holds that were seen before `since` (ms:
+   * the TTL ago) are dropped, so a record kept alive by new facts never keeps an old one.
    */
-  learn(keys: string[], facts: Facts, expiresAt: number): Promise<void>
+  learn(keys: string[], facts: Facts, expiresAt: number, since: number): Promise<void>
+  /** The keys of the records that link to this one (a user's devices, even after the user's record expired). */
+  linkedTo(key: string): Promise<string[]>
   /** Removes these records. */
   remove(keys: string[]): Promise<void>
   close(): Promise<void>
@@ -50,8 +53,13 @@ async function personOf(store: IdentityStore, keys: string[], strict: boolean): 
   const user = keys.find(isUser) ?? (seenWith.size === 1 ? [...seenWith][0] : undefined)
   if (user !== undefined && !found.has(user))
     for (const [key, record] of await store.load([user])) found.set(key, record)
-  const devices = (found.get(user ?? '')?.links ?? []).filter((key) => !isUser(key) && !found.has(key))
-  for (const [key, record] of await store.load(devices.slice(0, MAX_DEVICES))) found.set(key, record)
+  // Forgetting also asks which records link to the user (its own record may have expired before
+  // theirs), and takes them all; a lookup reads at most MAX_DEVICES.
+  const linking = strict || user === undefined ? [] : await store.linkedTo(user)
+  const devices = [...new Set([...(found.get(user ?? '')?.links ?? []), ...linking])].filter(
+    (key) => !isUser(key) && !found.has(key)
+  )
+  for (const [key, record] of await store.load(strict ? devices.slice(0, MAX_DEVICES) : devices)) found.set(key, record)
   if (strict) {
     for (const [key, record] of found) {
       const others = usersOf(record).filter((other) => other !== user)
@@ -95,13 +103,17 @@ export function alreadyKnown(records: Map<string, PersonRecord>, keys: string[],
 }
 
 /**
- * Forgets the person of these keys: their user's record and every device seen with it (a device
+ * Forgets the person of these keys: their user's record and every device seen with it, however many,
+ * found from either side's links (a device
  * shared with another user goes too: it may hold this person's keys); returns how many records went.
  */
 export async function forgetPerson(store: IdentityStore, keys: string[]): Promise<number> {
-  // An id is asked for as both kinds: only the kind kept names the person.
-  const kept = [...(await store.load(keys)).keys()]
+  // An id is asked for as both kinds: only the kind kept names the person (a user also when only
+  // their devices' records are left).
+  const found = await store.load(keys)
+  const kept: string[] = []
+  for (const key of keys) if (found.has(key) || (isUser(key) && (await store.linkedTo(key)).length > 0)) kept.push(key)
   const records = await personOf(store, kept, false)
-  await store.remove([...records.keys()])
+  await store.remove([...new Set([...kept, ...records.keys()])])
   return records.size
 }

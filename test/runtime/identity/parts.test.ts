@@ -15,6 +15,7 @@ import { IdentityMemory } from '../../../src/runtime/identity/memory'
 import { SqliteIdentityStore } from '../../../src/runtime/identity/sqlite-store'
 import { forgetPerson, recall } from '../../../src/runtime/identity/store'
 import { createLog } from '../../../src/runtime/ops/log'
+import { hashPhone } from '../../../src/destination/shared/normalize'
 import { sha } from '../../helpers'
 
 const event = (fields: object) => ({ type: 'track', event: 'Order Completed', ...fields }) as SegmentEvent
@@ -34,6 +35,20 @@ describe('factsOf', () => {
       sha('b@example.com')
     )
     expect(factsOf(event({ properties: { email: sha('c@example.com') } }), 1).email?.value).toBe(sha('c@example.com'))
+  })
+
+  it('reads a phone’s country where the plugin does: properties.address, else context.traits.address', () => {
+    const london = event({
+      properties: { phone: '020 7946 0958' },
+      context: { traits: { address: { country: 'GB' } } }
+    })
+    expect(factsOf(london, 1).phone?.value).toBe(hashPhone('020 7946 0958', 'GB'))
+    expect(hashPhone('020 7946 0958', 'GB')).toBe(sha('+442079460958'))
+    const both = event({
+      properties: { phone: '020 7946 0958', address: { country: 'United Kingdom' } },
+      context: { traits: { address: { country: 'US' } } }
+    })
+    expect(factsOf(both, 1).phone?.value).toBe(sha('+442079460958'))
   })
 
   it('learns the ttclid from properties, the integrations object or the page URL, and the ttp', () => {
@@ -116,10 +131,10 @@ describe('the SQLite store', () => {
 
   it('follows links both ways: a device, its user, the user’s other device', async () => {
     const { store, now } = open()
-    await store.learn([anon1], { ttclid: { value: 'CLICK', at: now() } }, now() + DAY)
-    await store.learn([user, anon1], { email: { value: 'E', at: now() } }, now() + DAY)
-    await store.learn([user, anon2], {}, now() + DAY)
-    await store.learn([other], { email: { value: 'OTHER', at: now() } }, now() + DAY)
+    await store.learn([anon1], { ttclid: { value: 'CLICK', at: now() } }, now() + DAY, 0)
+    await store.learn([user, anon1], { email: { value: 'E', at: now() } }, now() + DAY, 0)
+    await store.learn([user, anon2], {}, now() + DAY, 0)
+    await store.learn([other], { email: { value: 'OTHER', at: now() } }, now() + DAY, 0)
     expect(await recall(store, [anon2], 0)).toEqual({
       ttclid: { value: 'CLICK', at: now() },
       email: { value: 'E', at: now() }
@@ -134,9 +149,9 @@ describe('the SQLite store', () => {
   it('never gives one user the keys of another who used the same device', async () => {
     const { store, now } = open()
     const [userA, userB, shared] = [personKey('user', 'A'), personKey('user', 'B'), personKey('anonymous', 'kiosk')]
-    await store.learn([userA, shared], { email: { value: 'A', at: now() } }, now() + DAY)
+    await store.learn([userA, shared], { email: { value: 'A', at: now() } }, now() + DAY, 0)
     // B logs in on the same device later, without giving an email.
-    await store.learn([userB, shared], {}, now() + DAY)
+    await store.learn([userB, shared], {}, now() + DAY, 0)
     expect(await recall(store, [userB, shared], 0)).toEqual({})
     expect(await recall(store, [shared], 0)).toEqual({})
     expect(await recall(store, [userA], 0)).toEqual({ email: { value: 'A', at: now() } })
@@ -148,7 +163,7 @@ describe('the SQLite store', () => {
 
   it('forgets a record once it expires', async () => {
     const { store, tick, now } = open()
-    await store.learn([user], { email: { value: 'E', at: now() } }, now() + DAY)
+    await store.learn([user], { email: { value: 'E', at: now() } }, now() + DAY, 0)
     tick(DAY - 1)
     expect((await store.load([user])).size).toBe(1)
     tick(1)
@@ -158,12 +173,32 @@ describe('the SQLite store', () => {
 })
 
 describe('IdentityMemory', () => {
-  it('does not read the events it is told are not eligible, and a failing store leaves events as they came', async () => {
+  it('does not read the events it is told are not eligible', async () => {
+    const store = new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-')))
+    const loaded: string[] = []
+    const load = store.load.bind(store)
+    store.load = (keys) => {
+      loaded.push(...keys)
+      return load(keys)
+    }
+    const memory = new IdentityMemory(
+      store,
+      28,
+      createLog(() => undefined)
+    )
+    await memory.prepare([event({ userId: 'u' }), event({ userId: 'v' })], (e) => e.userId === 'u')
+    expect(loaded).toContain(personKey('user', 'u'))
+    expect(loaded).not.toContain(personKey('user', 'v'))
+    await memory.close()
+  })
+
+  it('leaves events as they came when the store fails, with one warning', async () => {
     const lines: string[] = []
     const failing = {
       where: 'nowhere',
       load: () => Promise.reject(new Error('down')),
       learn: () => Promise.reject(new Error('down')),
+      linkedTo: () => Promise.reject(new Error('down')),
       remove: () => Promise.resolve(),
       close: () => Promise.resolve()
     }
@@ -172,8 +207,8 @@ describe('IdentityMemory', () => {
       28,
       createLog((line) => lines.push(line))
     )
-    const events = [event({ userId: 'u' }), event({ userId: 'v' })]
-    const { events: out, gains } = await memory.prepare(events, (e) => e.userId === 'u')
+    const events = [event({ userId: 'u' }), event({ userId: 'w' })]
+    const { events: out, gains } = await memory.prepare(events, () => true)
     expect(out).toEqual(events)
     expect(gains.size).toBe(0)
     expect(lines).toHaveLength(1)
@@ -187,9 +222,9 @@ describe('IdentityMemory writes', () => {
     const store = new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-')), () => now)
     const writes: number[] = []
     const learn = store.learn.bind(store)
-    store.learn = (keys, facts, expiresAt) => {
+    store.learn = (keys, facts, expiresAt, since) => {
       writes.push(now)
-      return learn(keys, facts, expiresAt)
+      return learn(keys, facts, expiresAt, since)
     }
     const memory = new IdentityMemory(
       store,
@@ -224,6 +259,26 @@ describe('KeysSeen (memory off)', () => {
     expect(seen.size).toBe(100)
     expect(seen.observe(event({ userId: 'u-0' }), [], ['email'])).toEqual([])
     expect(seen.observe(event({ userId: 'u-9999' }), [], ['email'])).toEqual(['email'])
+  })
+})
+
+describe('IdentityMemory turned on or off', () => {
+  it('counts the Match keys panel’s events again, so that a share never mixes on and off', async () => {
+    const memory = new IdentityMemory(
+      undefined,
+      28,
+      createLog(() => undefined)
+    )
+    memory.gain.add(['Complete Payment'], ['email'])
+    const store = new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-')))
+    memory.use(store)
+    expect(memory.gain.report()).toEqual([])
+    memory.gain.add(['Complete Payment'], [])
+    await memory.use(new SqliteIdentityStore(mkdtempSync(join(tmpdir(), 'identity-'))))?.close()
+    // Still on (another store): the counts go on.
+    expect(memory.gain.report()).toMatchObject([{ events: 1, gained: 0 }])
+    await memory.use(undefined)?.close()
+    expect(memory.gain.report()).toEqual([])
   })
 })
 

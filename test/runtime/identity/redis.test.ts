@@ -57,9 +57,14 @@ describeWithRedis('identity memory in Redis, shared by two runtimes', () => {
     })
 
     const client = redis.client()
-    const keys = await client.keys(`${prefix}identity:*`)
-    // u-77, anon-1, anon-2, under hashed names.
+    const all = await client.keys(`${prefix}identity:*`)
+    // u-77, anon-1, anon-2, under hashed names, and the set of u-77's devices.
+    const keys = all.filter((key) => !key.startsWith(`${prefix}identity:rev:`))
     expect(keys).toHaveLength(3)
+    const devices = all.filter((key) => key.startsWith(`${prefix}identity:rev:`))
+    expect(devices).toHaveLength(1)
+    expect(await client.smembers(devices[0])).toHaveLength(2)
+    expect(await client.pttl(devices[0])).toBeGreaterThan(6.9 * 86_400_000)
     let text = keys.join('\n')
     for (const key of keys) {
       const ttl = await client.pttl(key)

@@ -103,10 +103,30 @@ export class RedisSettings implements SharedSettings {
       seed.appID && seed.appID !== saved.appID ? 'App ID' : undefined,
       seed.offlineEventSetID && seed.offlineEventSetID !== saved.offlineEventSetID ? 'offline event set ID' : undefined
     ].filter(Boolean)
+    // The privacy settings too: a runtime started with CONSENT_CATEGORIES=Advertising must not
+    // silently run without (what Redis holds wins).
+    const privacy = [
+      seed.consentCategories !== undefined && seed.consentCategories !== (saved.consentCategories ?? '')
+        ? 'consent categories'
+        : undefined,
+      seed.limitedDataUse && seed.limitedDataUse !== saved.limitedDataUse ? 'limited data use' : undefined,
+      seed.identityMemory && seed.identityMemory !== saved.identityMemory ? 'identity memory' : undefined
+    ].filter(Boolean)
     if (differs.length) {
       this.log.warn(
         `the ${differs.join(' and ')} saved in Redis differ from TIKTOK_ACCESS_TOKEN / TIKTOK_PIXEL_CODE / TIKTOK_APP_ID / TIKTOK_OFFLINE_EVENT_SET_ID / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
         { settings: this.where, pixel_code: saved.pixelCode }
+      )
+    }
+    if (privacy.length) {
+      this.log.warn(
+        `the ${privacy.join(' and ')} saved in Redis differ from CONSENT_CATEGORIES / LIMITED_DATA_USE / IDENTITY_MEMORY / SETTINGS_FILE: the saved ones are used by every runtime (save on the page to change them)`,
+        {
+          settings: this.where,
+          consent_categories: saved.consentCategories || 'none',
+          limited_data_use: saved.limitedDataUse ?? 'unset',
+          identity_memory: saved.identityMemory ?? 'unset'
+        }
       )
     }
     this.known = saved
