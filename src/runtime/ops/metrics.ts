@@ -91,46 +91,33 @@ export function createMetrics(
       this.set(oldest === undefined ? 0 : Math.max(0, (Date.now() - oldest) / 1000))
     }
   })
-  new Gauge({
-    name: `${PREFIX}batches_in_flight`,
-    help: 'Batches being sent to TikTok now.',
-    registers: [registry],
-    collect() {
-      this.set(state().inFlight)
-    }
-  })
-  new Gauge({
-    name: `${PREFIX}delivery_held`,
-    help: '1 while TikTok refuses the access token or pixel and delivery is held, else 0.',
-    registers: [registry],
-    collect() {
-      this.set(state().held ? 1 : 0)
-    }
-  })
-  new Gauge({
-    name: `${PREFIX}delivery_degraded`,
-    help: '1 while deliveries fail (held, or TikTok failing or unreachable), else 0.',
-    registers: [registry],
-    collect() {
-      this.set(state().degraded ? 1 : 0)
-    }
-  })
-  new Gauge({
-    name: `${PREFIX}disk_full`,
-    help: '1 while a disk the queue or the dead-letter file is on is full (new events are refused), else 0.',
-    registers: [registry],
-    collect() {
-      this.set(state().diskFull ? 1 : 0)
-    }
-  })
-  new Gauge({
-    name: `${PREFIX}queue_damaged_files`,
-    help: 'Damaged queue files moved aside in DATA_DIR and not yet salvaged or removed.',
-    registers: [registry],
-    collect() {
-      this.set(state().damagedFiles ?? 0)
-    }
-  })
+  // A gauge read from the runtime's state at each scrape.
+  const gauge = (name: string, help: string, value: (state: MetricsState) => number) =>
+    new Gauge({
+      name: PREFIX + name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value(state()))
+      }
+    })
+  gauge('batches_in_flight', 'Batches being sent to TikTok now.', (s) => s.inFlight)
+  gauge('delivery_held', '1 while TikTok refuses the access token or pixel and delivery is held, else 0.', (s) =>
+    s.held ? 1 : 0
+  )
+  gauge('delivery_degraded', '1 while deliveries fail (held, or TikTok failing or unreachable), else 0.', (s) =>
+    s.degraded ? 1 : 0
+  )
+  gauge(
+    'disk_full',
+    '1 while a disk the queue or the dead-letter file is on is full (new events are refused), else 0.',
+    (s) => (s.diskFull ? 1 : 0)
+  )
+  gauge(
+    'queue_damaged_files',
+    'Damaged queue files moved aside in DATA_DIR and not yet salvaged or removed.',
+    (s) => s.damagedFiles ?? 0
+  )
   // A shared queue's consumer (Redis): only with one, so the embedded queue shows no empty series.
   const consumer = (name: string, help: string, value: (state: ConsumerReading) => number) =>
     sharedQueue &&
@@ -161,16 +148,9 @@ export function createMetrics(
     'Deliveries this runtime held that another runtime took over while this one did not answer, since it started.',
     (c) => c.lost
   )
+  // Redis's own states: only with a shared queue.
   const shared = (name: string, help: string, value: (state: MetricsState) => number) =>
-    sharedQueue &&
-    new Gauge({
-      name: PREFIX + name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(value(state()))
-      }
-    })
+    sharedQueue && gauge(name, help, value)
   shared('redis_memory_full', '1 while Redis is over its maxmemory (new events are refused), else 0.', (s) =>
     s.redisMemoryFull ? 1 : 0
   )
