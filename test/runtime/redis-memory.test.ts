@@ -33,6 +33,20 @@ function fakeRedis() {
   return { state, client: client as unknown as Redis }
 }
 
+/** A RedisMemory on the fake client (reading the queue's length when given its key), its log lines and how often it said Redis has room. */
+function watched(client: Redis, queueKey?: string) {
+  const logs: string[] = []
+  const said = { rooms: 0 }
+  const memory = new RedisMemory({
+    client,
+    probeKey: 'p:memory-probe',
+    queueKey,
+    log: createLog((line) => logs.push(line)),
+    onRoom: async () => void said.rooms++
+  })
+  return { memory, logs, said }
+}
+
 describe('Redis out of memory', () => {
   it("is told from other errors by Redis's OOM refusal", () => {
     expect(isOutOfMemory(OOM)).toBe(true)
@@ -49,14 +63,7 @@ describe('Redis out of memory', () => {
 
   it('is said once, refuses with a 503 message naming Redis, and ends once Redis is under 90% of maxmemory', async () => {
     const { state, client } = fakeRedis()
-    const logs: string[] = []
-    let rooms = 0
-    const memory = new RedisMemory({
-      client,
-      probeKey: 'p:memory-probe',
-      log: createLog((line) => logs.push(line)),
-      onRoom: async () => void rooms++
-    })
+    const { memory, logs, said } = watched(client)
     expect(memory.failed(new Error('Command timed out'), 'x')).toBe(false)
     expect(memory.full).toBe(false)
 
@@ -84,22 +91,14 @@ describe('Redis out of memory', () => {
     expect(memory.full).toBe(false)
     expect(memory.describe()).toBeUndefined()
     expect(state.writes).toBe(1)
-    expect(rooms).toBe(1)
+    expect(said.rooms).toBe(1)
     expect(logs.filter((line) => line.includes('Redis has room again'))).toHaveLength(1)
     memory.stop()
   })
 
   it('ends once the queue has drained even when the rest of Redis (seen keys, dead letters) stays over 90%', async () => {
     const { state, client } = fakeRedis()
-    const logs: string[] = []
-    let rooms = 0
-    const memory = new RedisMemory({
-      client,
-      probeKey: 'p:memory-probe',
-      queueKey: 'p:queue',
-      log: createLog((line) => logs.push(line)),
-      onRoom: async () => void rooms++
-    })
+    const { memory, logs, said } = watched(client, 'p:queue')
     memory.failed(OOM, 'new events are refused (503)')
     expect(memory.reason()).toMatch(
       /^Redis is out of memory.* since \S+: new events are refused \(503\) and queued events are still delivered; new events are taken again once the queue has drained or Redis uses less than 90% of maxmemory\. /
@@ -116,19 +115,14 @@ describe('Redis out of memory', () => {
     expect(memory.full).toBe(false)
     expect(memory.reason()).toBeUndefined()
     expect(state.writes).toBe(1)
-    expect(rooms).toBe(1)
+    expect(said.rooms).toBe(1)
     expect(logs.filter((line) => line.includes('Redis has room again'))).toHaveLength(1)
     memory.stop()
   })
 
   it('stays on while the queue is empty but Redis still refuses the write', async () => {
     const { state, client } = fakeRedis()
-    const memory = new RedisMemory({
-      client,
-      probeKey: 'p:memory-probe',
-      queueKey: 'p:queue',
-      log: createLog(() => undefined)
-    })
+    const { memory } = watched(client, 'p:queue')
     memory.failed(OOM, 'x')
     state.queued = 0
     await memory.check()
