@@ -1,4 +1,5 @@
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { startTestRuntime, type TestRuntime } from '../runtime/helpers'
 import { chooseBrowser } from '../support/browser-choice'
 
 /**
@@ -27,4 +28,28 @@ export function launchChromium(executablePath: string): Promise<Browser> {
       '--no-first-run'
     ]
   })
+}
+
+/**
+ * Inside a describe: one browser for it, and for each test a runtime started as `npm start` would be
+ * and a page opened on it with its key (closed after the test). Read the fields in the tests.
+ */
+export function pageOnRuntime(executablePath: string) {
+  const session = {} as { browser: Browser; test: TestRuntime; page: Page }
+  beforeAll(async () => {
+    session.browser = await launchChromium(executablePath)
+  })
+  afterAll(async () => {
+    await session.browser?.close()
+  })
+  beforeEach(async () => {
+    session.test = await startTestRuntime()
+    session.page = await session.browser.newPage()
+    session.page.setDefaultTimeout(10_000)
+    await session.page.goto(`${session.test.runtime.url}/?key=${session.test.runtime.config.adminKey}`)
+  })
+  afterEach(async () => {
+    await session.page?.close()
+  })
+  return session
 }

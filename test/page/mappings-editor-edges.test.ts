@@ -4,8 +4,8 @@
  * deleted, and Contents edited item by item starting from its default.
  */
 import type { Browser, Page } from 'playwright-core'
-import { startTestRuntime, type TestRuntime } from '../runtime/helpers'
-import { browserSuite, launchChromium } from './browser'
+import type { TestRuntime } from '../runtime/helpers'
+import { browserSuite, pageOnRuntime } from './browser'
 
 const { describeInBrowser, executablePath } = browserSuite()
 
@@ -16,25 +16,11 @@ const isOpen = (page: Page, name: string) =>
     .evaluate((details) => (details as HTMLDetailsElement).open)
 
 describeInBrowser('the mappings editor, edge cases', () => {
+  const session = pageOnRuntime(executablePath)
   let browser: Browser
   let test: TestRuntime
   let page: Page
-
-  beforeAll(async () => {
-    browser = await launchChromium(executablePath)
-  })
-  afterAll(async () => {
-    await browser?.close()
-  })
-  beforeEach(async () => {
-    test = await startTestRuntime()
-    page = await browser.newPage()
-    page.setDefaultTimeout(10_000)
-    await page.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
-  })
-  afterEach(async () => {
-    await page?.close()
-  })
+  beforeEach(() => void ({ browser, test, page } = session))
 
   it('writes a backslash into a trigger as it is, and refuses a double quote with a sentence', async () => {
     const search = mappingItem(page, 'Search')

@@ -4,9 +4,9 @@
  * then events sent: the result shows in Preview and in the bodies delivered. A bad trigger is refused
  * with its message next to its mapping, and nothing changes.
  */
-import type { Browser, Page } from 'playwright-core'
-import { post, printedEvents, startTestRuntime, waitFor, type TestRuntime } from '../runtime/helpers'
-import { browserSuite, launchChromium } from './browser'
+import type { Page } from 'playwright-core'
+import { post, printedEvents, waitFor, type TestRuntime } from '../runtime/helpers'
+import { browserSuite, pageOnRuntime } from './browser'
 
 const { describeInBrowser, executablePath } = browserSuite()
 
@@ -29,25 +29,10 @@ const purchaseDone = {
 }
 
 describeInBrowser('the mappings editor', () => {
-  let browser: Browser
+  const session = pageOnRuntime(executablePath)
   let test: TestRuntime
   let page: Page
-
-  beforeAll(async () => {
-    browser = await launchChromium(executablePath)
-  })
-  afterAll(async () => {
-    await browser?.close()
-  })
-  beforeEach(async () => {
-    test = await startTestRuntime()
-    page = await browser.newPage()
-    page.setDefaultTimeout(10_000)
-    await page.goto(`${test.runtime.url}/?key=${test.runtime.config.adminKey}`)
-  })
-  afterEach(async () => {
-    await page?.close()
-  })
+  beforeEach(() => void ({ test, page } = session))
 
   it('turns Page View off, retriggers Complete Payment and changes a field; Preview and delivery follow', async () => {
     expect(await page.locator('#mappings > li').count()).toBe(test.runtime.subscriptions.length)
